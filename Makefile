@@ -1,0 +1,28 @@
+# netboot — the two front-door commands (README): `make run` and `make test`.
+SWIFT ?= swift
+PYTHON ?= /usr/bin/python3
+CONFIG ?= etc/netboot.yaml
+
+.PHONY: run build test unit integration bench clean
+
+run: ## install what is missing, build, and serve on the embedded defaults
+	scripts/install-deps run
+	$(SWIFT) build
+	$$($(SWIFT) build --show-bin-path)/netboot serve
+
+build:
+	$(SWIFT) build
+
+test: ## install what is missing, build, run unit and integration tests
+	scripts/install-deps test
+	$(SWIFT) build
+	$(MAKE) unit integration
+
+unit:
+	$(SWIFT) test
+
+integration:
+	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) -m pytest -q Tests/Integration
+
+clean:
+	rm -rf .build

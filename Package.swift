@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+// netboot — a bare-metal boot appliance: DHCP/BSDP, TFTP, HTTP and task sequences.
+// Layers (docs/architecture.md): wire (pure codecs) → cores (pure state machines)
+// → services (SwiftNIO shells) → faces (CLI). Dependencies point downward only.
+import PackageDescription
+
+let package = Package(
+    name: "netboot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "netboot", targets: ["netboot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: system libraries
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: wire — pure codecs, Foundation only
+        .target(name: "NetbootWire"),
+
+        // MARK: cores — pure logic
+        .target(name: "BootImages", dependencies: ["NetbootWire"]),
+        .target(name: "BootServices", dependencies: ["NetbootWire", "BootImages"]),
+        .target(name: "LocatedYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "TaskSequence", dependencies: [
+            "LocatedYAML", .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "NetbootConfig", dependencies: [
+            "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // MARK: store
+        .target(name: "NetbootStore", dependencies: [
+            "NetbootWire", "BootServices", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // MARK: capture
+        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "CPcap"]),
+
+        // MARK: services — SwiftNIO shells, logging, metrics
+        .target(name: "NetbootServer", dependencies: [
+            "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
+            "PacketCapture", "TaskSequence", "CZlib",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // MARK: faces
+        .executableTarget(name: "netboot", dependencies: [
+            "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: tests
+        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"]),
+        .testTarget(name: "BootImagesTests", dependencies: ["BootImages"]),
+        .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
+        .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
+        .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
+        .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"]),
+        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
+        .testTarget(name: "NetbootServerTests", dependencies: [
+            "NetbootServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

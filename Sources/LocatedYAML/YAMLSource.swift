@@ -1,0 +1,77 @@
+import Foundation
+import Yams
+
+/// A YAML file read into a Yams node tree that keeps every node's position (`Node.mark`), so
+/// that later checks can point at `file:line:col`. Parsing never throws: broken YAML, bad
+/// encodings and unreadable files come back as diagnostics.
+public struct YAMLSource {
+    public let file: String
+    public let text: String
+    /// The document's root node; nil when the file is empty or failed to parse.
+    public let root: Node?
+    /// Problems found while reading and parsing.
+    public let diagnostics: [Diagnostic]
+
+    /// Parses `text`, naming it `file` in diagnostics.
+    public init(text: String, file: String) {
+        self.file = file
+        self.text = text
+        do {
+            root = try Yams.compose(yaml: text)
+            diagnostics = []
+        } catch {
+            root = nil
+            diagnostics = [YAMLSource.diagnostic(for: error, file: file)]
+        }
+    }
+
+    /// Reads and parses the file at `path`. A file that cannot be read or is not UTF-8 gives
+    /// one error diagnostic at 1:1.
+    public init(contentsOf path: String) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            self.init(failed: path, "cannot read file", rule: "io")
+            return
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            self.init(failed: path, "file is not valid UTF-8", rule: "encoding")
+            return
+        }
+        self.init(text: text, file: path)
+    }
+
+    private init(failed file: String, _ message: String, rule: String) {
+        self.file = file
+        self.text = ""
+        self.root = nil
+        self.diagnostics = [Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), message, rule: rule)]
+    }
+
+    /// The location of `node`, or 1:1 when Yams gave it no mark.
+    public func location(of node: Node?) -> SourceLocation {
+        guard let mark = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
+        return SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
+    static func diagnostic(for error: any Error, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard let yamlError = error as? YamlError else {
+            return Diagnostic(.error, at: start, "invalid YAML: \(error)", rule: "yaml-syntax")
+        }
+        switch yamlError {
+        case let .scanner(context, problem, mark, _),
+             let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return Diagnostic(.error, at: at(mark), "invalid YAML: \(detail)", rule: "yaml-syntax")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return Diagnostic(.error, at: at(context.mark),
+                              "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping",
+                              rule: "duplicate-key")
+        case let .reader(problem, _, _, _):
+            return Diagnostic(.error, at: start, "cannot read YAML: \(problem)", rule: "encoding")
+        default:
+            return Diagnostic(.error, at: start, "invalid YAML: \(yamlError)", rule: "yaml-syntax")
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// Target NetbootStore: see docs/architecture.md for what it holds. Replaced as the target fills in.
+enum NetbootStorePlaceholder {}

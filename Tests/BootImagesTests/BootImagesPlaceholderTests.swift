@@ -1,0 +1,4 @@
+import Testing
+@testable import BootImages
+
+@Test func BootImagesBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import BootServices
+
+@Test func BootServicesBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NetbootConfig
+
+@Test func NetbootConfigBuilds() { #expect(Bool(true)) }

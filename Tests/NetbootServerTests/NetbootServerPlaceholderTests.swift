@@ -1,0 +1,4 @@
+import Testing
+@testable import NetbootServer
+
+@Test func NetbootServerBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NetbootStore
+
+@Test func NetbootStoreBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import PacketCapture
+
+@Test func PacketCaptureBuilds() { #expect(Bool(true)) }

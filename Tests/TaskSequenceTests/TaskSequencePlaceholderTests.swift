@@ -1,0 +1,4 @@
+import Testing
+@testable import TaskSequence
+
+@Test func TaskSequenceBuilds() { #expect(Bool(true)) }
