@@ -101,7 +101,7 @@ extension DHCPMessage {
     }
 
     /// Encodes the message: fixed fields, cookie, ``options`` in list order (entries longer
-    /// than 255 bytes split into consecutive instances per RFC 3396 §5), the end option, then
+    /// than 255 bytes split into consecutive instances per RFC 3396), the end option, then
     /// pad bytes up to `minimumSize` (default 300, RFC 1542 §2.1; BSDP requires it).
     ///
     /// Throws `.tooLarge` when the result would exceed `maximumSize`, when `chaddr`, `sname` or
@@ -185,7 +185,7 @@ extension DHCPMessage {
         writer.writeZeros(width - (writer.count - start))
     }
 
-    /// Writes one entry, split into instances of at most 255 bytes (RFC 3396 §5).
+    /// Writes one entry, split into instances of at most 255 bytes (RFC 3396).
     static func write(_ option: DHCPOption, into writer: inout ByteWriter) throws(WireError) {
         guard option.code != .pad, option.code != .end else {
             throw WireError(.badValue, at: writer.count, "option \(option.code) (pad/end) cannot carry data")

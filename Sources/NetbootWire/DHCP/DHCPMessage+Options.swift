@@ -15,7 +15,7 @@ extension DHCPMessage {
         allOptions.compactMap { $0.code == code ? $0.data : nil }
     }
 
-    /// The value of `code` as RFC 3396 §6 defines it: all instances concatenated in
+    /// The value of `code` as RFC 3396 defines it: all instances concatenated in
     /// interpretation order; nil when the option is absent.
     public func data(for code: DHCPOptionCode) -> [UInt8]? {
         var found = false

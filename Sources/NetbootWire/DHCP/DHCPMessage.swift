@@ -5,7 +5,7 @@
 /// repeated instances survive decode → encode byte for byte. When option 52 (overload) says
 /// so, options found in `file` and `sname` are kept apart in ``fileOptions`` and
 /// ``snameOptions``; typed reads (``value(_:)``) see the three areas concatenated in the order
-/// RFC 2131 §4.1 and RFC 3396 §7 give: `options`, then `file`, then `sname`.
+/// RFC 2131 §4.1 and RFC 3396 give: `options`, then `file`, then `sname`.
 ///
 /// Decoding never traps and never reads outside the buffer; every fault is a ``WireError``.
 public struct DHCPMessage: Hashable, Sendable {

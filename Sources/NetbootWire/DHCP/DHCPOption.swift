@@ -4,7 +4,7 @@
 /// from the wire, so that several instances of one code (RFC 3396 long options, BSDP's
 /// several option-43 instances) stay separately visible and re-encode exactly. An entry may
 /// hold more than 255 bytes: the encoder then splits it into consecutive instances of at
-/// most 255 bytes each, as RFC 3396 §5 prescribes.
+/// most 255 bytes each, as RFC 3396 prescribes.
 public struct DHCPOption: Hashable, Sendable {
     public var code: DHCPOptionCode
     public var data: [UInt8]
@@ -18,7 +18,7 @@ public struct DHCPOption: Hashable, Sendable {
     public static let maximumInstanceLength = 255
 
     /// Bytes this entry takes on the wire: code and length per instance, plus the data.
-    /// Empty data still takes one instance (`code 0`), RFC 3396 §5 splits the rest.
+    /// Empty data still takes one instance (code, length 0); longer data splits per RFC 3396.
     public var encodedSize: Int { DHCPOption.encodedSize(dataCount: data.count) }
 
     /// Bytes an entry with `dataCount` data bytes takes on the wire (RFC 3396 split included).

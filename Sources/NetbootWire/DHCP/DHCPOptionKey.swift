@@ -163,9 +163,8 @@ extension DHCPOptionKey where Value == DHCPUserClass {
 }
 
 extension DHCPOptionKey where Value == RelayAgentInformation {
-    /// Option 82 (RFC 3046): at least one sub-option. Encoding drops nothing: a sub-option
-    /// longer than 255 bytes cannot be expressed and is cut to 255 (build with
-    /// ``RelayAgentInformation/encoded()`` to get an error instead).
+    /// Option 82 (RFC 3046): at least one sub-option. A sub-option longer than 255 bytes cannot
+    /// be expressed; this key cuts it to 255, ``RelayAgentInformation/encoded()`` throws instead.
     public static var relayAgentInformation: Self {
         Self(.relayAgentInformation, decode: { (data) throws(WireError) in
             guard !data.isEmpty else { throw lengthError(.relayAgentInformation, data, "at least 2") }
