@@ -62,7 +62,9 @@ public struct ConfigurationResult: Sendable {
     public var hasErrors: Bool { diagnostics.hasErrors }
 
     /// Each diagnostic with its source line and a caret, one after another, sorted by position.
-    public var rendered: [String] { diagnostics.sorted { $0.location < $1.location }.map { $0.rendered(source: text) } }
+    public var rendered: [String] {
+        diagnostics.sorted { $0.location < $1.location }.map { $0.rendered(source: text.isEmpty ? nil : text) }
+    }
 
     /// The keys a reader declared, and those the file wrote: internal, for the test that the
     /// shipped file spells out every key.
