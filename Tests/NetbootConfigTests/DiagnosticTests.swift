@@ -152,6 +152,12 @@ import Testing
         #expect(result.configuration.dhcp.port == 67)
     }
 
+    @Test func dhcpAndTFTPCannotShareAUDPPort() {
+        #expect(lines("dhcp: { port: 69 }\ntftp:\n  root: images\n") ==
+            ["t.yaml:3:3: error: tftp.port: 69 is also dhcp.port (both UDP) [conflict]"])
+        #expect(lines("dhcp: { port: 69, enabled: false }\n").isEmpty)
+    }
+
     @Test func httpHeaderLimitsMustAgree() {
         #expect(lines("http:\n  max-request-line: 20000\n") ==
             ["t.yaml:2:21: error: http.max-request-line: 20000 is larger than http.max-header-bytes (16384) [conflict]"])
