@@ -103,6 +103,7 @@ extension NetbootConfiguration {
     static func read(_ r: MappingReader) -> NetbootConfiguration {
         let d = NetbootConfiguration.defaults
         var c = NetbootConfiguration()
+        var seenInterfaces: Set<String> = []
         c.interfaces = r.list("interfaces", default: d.interfaces) { node, name in
             guard let text = Scalars.string(node, name, r.log) else { return nil }
             // IFNAMSIZ is 16 including the NUL; names hold no '/' or whitespace.
@@ -110,15 +111,19 @@ extension NetbootConfiguration {
                 r.log.error("\(name): '\(text)' is not an interface name", at: node.mark, rule: .invalidValue)
                 return nil
             }
+            guard seenInterfaces.insert(text).inserted else {
+                r.log.error("\(name): '\(text)' is listed twice", at: node.mark, rule: .conflict)
+                return nil
+            }
             return text
         }
         if let node = r.node("server-address"), let text = Scalars.string(node, "server-address", r.log) {
             if text == "auto" {
                 c.serverAddress = .auto
-            } else if let address = IPv4Address(text) {
+            } else if let address = IPv4Address(text), address != .any, address != .broadcast {
                 c.serverAddress = .fixed(address)
             } else {
-                r.log.error("server-address: expected an IPv4 address (a.b.c.d) or auto, found '\(text)'",
+                r.log.error("server-address: expected a unicast IPv4 address (a.b.c.d) or auto, found '\(text)'",
                             at: node.mark, rule: .wrongType)
             }
         }

@@ -19,10 +19,15 @@ struct ConfigCheckCommand: ParsableCommand {
         abstract: "Report every error in a configuration file; exit 1 if there is one."
     )
 
-    @Argument(help: "The configuration file.")
-    var file: String = ConfigurationFile.defaultPath
+    @Argument(help: "The configuration file (default: \(ConfigurationFile.defaultPath)).")
+    var file: String?
 
     func run() throws {
+        // Like `netboot serve`: without FILE, an absent default file means the embedded defaults.
+        guard let file = file ?? existingDefault() else {
+            print("\(ConfigurationFile.defaultPath) not found: netboot serve uses the embedded defaults")
+            return
+        }
         let result = NetbootConfiguration.load(contentsOf: file)
         for text in result.rendered {
             print(text)
@@ -34,6 +39,10 @@ struct ConfigCheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print("\(file): OK\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
+    }
+
+    private func existingDefault() -> String? {
+        FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil
     }
 }
 

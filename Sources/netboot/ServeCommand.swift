@@ -50,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)
         } catch {
             sink.flush()
+            if quiet { printError("netboot: stopped on error: \(error)") }
             throw ExitCode(1)
         }
     }

@@ -56,6 +56,18 @@ def test_check_accepts_the_shipped_file():
     assert out.stdout == "etc/netboot.yaml: OK\n"
 
 
+def test_check_without_a_file_follows_serve(tmp_path):
+    out = netboot("config", "check", cwd=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout == "etc/netboot.yaml not found: netboot serve uses the embedded defaults\n"
+    (tmp_path / "etc").mkdir()
+    write(tmp_path / "etc" / "netboot.yaml", "tftp: { port: 0 }\n")
+    out = netboot("config", "check", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stdout.splitlines()[0] == \
+        "etc/netboot.yaml:1:15: error: tftp.port: 0 is out of range 1-65535 [out-of-range]"
+
+
 def test_check_reports_every_error_at_its_line_and_column(tmp_path):
     path = write(tmp_path / "broken.yaml", BROKEN)
     out = netboot("config", "check", path)
@@ -92,6 +104,17 @@ def test_serve_refuses_to_start_on_a_broken_file(tmp_path):
     assert diagnostic_lines(out.stderr) == [line.format(f=path) for line in BROKEN_LINES]
     assert out.stderr.endswith(f"netboot: not starting: 5 errors in {path}\n")
     assert not (tmp_path / "var").exists(), "nothing may be created before the configuration is valid"
+
+
+def test_serve_refuses_a_broken_default_file(tmp_path):
+    (tmp_path / "etc").mkdir()
+    write(tmp_path / "etc" / "netboot.yaml", "dhcp:\n  mode: proxi\n")
+    out = netboot("serve", cwd=tmp_path, timeout=20)
+    assert out.returncode == 1
+    assert diagnostic_lines(out.stderr) == [
+        "etc/netboot.yaml:2:9: error: dhcp.mode: 'proxi' is not one of proxy, authoritative "
+        "(did you mean 'proxy'?) [invalid-value]"]
+    assert not (tmp_path / "var").exists()
 
 
 def test_serve_refuses_an_explicit_file_that_is_missing(tmp_path):
@@ -138,6 +161,20 @@ def test_serve_on_embedded_defaults_starts_and_stops_on_sigterm(netns, tmp_path)
     assert "starting configuration=embedded defaults (etc/netboot.yaml not found)" in text
     assert "enabled in configuration: dhcp (proxy, port 67), bsdp, tftp (port 69), http (port 80)" in text
     assert text.rstrip().endswith("netboot stopped")
+
+
+def test_serve_uses_the_default_file_when_present(netns, tmp_path):
+    # The shipped file, from a working directory of its own: relative paths resolve there.
+    (tmp_path / "etc").mkdir()
+    write(tmp_path / "etc" / "netboot.yaml", open(os.path.join(REPO, "etc", "netboot.yaml")).read())
+    process = serve_in_namespace(netns, tmp_path)
+    log = tmp_path / "var" / "log" / "netboot.log"
+    try:
+        assert wait_for(log, "running services:"), "netboot did not start"
+    finally:
+        code, stderr = stop(process, signal.SIGTERM)
+    assert code == 0, stderr
+    assert "starting configuration=etc/netboot.yaml" in log.read_text()
 
 
 def test_serve_with_a_config_file_logs_it_reloads_on_sighup_and_stops_on_sigint(netns, tmp_path):

@@ -24,9 +24,20 @@ import Testing
         #expect(lines("state-dir: {a: 1}\n") == ["t.yaml:1:12: error: state-dir: expected a string, found a mapping [wrong-type]"])
         #expect(lines("- a\n") == ["t.yaml:1:1: error: configuration: expected a mapping, found a list [wrong-type]"])
         #expect(lines("server-address: 10.0.0\n") ==
-            ["t.yaml:1:17: error: server-address: expected an IPv4 address (a.b.c.d) or auto, found '10.0.0' [wrong-type]"])
+            ["t.yaml:1:17: error: server-address: expected a unicast IPv4 address (a.b.c.d) or auto, found '10.0.0' [wrong-type]"])
         #expect(lines("dhcp:\n  reservations:\n    - { mac: \"52:54:00:12:34\", address: 10.0.0.1 }\n") ==
             ["t.yaml:3:14: error: dhcp.reservations[0].mac: expected a MAC address (aa:bb:cc:dd:ee:ff), found '52:54:00:12:34' [wrong-type]"])
+    }
+
+    @Test func serverAddressAndInterfaces() {
+        #expect(lines("server-address: 0.0.0.0\n") ==
+            ["t.yaml:1:17: error: server-address: expected a unicast IPv4 address (a.b.c.d) or auto, found '0.0.0.0' [wrong-type]"])
+        #expect(lines("interfaces: [eth0, eth0, \"a b\", 12345678901234567]\n") == [
+            "t.yaml:1:20: error: interfaces[1]: 'eth0' is listed twice [conflict]",
+            "t.yaml:1:26: error: interfaces[2]: 'a b' is not an interface name [invalid-value]",
+            "t.yaml:1:33: error: interfaces[3]: '12345678901234567' is not an interface name [invalid-value]",
+        ])
+        #expect(NetbootConfiguration.parse("interfaces: [eth0, veth1]\n", file: "t").configuration.interfaces == ["eth0", "veth1"])
     }
 
     @Test func outOfRange() {

@@ -118,6 +118,31 @@ func zcat(_ path: String) throws -> String {
         #expect(try zcat("\(directory.path)/x.1.log.gz").hasPrefix("AAA"))
     }
 
+    @Test func aLogDeletedBehindOurBackIsStillArchivedWhole() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let file = try RotatingLogFile(policy: LogRotationPolicy(directory: directory.path, executable: "x", sizeLimit: 0))
+        try file.write(Self.chunk("A"))
+        try FileManager.default.removeItem(atPath: "\(directory.path)/x.log")
+        try file.write(Self.chunk("B"))
+        #expect(try zcat("\(directory.path)/x.1.log.gz").hasPrefix("AAA"))
+    }
+
+    @Test func aFailedArchiveLosesNoLineAndIsRetriedLater() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        // A directory where the temporary archive must go makes archiving fail.
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/x.1.log.gz.tmp", withIntermediateDirectories: false)
+        let file = try RotatingLogFile(policy: LogRotationPolicy(directory: directory.path, executable: "x", sizeLimit: 0))
+        try file.write(Self.chunk("A"))
+        #expect(throws: (any Error).self) { try file.write(Self.chunk("B")) }
+        #expect(file.size == 300_000)  // B was written anyway
+        try FileManager.default.removeItem(atPath: "\(directory.path)/x.1.log.gz.tmp")
+        try file.write(Self.chunk("C"))
+        #expect(try zcat("\(directory.path)/x.1.log.gz").utf8.count == 300_000)
+        #expect(file.size == 150_000)
+    }
+
     @Test func rotationOfEachLogIsIndependent() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

@@ -32,6 +32,16 @@ import Testing
         #expect(text.contains(" notice [netboot.http] at the level\n"))
     }
 
+    @Test func controlCharactersCannotForgeLines() {
+        let line = LogLineFormat.line(date: Date(timeIntervalSince1970: 0), level: .info, label: "netboot.tftp",
+                                      message: "RRQ a\nfake line\r", metadata: ["file": "x\u{1b}[2Jy\t"])
+        #expect(line == "1970-01-01T00:00:00.000Z info [netboot.tftp] RRQ a\\nfake line\\r file=x\\u{1b}[2Jy\\t\n")
+    }
+
+    @Test func timestampsAreRFC3339UTCWithMilliseconds() {
+        #expect(LogLineFormat.timestamp(Date(timeIntervalSince1970: 1_795_551_867.123_9)) == "2026-11-24T20:24:27.123Z")
+    }
+
     @Test func enabledServicesAreNamedForTheStartUpLog() {
         var configuration = NetbootConfiguration.defaults
         #expect(ServiceAssembly.enabledNames(configuration) == ["dhcp (proxy, port 67)", "bsdp", "tftp (port 69)", "http (port 80)"])

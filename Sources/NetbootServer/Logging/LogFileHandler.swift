@@ -33,11 +33,30 @@ public struct LogFileHandler: LogHandler {
 /// The text of a log line, shared by the file and console handlers.
 enum LogLineFormat {
     static func line(date: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
-        var text = "\(timestamp(date)) \(level) [\(label)] \(message)"
+        var text = "\(timestamp(date)) \(level) [\(label)] \(escaped(message))"
         for key in metadata.keys.sorted() {
-            if let value = metadata[key] { text += " \(key)=\(value)" }
+            if let value = metadata[key] { text += " \(escaped(key))=\(escaped(value.description))" }
         }
         return text + "\n"
+    }
+
+    /// `text` with control characters escaped (`\n`, `\r`, `\t`, `\u{1b}`), so that a value
+    /// taken from the network (a TFTP file name, a DHCP host name) can neither forge a log
+    /// line nor drive a terminal.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var result = ""
+        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     /// RFC 3339 UTC with milliseconds, without a shared formatter (thread-safe, allocation-light).
