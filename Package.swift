@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [
-            "NetbootServer", "CLinuxPacket", "NetbootConfig",
+            "NetbootServer", "CLinuxPacket",
+            "NetbootConfig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
