@@ -80,7 +80,7 @@ let package = Package(
         ]),
 
         // MARK: tests
-        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"]),
+        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
