@@ -8,7 +8,7 @@ public enum BSDPCarrier: UInt8, Hashable, Sendable {
     case inform = 8
 }
 
-/// A client's INFORM[LIST] (reference §1.6): sub-options 1=LIST, 2, [5], [10], [11], [12].
+/// A client's INFORM[LIST] (reference §1.6, V11): sub-options 1=LIST, 2, [10], [5], [12], [11].
 public struct BSDPListRequest: Hashable, Sendable {
     public var version: BSDPVersion
     /// Reply port (sub-option 5); nil → 68.
@@ -141,11 +141,12 @@ public enum BSDPMessage: Hashable, Sendable {
         func add<T>(_ value: T?, _ make: (T) -> BSDPOption) { if let value { out.append(make(value)) } }
         switch self {
         case .informList(let m):
+            // Apple's client order (`BSDPClient.c`, reference V11): 1, 2, [10], [5], [12], [11].
             out = [.messageType(.list), .version(m.version)]
-            add(m.replyPort, BSDPOption.replyPort)
             if m.isNetBoot10Firmware { out.append(.netBoot10Firmware) }
-            add(m.attributesFilter, BSDPOption.attributesFilterList)
+            add(m.replyPort, BSDPOption.replyPort)
             add(m.maxMessageSize, BSDPOption.maxMessageSize)
+            add(m.attributesFilter, BSDPOption.attributesFilterList)
             out += m.additional
         case .informSelect(let m):
             out = [.messageType(.select), .version(m.version)]
