@@ -8,6 +8,9 @@ public enum BSDPReplySize {
     public static let defaultMaxMessageSize = 548
     /// The largest size honoured, whatever the client asks.
     public static let maxMessageSizeCap = 8192
+    /// Largest IP datagram for a reply sent through the link-layer sender (BSDP OFFER*), which
+    /// cannot fragment: Apple caps DISCOVER replies at ETHERMTU (reference §1.8).
+    public static let linkLayerMaxMessageSize = 1500
     /// IPv4 (20) and UDP (8) headers, taken off the client's size to get the DHCP budget.
     public static let ipUDPHeaderLength = 28
     /// One DHCP option carries at most 255 payload bytes.
