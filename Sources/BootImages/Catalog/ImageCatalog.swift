@@ -7,7 +7,7 @@
 /// The default image for a client is the first image of this order that the client may boot
 /// (reference `bsdp-protocol-and-servers.md` §1.10). Disabled images are kept (never offered)
 /// so that `netboot images list` and `netboot explain` can show them.
-public struct ImageCatalog: Hashable, Sendable {
+public struct ImageCatalog: Hashable, Sendable, Codable {
     /// The scanned directory.
     public var directory: String
     /// Valid images, enabled or not, in Apple's list order.
@@ -47,6 +47,18 @@ public struct ImageCatalog: Hashable, Sendable {
 
     /// The image in a folder, enabled or not.
     public func image(folder: String) -> NetBootImage? { images.first { $0.folder == folder } }
+
+    /// The catalog with every indirect root-path password replaced by `***`: what may be
+    /// written to disk or printed (a rescan snapshot, JSON output).
+    public var redacted: ImageCatalog {
+        var copy = self
+        for position in copy.images.indices {
+            if case let .http(host, port, user, password, path)? = copy.images[position].rootPath, password != nil {
+                copy.images[position].rootPath = .http(host: host, port: port, user: user, password: "***", path: path)
+            }
+        }
+        return copy
+    }
 
     /// Places valid images in Apple's list order, dropping enabled images whose full id an
     /// earlier enabled image already holds (reported as `duplicateID`).

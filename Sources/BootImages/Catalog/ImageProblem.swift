@@ -2,7 +2,7 @@
 ///
 /// The reasons follow the checks of Apple's `NBImageEntry_create` (bootp `nbimages.c`, reference
 /// `bsdp-protocol-and-servers.md` §1.11) plus the appliance's own path-safety checks.
-public struct ImageProblem: Hashable, Sendable, CustomStringConvertible {
+public struct ImageProblem: Hashable, Sendable, Codable, CustomStringConvertible {
     public var folder: String
     public var reason: Reason
 
@@ -11,7 +11,7 @@ public struct ImageProblem: Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public enum Reason: Error, Hashable, Sendable {
+    public enum Reason: Error, Hashable, Sendable, Codable {
         case plistMissing
         case plistUnreadable(String)
         case plistInvalid(String)

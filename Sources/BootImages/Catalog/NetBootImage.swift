@@ -5,7 +5,7 @@ import NetbootWire
 /// The values mirror Apple's `NBImageEntry` (bootp `bootplib/nbimages.c`; reference
 /// `bsdp-protocol-and-servers.md` §1.11); the identifier follows the BSDP `boot_image_id`
 /// layout of §1.5. Built only by ``ImageCatalogScanner``; every field is plain data.
-public struct NetBootImage: Hashable, Sendable {
+public struct NetBootImage: Hashable, Sendable, Codable {
     /// Folder name inside the images directory, e.g. `Mojave.nbi`.
     public var folder: String
     /// Menu name (`Name`), UTF-8.
@@ -94,7 +94,7 @@ public struct NetBootImage: Hashable, Sendable {
 }
 
 /// `Type` of an `NBImageInfo.plist`: how the root file system reaches the client.
-public enum ImageType: String, Hashable, Sendable, CaseIterable {
+public enum ImageType: String, Hashable, Sendable, CaseIterable, Codable {
     /// Mac OS 9 over AFP with shadow files; needs diskless AFP resources (not served here).
     case classic = "Classic"
     /// Root disk image mounted over NFS (option 17 `nfs:…`).
@@ -106,7 +106,7 @@ public enum ImageType: String, Hashable, Sendable, CaseIterable {
 }
 
 /// Where an image's root disk image lives (reference §1.7 and `nbimages.c` parse helpers).
-public enum RootPath: Hashable, Sendable {
+public enum RootPath: Hashable, Sendable, Codable {
     /// A file inside the `.nbi` folder, served by this appliance (`NetInstall.dmg`).
     case local(file: String)
     /// An NFS export elsewhere: `nfs:<ip>:<mount>[:<image>]` (host resolved at scan time).
