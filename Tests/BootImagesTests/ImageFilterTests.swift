@@ -140,3 +140,50 @@ import Testing
         }
     }
 }
+
+@Suite struct ImageListDecisionTests {
+    @Test func listDecisionCarriesVerdictsOfferedAndDefault() {
+        let catalog = ImageCatalogScanner().scan(directory: fixtureImagesDirectory())
+        let client = NetBootClient(mac: MACAddress(rawValue: 0x001B_63A0_0002), architecture: "i386", systemIdentifier: "Macmini7,1")
+        let decision = catalog.listDecision(for: client)
+        #expect(decision.answers)
+        #expect(decision.eligibility.count == catalog.images.count)
+        #expect(decision.offered.map(\.idText) == ["0x01001001", "0x81000010", "0x01000014"])
+        #expect(decision.defaultImage?.basis == .markedDefault)
+        let diag = decision.eligibility.first { $0.image.folder == "C-Diagnostics.nbi" }
+        #expect(diag?.reasons == [.filterOnly])
+        let arm = NetBootClient(mac: client.mac, architecture: "arm", systemIdentifier: "Mac14,2")
+        #expect(!catalog.listDecision(for: arm).answers)
+    }
+
+    @Test func boundImageRechecksTheAttributeFilter() {
+        let catalog = ImageCatalog(directory: "/", images: [makeImage(index: 1, isInstall: true)])
+        let plain = NetBootClient(mac: MACAddress(rawValue: 1), architecture: "i386", systemIdentifier: "M")
+        var filtered = plain
+        filtered.attributeFilter = [0x0300]
+        #expect(catalog.boundImage(imageID: 0x8100_0001, for: plain) == .selected(catalog.images[0]))
+        #expect(catalog.boundImage(imageID: 0x8100_0001, for: filtered)
+            == .failed(.filtered(catalog.images[0], [.attributesNotRequested(image: 0x8100, requested: [0x0300])])))
+        #expect(catalog.select(imageID: 0x8100_0001, for: filtered) == .selected(catalog.images[0]))
+    }
+
+    @Test func rootPathOptionText() throws {
+        let catalog = ImageCatalogScanner().scan(directory: fixtureImagesDirectory())
+        let server = IPv4Address(198, 51, 100, 1)
+        var install = try #require(catalog.image(folder: "A-Install.nbi"))
+        #expect(install.rootPathOption(server: server, httpBasePath: "/images", nfsExportPath: "/srv/images")
+            == "http://198.51.100.1/images/A-Install.nbi/NetInstall.dmg")
+        install.folder = "Mojave Install é.nbi"
+        #expect(install.rootPathOption(server: server, httpBasePath: "", nfsExportPath: "")
+            == "http://198.51.100.1/Mojave%20Install%20%C3%A9.nbi/NetInstall.dmg")
+        let binary = try #require(catalog.image(folder: "B-Binary.nbi"))
+        #expect(binary.rootPathOption(server: server, httpBasePath: "/", nfsExportPath: "/srv/images")
+            == "nfs:198.51.100.1:/srv/images:B-Binary.nbi/NetBoot.dmg")
+        let lab = try #require(catalog.image(folder: "D-Filters.nbi"))
+        #expect(lab.rootPathOption(server: server, httpBasePath: "/", nfsExportPath: "/x")
+            == "nfs:198.51.100.7:/exports/netboot:Lab.nbi/NetBoot.dmg")
+        #expect(lab.serverAddress(answeringFrom: server) == IPv4Address(198, 51, 100, 8))
+        let diag = try #require(catalog.image(folder: "C-Diagnostics.nbi"))
+        #expect(diag.rootPathOption(server: server, httpBasePath: "/", nfsExportPath: "/") == nil)
+    }
+}

@@ -15,17 +15,16 @@ extension ImageCatalog {
     /// which is an `IsDefault` image when one applies (Apple `NBImageList_default`). Nil means
     /// the server has nothing for this client and, per the spec, does not answer.
     public func defaultImage(for client: NetBootClient) -> DefaultImageChoice? {
-        guard let image = offeredImages(for: client).first else { return nil }
-        return DefaultImageChoice(image: image, basis: image.isDefault ? .markedDefault : .firstEligible)
+        listDecision(for: client).defaultImage
     }
 
     /// The decision for an INFORM[SELECT] naming `imageID` (option 8): the image when it exists
     /// and passes the architecture, model and MAC checks; else why ACK[FAILED] is due.
-    public func select(imageID: UInt32, for client: NetBootClient) -> SelectDecision {
+    public func select(imageID: UInt32, for client: NetBootClient, purpose: FilterPurpose = .select) -> SelectDecision {
         guard let image = self.image(id: imageID) ?? images.first(where: { $0.bootImageIDValue == imageID }) else {
             return .failed(.unknownImage(imageID))
         }
-        let verdict = ImageEligibility(image: image, client: client, purpose: .select)
+        let verdict = ImageEligibility(image: image, client: client, purpose: purpose)
         return verdict.isEligible ? .selected(image) : .failed(.filtered(image, verdict.reasons))
     }
 }
