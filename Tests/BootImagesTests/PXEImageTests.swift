@@ -25,12 +25,30 @@ import Testing
         #expect(missing.defaultImage?.name == "alpine")
     }
 
-    @Test func firstByNameIsDefaultWithoutMarkerAndInitrdIsOptional() {
+    @Test func severalUnmarkedImagesHaveNoDefaultAndInitrdIsOptional() {
         let fs = MemoryFileSystem(["/i/pxe/b/vmlinuz": "k", "/i/pxe/a/kernel": "k"])
         let set = PXEImageSet.scan(imagesDirectory: "/i", fileSystem: fs)
         #expect(set.images.map(\.name) == ["a", "b"])
-        #expect(set.defaultImage?.name == "a")
+        #expect(set.defaultImage == nil)  // iPXE shows a menu
         #expect(set.images[0].initrd == nil)
+        let single = PXEImageSet.scan(imagesDirectory: "/i", fileSystem: MemoryFileSystem(["/i/pxe/only/linux": "k"]))
+        #expect(single.defaultImage?.name == "only")
+    }
+
+    @Test func declaredImagesAreCheckedOnDisk() {
+        let fs = MemoryFileSystem(["/i/pxe/deb/vmlinuz": "k", "/i/pxe/deb/initrd.img": "i", "/i/pxe/fed/vmlinuz": "k"])
+        let declared = [
+            PXEImageDeclaration(name: "deb", kernel: "vmlinuz", initrd: "initrd.img", cmdline: "console=ttyS0\n quiet"),
+            PXEImageDeclaration(name: "fed", kernel: "vmlinuz", initrd: "initramfs.img"),
+            PXEImageDeclaration(name: "esc", kernel: "../../deb/vmlinuz"),
+        ]
+        let set = PXEImageSet.validate(declared, defaultName: "deb", imagesDirectory: "/i", fileSystem: fs)
+        #expect(set.images == [PXEImage(name: "deb", kernel: "pxe/deb/vmlinuz", initrd: "pxe/deb/initrd.img",
+                                        cmdline: "console=ttyS0 quiet", isDefault: true)])
+        #expect(set.problems.map(\.description) == ["pxe/fed: pxe/fed/initramfs.img does not exist",
+                                                    "pxe/esc: pxe/esc/../../deb/vmlinuz does not exist"])
+        let noDefault = PXEImageSet.validate(declared, defaultName: "gone", imagesDirectory: "/i", fileSystem: fs)
+        #expect(noDefault.defaultImage == nil && noDefault.problems.last?.reason == .defaultNotFound)
     }
 
     @Test func cmdlineCannotBreakOutOfAScriptLine() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Linux (or any kernel + initrd) image that iPXE boots over HTTP: one folder
 /// `images/pxe/<name>/` (issue 3 item 1, "PXE image set"). The iPXE script renderer takes
 /// these values; paths are relative to the images directory (`pxe/<name>/vmlinuz`).
@@ -29,11 +31,28 @@ public struct PXEImage: Hashable, Sendable {
     public static let maximumCmdlineBytes = 4096
 }
 
+/// One image as the config declares it (`pxe.images` in `etc/netboot.yaml`): file names are
+/// relative to `<images-dir>/pxe/<name>/`.
+public struct PXEImageDeclaration: Hashable, Sendable {
+    public var name: String
+    public var kernel: String
+    public var initrd: String?
+    public var cmdline: String
+
+    public init(name: String, kernel: String, initrd: String? = nil, cmdline: String = "") {
+        self.name = name
+        self.kernel = kernel
+        self.initrd = initrd
+        self.cmdline = cmdline
+    }
+}
+
 /// Why a PXE image folder was skipped, or a remark about the set.
 public struct PXEProblem: Hashable, Sendable, CustomStringConvertible {
     public enum Reason: Hashable, Sendable {
         case badName
         case kernelMissing
+        case fileMissing(String)
         case cmdlineUnreadable(String)
         case cmdlineControlCharacter
         case defaultNotFound
@@ -47,6 +66,7 @@ public struct PXEProblem: Hashable, Sendable, CustomStringConvertible {
         switch reason {
         case .badName: "bad-name"
         case .kernelMissing: "kernel-missing"
+        case .fileMissing: "file-missing"
         case .cmdlineUnreadable: "cmdline-unreadable"
         case .cmdlineControlCharacter: "cmdline-control-character"
         case .defaultNotFound: "default-not-found"
@@ -58,6 +78,7 @@ public struct PXEProblem: Hashable, Sendable, CustomStringConvertible {
         switch reason {
         case .badName: "the folder name must be letters, digits, '.', '_' or '-' (it appears in URLs and iPXE scripts)"
         case .kernelMissing: "no kernel (\(PXEImage.kernelNames.joined(separator: ", ")))"
+        case let .fileMissing(path): "\(path) does not exist"
         case let .cmdlineUnreadable(detail): "cmdline cannot be read: \(detail)"
         case .cmdlineControlCharacter: "cmdline holds a control character"
         case .defaultNotFound: "the configured default PXE image does not exist"
@@ -77,8 +98,9 @@ public struct PXEImageSet: Hashable, Sendable {
 
     public func image(named name: String) -> PXEImage? { images.first { $0.name == name } }
 
-    /// Reads `<imagesDirectory>/pxe/*/`. The default is `defaultName` when given (the config's
-    /// choice), else the folder holding a `default` marker, else the first image by name.
+    /// Reads `<imagesDirectory>/pxe/*/` when the config declares no images. The default is
+    /// `defaultName` when given, else the folder holding a `default` marker, else the only
+    /// image; with several unmarked images there is none (iPXE shows a menu).
     public static func scan(imagesDirectory: String, defaultName: String? = nil,
                             fileSystem: any ImageFileSystem = LocalFileSystem()) -> PXEImageSet {
         let root = imagesDirectory + "/pxe"
@@ -126,7 +148,40 @@ public struct PXEImageSet: Hashable, Sendable {
             if valid.count > 1, let first = valid.first {
                 problems.append(PXEProblem(name: valid.joined(separator: ","), reason: .severalDefaults(chosen: first)))
             }
-            chosen = valid.first ?? images.first?.name
+            chosen = valid.first ?? (images.count == 1 ? images.first?.name : nil)
+        }
+        for position in images.indices where images[position].name == chosen { images[position].isDefault = true }
+        return PXEImageSet(images: images, problems: problems)
+    }
+
+    /// Checks the images the config declares (`pxe.images`, `pxe.default-image`): each file
+    /// must exist under `<imagesDirectory>/pxe/<name>/`, and the command line must be one line.
+    /// The default is `defaultName`, else the only image; with several there is none (a menu).
+    public static func validate(_ declared: [PXEImageDeclaration], defaultName: String?, imagesDirectory: String,
+                                fileSystem: any ImageFileSystem = LocalFileSystem()) -> PXEImageSet {
+        var images: [PXEImage] = []
+        var problems: [PXEProblem] = []
+        for entry in declared {
+            guard isSafeName(entry.name) else { problems.append(PXEProblem(name: entry.name, reason: .badName)); continue }
+            let prefix = "pxe/" + entry.name + "/"
+            var missing: [PXEProblem] = []
+            for file in [entry.kernel] + (entry.initrd.map { [$0] } ?? []) {
+                if !KeyReader.isSafeRelativePath(file) || fileSystem.kind(at: imagesDirectory + "/" + prefix + file) != .regular {
+                    missing.append(PXEProblem(name: entry.name, reason: .fileMissing(prefix + file)))
+                }
+            }
+            guard missing.isEmpty else { problems += missing; continue }
+            guard let cmdline = oneLine(entry.cmdline) else {
+                problems.append(PXEProblem(name: entry.name, reason: .cmdlineControlCharacter))
+                continue
+            }
+            images.append(PXEImage(name: entry.name, kernel: prefix + entry.kernel, initrd: entry.initrd.map { prefix + $0 },
+                                   cmdline: cmdline, isDefault: false))
+        }
+        var chosen = defaultName ?? (images.count == 1 ? images.first?.name : nil)
+        if let wanted = defaultName, !images.contains(where: { $0.name == wanted }) {
+            problems.append(PXEProblem(name: wanted, reason: .defaultNotFound))
+            chosen = nil
         }
         for position in images.indices where images[position].name == chosen { images[position].isDefault = true }
         return PXEImageSet(images: images, problems: problems)
