@@ -154,6 +154,15 @@ import Testing
         #expect(diag?.reasons == [.filterOnly])
         let arm = NetBootClient(mac: client.mac, architecture: "arm", systemIdentifier: "Mac14,2")
         #expect(!catalog.listDecision(for: arm).answers)
+        #expect(catalog.listDecision(for: arm).explanation.last == "no image applies: the server does not answer this client's INFORM[LIST]")
+        #expect(decision.explanation == [
+            "0x81000010 \"Old Image\": not offered: the image is disabled (IsEnabled false)",
+            "0x01001001 \"Catalina NetBoot (binary plist)\": offered, default (IsDefault)",
+            "0x81000010 \"Mojave Install\": offered",
+            "0x03000bb8 \"Apple Hardware Test\": not offered: the image is FilterOnly and the client sent no attribute filter list",
+            "0x01000014 \"Lab Only\": offered",
+            "0x01000009 \"PowerPC Minimal\": not offered: architecture i386 is not in Architectures [ppc]",
+        ])
     }
 
     @Test func boundImageRechecksTheAttributeFilter() {

@@ -14,6 +14,21 @@ public struct ImageListDecision: Hashable, Sendable {
 
     /// Whether the server answers this client's LIST.
     public var answers: Bool { defaultImage != nil }
+
+    /// One line per image, in list order, for `netboot explain`:
+    /// `0x81000010 "Mojave Install": offered, default (IsDefault)` or
+    /// `0x03000bb8 "Apple Hardware Test": not offered: the image is FilterOnly and …`.
+    public var explanation: [String] {
+        eligibility.map { verdict in
+            let head = "\(verdict.image.idText) \"\(verdict.image.name)\": "
+            guard verdict.isEligible else {
+                return head + "not offered: " + verdict.reasons.map(\.description).joined(separator: "; ")
+            }
+            guard let chosen = defaultImage, chosen.image.bootImageIDValue == verdict.image.bootImageIDValue,
+                  chosen.image.folder == verdict.image.folder else { return head + "offered" }
+            return head + "offered, default (" + (chosen.basis == .markedDefault ? "IsDefault" : "first eligible in list order") + ")"
+        } + (answers ? [] : ["no image applies: the server does not answer this client's INFORM[LIST]"])
+    }
 }
 
 extension ImageCatalog {
