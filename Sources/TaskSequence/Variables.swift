@@ -188,6 +188,9 @@ public struct VariableEnvironment: Sendable {
 
     public func isSecret(_ name: VariableName) -> Bool { secretNames.contains(name) }
 
+    /// Marks `name` secret in every layer (e.g. a variable bound to a password property).
+    public mutating func markSecret(_ name: VariableName) { secretNames.insert(name) }
+
     public func lookup(_ name: VariableName) -> VariableLookup {
         for layer in VariableLayer.allCases.reversed() {
             guard let declared = layers[layer]?[name] else { continue }
