@@ -151,6 +151,18 @@ struct PlanWalker {
                 for spec in step.type.spec.properties {
                     guard let value = step.effectiveProperty(spec) else { continue }
                     let from = step.properties[spec.key] == nil ? spec.variable : nil
+                    if let from {
+                        // A property taken from its bound variable: say when that is unset or prompted.
+                        referenced.append(VariableName(from))
+                        switch known(VariableName(from)) {
+                        case .unset:
+                            if spec.defaultValue == nil { continue }
+                        case .existsUnknown:
+                            properties.append(Plan.Property(name: spec.key, value: "(prompted at run time)", from: from))
+                            continue
+                        default: break
+                        }
+                    }
                     properties.append(Plan.Property(name: spec.key, value: render(value, secret: spec.secret), from: from))
                 }
                 for declaration in step.variables {
