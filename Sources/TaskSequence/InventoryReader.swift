@@ -35,7 +35,7 @@ public enum InventoryReader {
     static func list(_ entry: SyntaxEntry?, key: String, sink: inout DiagnosticSink) -> [SyntaxNode] {
         guard let entry, !entry.value.isNull else { return [] }
         guard let items = entry.value.items else {
-            sink.error(entry.value.location, "'\(key)' must be a list, not a \(entry.value.typeName)", rule: "wrong-type")
+            sink.error(entry.value.location, "'\(key)' must be a list, not \(entry.value.typeWithArticle)", rule: "wrong-type")
             return []
         }
         return items

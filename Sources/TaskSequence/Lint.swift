@@ -11,11 +11,16 @@ public struct LintReport: Sendable {
     public var definition: TaskSequenceDefinition?
     public var inventory: Inventory?
 
+    /// Secret values written in the file; masked as `***` in the source lines we print.
+    public var secrets: [String] = []
+
     public var hasErrors: Bool { diagnostics.hasErrors }
 
     /// `file:line:col: severity: message [rule]`, source line and caret, per diagnostic.
+    /// Secret values written in the file never appear: they are masked in the quoted lines.
     public var rendered: String {
-        diagnostics.map { $0.rendered(source: text.isEmpty ? nil : text) }.joined(separator: "\n")
+        let source = text.isEmpty ? nil : SecretMask.mask(text, secrets: secrets)
+        return diagnostics.map { $0.rendered(source: source) }.joined(separator: "\n")
     }
 }
 
@@ -32,7 +37,9 @@ public enum Linter {
            keys.contains(where: InventoryReader.topKeys.contains) {
             let (read, diagnostics) = InventoryReader.read(root, file: file)
             sink.append(contentsOf: diagnostics)
-            return LintReport(file: file, kind: .inventory, text: source.text, diagnostics: sink.finished(file: file), inventory: read)
+            var report = LintReport(file: file, kind: .inventory, text: source.text, diagnostics: sink.finished(file: file), inventory: read)
+            report.secrets = SecretMask.secrets(in: read.declaredVariables)
+            return report
         }
         var definition: TaskSequenceDefinition?
         if root != nil || syntaxDiagnostics.isEmpty {
@@ -41,7 +48,9 @@ public enum Linter {
             definition = read
             if let read { SequenceChecks(definition: read, inventory: inventory).run(into: &sink) }
         }
-        return LintReport(file: file, kind: .sequence, text: source.text, diagnostics: sink.finished(file: file), definition: definition)
+        var report = LintReport(file: file, kind: .sequence, text: source.text, diagnostics: sink.finished(file: file), definition: definition)
+        if let definition { report.secrets = SecretMask.secrets(in: definition) }
+        return report
     }
 
     /// Reads an inventory file; diagnostics use the same format.
@@ -252,7 +261,39 @@ extension Linter {
         guard let data else { return (nil, "\(file):1:1: error: cannot read inventory [io]") }
         let (inventory, diagnostics) = Linter.inventory(data: data, file: file)
         guard diagnostics.hasErrors else { return (inventory, nil) }
-        let text = String(data: data, encoding: .utf8)
+        let text = String(data: data, encoding: .utf8).map { SecretMask.mask($0, secrets: SecretMask.secrets(in: inventory.declaredVariables)) }
         return (inventory, diagnostics.map { $0.rendered(source: text) }.joined(separator: "\n"))
+    }
+}
+
+/// Finds secret values written in a file and masks them in text we print.
+public enum SecretMask {
+    public static func secrets(in declarations: [VariableDeclaration]) -> [String] {
+        declarations.compactMap { declaration in
+            if case .value(let value) = declaration.value, value.isSecret || StepCatalog.secretVariables.contains(declaration.name) {
+                return value.reveal()
+            }
+            return nil
+        }
+    }
+
+    public static func secrets(in definition: TaskSequenceDefinition) -> [String] {
+        var out = secrets(in: definition.variables)
+        for step in definition.allSteps {
+            out += secrets(in: step.variables)
+            for property in step.type.spec.properties where property.secret {
+                if case .text(let text) = step.properties[property.key]?.value, VariableReferences.names(in: text).isEmpty { out.append(text) }
+            }
+        }
+        return out
+    }
+
+    /// `text` with every secret replaced by `***` (longest first, so overlapping secrets mask fully).
+    public static func mask(_ text: String, secrets: [String]) -> String {
+        var out = text
+        for secret in Set(secrets).sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+            out = out.replacingOccurrences(of: secret, with: Secret.mask)
+        }
+        return out
     }
 }

@@ -43,12 +43,12 @@ public struct DiagnosticSink: Sendable {
 struct MappingReader {
     let node: SyntaxNode
     let entries: [SyntaxEntry]
-    let what: String
+    var what: String
 
     /// Returns nil (after a `wrong-type` error) when `node` is not a mapping.
     init?(_ node: SyntaxNode, what: String, sink: inout DiagnosticSink) {
         guard let entries = node.entries else {
-            sink.error(node.location, "\(what) must be a mapping, not a \(node.typeName)", rule: "wrong-type")
+            sink.error(node.location, "\(what) must be a mapping, not \(node.typeWithArticle)", rule: "wrong-type")
             return nil
         }
         self.node = node
@@ -95,7 +95,7 @@ struct MappingReader {
         case .scalar(.null, _): return nil
         case .scalar(_, let text): return (text, node.location)
         default:
-            sink.error(node.location, "'\(key)' must be a string, not a \(node.typeName)", rule: "wrong-type")
+            sink.error(node.location, "'\(key)' must be a string, not \(node.typeWithArticle)", rule: "wrong-type")
             return nil
         }
     }
@@ -103,14 +103,14 @@ struct MappingReader {
     func bool(_ key: String, sink: inout DiagnosticSink) -> Bool? {
         guard let entry = self[key] else { return nil }
         if case .scalar(.bool(let value), _) = entry.value.kind { return value }
-        sink.error(entry.value.location, "'\(key)' must be true or false, not a \(entry.value.typeName)", rule: "wrong-type")
+        sink.error(entry.value.location, "'\(key)' must be true or false, not \(entry.value.typeWithArticle)", rule: "wrong-type")
         return nil
     }
 
     func int(_ key: String, sink: inout DiagnosticSink) -> Int? {
         guard let entry = self[key] else { return nil }
         if case .scalar(.int(let value), _) = entry.value.kind { return value }
-        sink.error(entry.value.location, "'\(key)' must be an integer, not a \(entry.value.typeName)", rule: "wrong-type")
+        sink.error(entry.value.location, "'\(key)' must be an integer, not \(entry.value.typeWithArticle)", rule: "wrong-type")
         return nil
     }
 
@@ -118,7 +118,7 @@ struct MappingReader {
         guard let entry = self[key] else { return nil }
         guard let items = entry.value.items else {
             if let single = entry.value.scalarText { return [single] }
-            sink.error(entry.value.location, "'\(key)' must be a list of strings, not a \(entry.value.typeName)", rule: "wrong-type")
+            sink.error(entry.value.location, "'\(key)' must be a list of strings, not \(entry.value.typeWithArticle)", rule: "wrong-type")
             return nil
         }
         var out: [String] = []

@@ -61,7 +61,7 @@ public struct SequenceReader {
     mutating func readItems(_ node: SyntaxNode, depth: Int) -> [SequenceItem] {
         if node.isNull { return [] }
         guard let list = node.items else {
-            sink.error(node.location, "'steps' must be a list of steps and groups, not a \(node.typeName)", rule: "wrong-type")
+            sink.error(node.location, "'steps' must be a list of steps and groups, not \(node.typeWithArticle)", rule: "wrong-type")
             return []
         }
         var out: [SequenceItem] = []
@@ -125,7 +125,9 @@ public struct SequenceReader {
         return options
     }
 
-    mutating func readGroup(_ map: MappingReader, depth: Int) -> Group? {
+    mutating func readGroup(_ step: MappingReader, depth: Int) -> Group? {
+        var map = step
+        map.what = "group"
         map.checkKeys(StepCatalog.commonKeys + ["steps"], sink: &sink)
         let options = readOptions(map, defaultName: "Group")
         if depth + 1 > SequenceLimits.maxGroupDepth {
@@ -162,7 +164,7 @@ public struct SequenceReader {
                 case .scalar(.string(let text), _) where !VariableReferences.names(in: text).isEmpty:
                     step.properties[property.key] = WrittenProperty(value: .text(text), location: entry.value.location)
                 default:
-                    sink.error(entry.value.location, "'\(property.key)' must be true, false or a %VARIABLE% reference, not a \(entry.value.typeName)", rule: "wrong-type")
+                    sink.error(entry.value.location, "'\(property.key)' must be true, false or a %VARIABLE% reference, not \(entry.value.typeWithArticle)", rule: "wrong-type")
                 }
             case .stringList:
                 if let list = map.stringList(property.key, sink: &sink) {
@@ -195,7 +197,7 @@ public struct SequenceReader {
                 if list.isEmpty { sink.error(entry.value.location, "'successCodes' is empty: the step could never succeed", rule: "empty-success-codes") }
                 step.successCodes = codes
             } else {
-                sink.error(entry.value.location, "'successCodes' must be a list of integers, not a \(entry.value.typeName)", rule: "wrong-type")
+                sink.error(entry.value.location, "'successCodes' must be a list of integers, not \(entry.value.typeWithArticle)", rule: "wrong-type")
             }
         }
         if let entry = map["timeout"] {
@@ -256,7 +258,10 @@ enum ConditionReader {
             if map.entries.isEmpty { sink.error(node.location, "condition is empty; it needs 'if:'", rule: "missing-key") }
             return nil
         }
-        return readStatement(statement.value, depth: 1, sink: &sink)
+        // A condition with any error is dropped whole, so later checks do not judge a fragment.
+        let before = sink.items.count
+        let condition = readStatement(statement.value, depth: 1, sink: &sink)
+        return sink.items.count == before ? condition : nil
     }
 
     static func readStatement(_ node: SyntaxNode, depth: Int, sink: inout DiagnosticSink) -> Condition? {
@@ -273,7 +278,7 @@ enum ConditionReader {
             return nil
         }
         guard let list = entry.value.items else {
-            sink.error(entry.value.location, "'\(entry.key)' must be a list of variable tests and If statements, not a \(entry.value.typeName)", rule: "wrong-type")
+            sink.error(entry.value.location, "'\(entry.key)' must be a list of variable tests and If statements, not \(entry.value.typeWithArticle)", rule: "wrong-type")
             return nil
         }
         var children: [Condition] = []
@@ -315,7 +320,7 @@ enum ConditionReader {
                 return nil
             case .scalar(_, let text): value = text
             default:
-                sink.error(opEntry.value.location, "'\(op.rawValue)' compares with a string or number, not a \(opEntry.value.typeName)", rule: "wrong-type")
+                sink.error(opEntry.value.location, "'\(op.rawValue)' compares with a string or number, not \(opEntry.value.typeWithArticle)", rule: "wrong-type")
                 return nil
             }
         } else {

@@ -43,6 +43,12 @@ public struct SyntaxNode: Sendable {
         }
     }
 
+    /// The type name with its article: "a string", "an integer".
+    public var typeWithArticle: String {
+        let name = typeName
+        return (name.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + name
+    }
+
     public var isNull: Bool {
         if case .scalar(.null, _) = kind { return true }
         return false
