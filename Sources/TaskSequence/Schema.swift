@@ -176,3 +176,56 @@ public enum TaskSequenceSchema {
         }
     }
 }
+
+/// The JSON Schema of `etc/inventory.yaml`, committed as `docs/schema/inventory.schema.json`.
+public enum InventorySchema {
+    public static let repositoryPath = "docs/schema/inventory.schema.json"
+
+    public static func text() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(schema()), let text = String(data: data, encoding: .utf8) else { return "{}" }
+        return text + "\n"
+    }
+
+    public static func schema() -> JSONValue {
+        let string = TaskSequenceSchema.type("string")
+        let variables = TaskSequenceSchema.schema().objectValue?["definitions"]?.objectValue?["variables"] ?? .object([:])
+        func closed(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
+            .object(["type": .string("object"), "additionalProperties": .bool(false),
+                     "required": .array(required.map(JSONValue.string)), "properties": .object(properties)])
+        }
+        return .object([
+            "$schema": .string("http://json-schema.org/draft-07/schema#"),
+            "title": .string("netboot inventory"),
+            "description": .string("Devices, collections and deployments (docs/task-sequences.md, Inventory)."),
+            "type": .string("object"),
+            "additionalProperties": .bool(false),
+            "properties": .object([
+                "devices": .object(["type": .string("array"), "items": closed([
+                    "name": string, "mac": .object(["type": .string("string"), "pattern": .string("^([0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}$")]),
+                    "serial": string, "model": string, "variables": variables,
+                ], required: ["name"])]),
+                "collections": .object(["type": .string("array"), "items": closed([
+                    "name": .object(["type": .string("string"), "description": .string("'Unknown Mac OS X Systems' and 'Unknown Computers' are built in.")]),
+                    "members": .object(["type": .string("array"), "items": string]),
+                    "rules": .object(["type": .string("array"), "items": .object(["type": .string("object"), "additionalProperties": .bool(false),
+                                                                                    "minProperties": .int(1),
+                                                                                    "properties": .object(["mac": string, "model": string, "serial": string])])]),
+                    "variables": variables,
+                    "priority": .object(["type": .string("integer")]),
+                ], required: ["name"])]),
+                "deployments": .object(["type": .string("array"), "items": closed([
+                    "sequence": string, "collection": string,
+                ], required: ["sequence", "collection"])]),
+            ]),
+        ])
+    }
+}
+
+extension JSONValue {
+    var objectValue: [String: JSONValue]? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+}

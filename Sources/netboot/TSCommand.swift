@@ -40,7 +40,10 @@ struct TSSchemaCommand: ParsableCommand {
         abstract: "Print the JSON Schema of the task-sequence format (for editors; also in docs/schema/)."
     )
 
+    @Flag(help: "Print the inventory schema instead (docs/schema/inventory.schema.json).")
+    var inventory = false
+
     func run() {
-        print(TaskSequenceSchema.text(), terminator: "")
+        print(inventory ? InventorySchema.text() : TaskSequenceSchema.text(), terminator: "")
     }
 }

@@ -127,6 +127,11 @@ import Testing
         #expect(committed == TaskSequenceSchema.text(), "regenerate: netboot ts schema > \(TaskSequenceSchema.repositoryPath)")
     }
 
+    @Test func committedInventorySchemaMatchesGenerated() throws {
+        let committed = try String(contentsOf: repositoryRoot.appendingPathComponent(InventorySchema.repositoryPath), encoding: .utf8)
+        #expect(committed == InventorySchema.text(), "regenerate: netboot ts schema --inventory > \(InventorySchema.repositoryPath)")
+    }
+
     @Test func schemaListsEveryAuthorableStepType() throws {
         let text = TaskSequenceSchema.text()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
