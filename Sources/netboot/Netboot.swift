@@ -13,6 +13,7 @@ struct Netboot: AsyncParsableCommand {
             ConfigCommand.self,
             TFTPServeCommand.self,
             ImagesCommand.self,
+            TSCommand.self,
         ]
     )
 }
