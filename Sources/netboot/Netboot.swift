@@ -14,6 +14,9 @@ struct Netboot: AsyncParsableCommand {
             TFTPServeCommand.self,
             ImagesCommand.self,
             TSCommand.self,
+            DecodeCommand.self,
+            CaptureCommand.self,
+            ExplainCommand.self,
         ]
     )
 }
