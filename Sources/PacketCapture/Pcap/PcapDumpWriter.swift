@@ -31,12 +31,8 @@ public final class PcapDumpWriter {
             throw .writeFailed(path: path, reason: "pcap_open_dead failed")
         }
         self.dead = dead
-        do {
-            try openNext()
-        } catch {
-            pcap_close(dead)
-            throw error
-        }
+        // Every stored property is set: a throw from here runs deinit, which closes `dead`.
+        try openNext()
     }
 
     deinit {
