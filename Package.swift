@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
-            "NetbootServer", "CLinuxPacket",
+            "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
             "NetbootConfig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -17,6 +17,7 @@ struct Netboot: AsyncParsableCommand {
             DecodeCommand.self,
             CaptureCommand.self,
             ExplainCommand.self,
+            DebugCommand.self,
         ]
     )
 }
