@@ -17,10 +17,12 @@ public protocol ImageFileSystem: Sendable {
     func read(_ path: String, limit: Int) throws(FileReadError) -> Data
 }
 
+/// What a path names, after following symbolic links (`stat(2)`).
 public enum FileKind: Hashable, Sendable {
     case missing, regular, directory, other
 }
 
+/// Why ``ImageFileSystem/read(_:limit:)`` returned no bytes.
 public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
     case missing
     case tooLarge(size: Int, limit: Int)
