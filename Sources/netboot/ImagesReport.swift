@@ -124,7 +124,7 @@ struct ImagesReport {
             enabledSystemIdentifiers = image.enabledSystemIdentifiers; disabledSystemIdentifiers = image.disabledSystemIdentifiers
             enabledMACAddresses = image.enabledMACAddresses.map(\.description); disabledMACAddresses = image.disabledMACAddresses.map(\.description)
             filters = ImagesReport.filterSummary(image); loadBalanceServer = image.loadBalanceServer?.description
-            supportsDiskless = image.supportsDiskless; description = image.description; osVersion = image.osVersion
+            supportsDiskless = image.supportsDiskless; description = image.imageDescription; osVersion = image.osVersion
             warnings = image.warnings
         }
     }

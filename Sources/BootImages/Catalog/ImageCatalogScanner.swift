@@ -124,7 +124,7 @@ public struct ImageCatalogScanner: Sendable {
             disabledSystemIdentifiers: info.disabledSystemIdentifiers,
             enabledMACAddresses: info.enabledMACAddresses, disabledMACAddresses: info.disabledMACAddresses,
             supportsDiskless: info.supportsDiskless, loadBalanceServer: loadBalancer,
-            description: info.description, language: info.language, osVersion: info.osVersion,
+            imageDescription: info.imageDescription, language: info.language, osVersion: info.osVersion,
             warnings: warnings))
     }
 }
