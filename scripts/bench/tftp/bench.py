@@ -27,7 +27,11 @@ import time
 import uuid
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-SERVER_IP, CLIENT_IP = "198.51.100.1", "198.51.100.2"
+CLIENT_IP = "198.51.100.2"
+# Each server listens on its own address of the server namespace, so all run at once and the
+# repetitions interleave (the machine is shared; interleaving spreads its noise evenly).
+SERVER_IPS = {"netboot": "198.51.100.1", "atftpd": "198.51.100.3", "tftpd-hpa": "198.51.100.4",
+              "dnsmasq": "198.51.100.5"}
 
 # (label, client, options); the atftp options are what the server is asked to negotiate.
 SCENARIOS = [
@@ -54,9 +58,10 @@ class Namespaces:
         sh("ip", "netns", "add", self.client)
         sh("ip", "link", "add", self.sif, "netns", self.server, "type", "veth", "peer", "name", self.cif,
            "netns", self.client)
-        for ns, dev, ip in ((self.server, self.sif, SERVER_IP), (self.client, self.cif, CLIENT_IP)):
+        for ns, dev, ips in ((self.server, self.sif, SERVER_IPS.values()), (self.client, self.cif, [CLIENT_IP])):
             sh("ip", "-n", ns, "link", "set", "lo", "up")
-            sh("ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", dev)
+            for ip in ips:
+                sh("ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", dev)
             sh("ip", "-n", ns, "link", "set", dev, "up")
 
     def down(self):
@@ -91,8 +96,9 @@ def stop_system_service(name):
 class Server:
     """Starts one server inside the server namespace and stops it by PID."""
 
-    def __init__(self, kind, ns, root, work):
-        self.kind, self.ns, self.root, self.work = kind, ns, root, work
+    def __init__(self, kind, ns, root, work, binary=None):
+        self.kind, self.ns, self.root, self.work, self.binary = kind, ns, root, work, binary
+        self.ip = SERVER_IPS[kind]
         self.proc = None
         self.pidfile = os.path.join(work, f"{kind}.pid")
 
@@ -101,22 +107,22 @@ class Server:
         if self.kind == "netboot":
             binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "release", "netboot")
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, binary, "tftp-serve", "--root", self.root,
-                                                      "--address", SERVER_IP, "--port", "69", "--max-transfers",
+                                                      "--address", self.ip, "--port", "69", "--max-transfers",
                                                       "1000", "--log-level", "warning"), stdout=log, stderr=log)
         elif self.kind == "atftpd":
-            self.proc = subprocess.Popen(self.ns.exec(self.ns.server, "/usr/sbin/atftpd", "--daemon", "--no-fork",
-                                                      "--port", "69", "--bind-address", SERVER_IP, "--maxthread",
+            self.proc = subprocess.Popen(self.ns.exec(self.ns.server, self.binary, "--daemon", "--no-fork",
+                                                      "--port", "69", "--bind-address", self.ip, "--maxthread",
                                                       "1000", "--user", "root.root", "--logfile", "/dev/null",
                                                       self.root), stdout=log, stderr=log)
         elif self.kind == "tftpd-hpa":
             # Debian's in.tftpd rejects --foreground; it daemonizes and writes its PID file.
-            subprocess.run(self.ns.exec(self.ns.server, "/usr/sbin/in.tftpd", "--listen", "--address",
-                                        f"{SERVER_IP}:69", "--pidfile", self.pidfile, "--secure", "--user", "root",
+            subprocess.run(self.ns.exec(self.ns.server, self.binary, "--listen", "--address",
+                                        f"{self.ip}:69", "--pidfile", self.pidfile, "--secure", "--user", "root",
                                         self.root), check=True, stdout=log, stderr=log)
         elif self.kind == "dnsmasq":
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, "dnsmasq", "--keep-in-foreground", "--port=0",
                                                       "--conf-file=/dev/null", "--enable-tftp",
-                                                      f"--tftp-root={self.root}", f"--listen-address={SERVER_IP}",
+                                                      f"--tftp-root={self.root}", f"--listen-address={self.ip}",
                                                       "--bind-interfaces", "--tftp-max=1000", "--user=root",
                                                       f"--pid-file={self.pidfile}", "--log-facility=/dev/null"),
                                          stdout=log, stderr=log)
@@ -141,33 +147,33 @@ class Server:
             time.sleep(0.5)
 
 
-def client_command(ns, client, options, remote, local):
+def client_command(ns, client, options, remote, local, ip):
     if client == "tftp-hpa":
-        return ns.exec(ns.client, "tftp", SERVER_IP, "-m", "binary", "-c", "get", remote, local)
+        return ns.exec(ns.client, "tftp", ip, "-m", "binary", "-c", "get", remote, local)
     args = []
     for option in options:
         args += ["--option", option]
-    return ns.exec(ns.client, "atftp", *args, "-g", "-r", remote, "-l", local, SERVER_IP, "69")
+    return ns.exec(ns.client, "atftp", *args, "-g", "-r", remote, "-l", local, ip, "69")
 
 
-def fetch(ns, client, options, remote, local, expected):
+def fetch(ns, client, options, remote, local, expected, ip):
     if os.path.exists(local):
         os.unlink(local)
     start = time.monotonic()
-    result = subprocess.run(client_command(ns, client, options, remote, local), capture_output=True, timeout=900)
+    result = subprocess.run(client_command(ns, client, options, remote, local, ip), capture_output=True, timeout=900)
     elapsed = time.monotonic() - start
     ok = result.returncode == 0 and os.path.exists(local) and sha256(local) == expected
     os.unlink(local) if os.path.exists(local) else None
     return elapsed if ok else None
 
 
-def concurrent(ns, clients, remote, size, expected, outdir, options):
+def concurrent(ns, clients, remote, size, expected, outdir, options, ip):
     procs, outs = [], []
     start = time.monotonic()
     for index in range(clients):
         local = os.path.join(outdir, f"c{index}")
         outs.append(local)
-        procs.append(subprocess.Popen(client_command(ns, "atftp", options, remote, local),
+        procs.append(subprocess.Popen(client_command(ns, "atftp", options, remote, local, ip),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     codes = [p.wait(timeout=1800) for p in procs]
     elapsed = time.monotonic() - start
@@ -213,41 +219,53 @@ def main():
         os.chmod(os.path.join(root, path), 0o644)
 
     results = {}   # (server, scenario) -> MB/s or None
-    negotiated = {}
     installed_before = {p: sh("dpkg-query", "-W", "-f=${Status}", p, check=False).stdout.endswith("installed")
                         for p in ("atftpd", "tftpd-hpa")}
+    # Peer binaries: install each package in turn, keep a copy of its daemon, remove it again.
+    binaries = {"atftpd": "/usr/sbin/atftpd", "tftpd-hpa": "/usr/sbin/in.tftpd"}
+    for kind, path in binaries.items():
+        if kind not in servers:
+            continue
+        if not installed_before[kind]:
+            print(f"# installing {kind} to copy {path}", flush=True)
+            apt("install", "--no-install-recommends", kind)
+            stop_system_service(kind)
+        copy = os.path.join(work, os.path.basename(path))
+        shutil.copy2(path, copy)
+        binaries[kind] = copy
+        if not installed_before[kind]:
+            apt("remove", "--purge", kind)
     ns = Namespaces()
+    started = []
     try:
         ns.up()
         for kind in servers:
-            package = kind if kind in ("atftpd", "tftpd-hpa") else None
-            if package and not installed_before[package]:
-                print(f"# installing {package}", flush=True)
-                apt("install", "--no-install-recommends", package)
-                stop_system_service(package)
-            server = Server(kind, ns, root, work)
+            server = Server(kind, ns, root, work, binaries.get(kind))
             server.start()
-            try:
-                for label, client, options in SCENARIOS:
-                    times = [fetch(ns, client, options, "big.bin", os.path.join(outdir, "single"), expected)
-                             for _ in range(args.reps)]
-                    good = [t for t in times if t is not None]
-                    rate = size / statistics.median(good) / 1e6 if good else None
-                    results[(kind, label)] = rate
-                    print(f"{kind:10} {label:24} " + (f"{rate:8.1f} MB/s" if rate else "  FAILED")
-                          + f"  ({', '.join(f'{t:.2f}s' if t else 'fail' for t in times)})", flush=True)
-                for clients, mib, path in runs:
-                    label = f"{clients} clients x {mib} MiB bs1468"
-                    elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
-                                                     outdir, ["blksize 1468"])
-                    results[(kind, label)] = rate if good == clients else None
-                    print(f"{kind:10} {label:24} {rate:8.1f} MB/s aggregate  ({good}/{clients} ok, {elapsed:.2f}s)",
+            started.append(server)
+        times = {}
+        for rep in range(args.reps):
+            for label, client, options in SCENARIOS:
+                for kind in servers:
+                    t = fetch(ns, client, options, "big.bin", os.path.join(outdir, "single"), expected,
+                              SERVER_IPS[kind])
+                    times.setdefault((kind, label), []).append(t)
+                    print(f"rep {rep + 1} {kind:10} {label:24} " + (f"{size / t / 1e6:8.1f} MB/s" if t else "  FAILED"),
                           flush=True)
-            finally:
-                server.stop()
-                if package and not installed_before[package]:
-                    apt("remove", "--purge", package)
+        for (kind, label), ts in times.items():
+            good = [t for t in ts if t is not None]
+            results[(kind, label)] = size / statistics.median(good) / 1e6 if len(good) == len(ts) else None
+        for clients, mib, path in runs:
+            label = f"{clients} clients x {mib} MiB bs1468"
+            for kind in servers:
+                elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
+                                                 outdir, ["blksize 1468"], SERVER_IPS[kind])
+                results[(kind, label)] = rate if good == clients else None
+                print(f"{kind:10} {label:24} {rate:8.1f} MB/s aggregate  ({good}/{clients} ok, {elapsed:.2f}s)",
+                      flush=True)
     finally:
+        for server in started:
+            server.stop()
         ns.down()
         shutil.rmtree(work, ignore_errors=True)
 
