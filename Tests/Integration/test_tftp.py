@@ -516,3 +516,48 @@ def test_uploads_land_in_the_upload_directory_without_overwriting(server_factory
     assert "('ERROR', 6)" in out
     assert sha256(uploads / "payload.bin") == sha256(local)
     assert sorted(p.name for p in uploads.iterdir()) == ["payload.bin"]
+
+
+# --- netboot serve ------------------------------------------------------------------------------
+
+def test_serve_runs_tftp_from_the_config_section(netns, tmp_path):
+    require_tool("atftp")
+    root = tmp_path / "tftproot"
+    booter = root / "Lab.nbi" / "i386" / "booter"
+    booter.parent.mkdir(parents=True)
+    booter.write_bytes(os.urandom(300_000))
+    (root / "pxelinux.0").write_bytes(os.urandom(40_000))
+    logs = tmp_path / "logs"
+    config = tmp_path / "netboot.yaml"
+    config.write_text(f"state-dir: {tmp_path}/state\nlogs: {{ dir: {logs} }}\n"
+                      "dhcp: { enabled: false }\nbsdp: { enabled: false }\nhttp: { enabled: false }\n"
+                      f"tftp: {{ root: {root}, max-blksize: 1400, max-windowsize: 4 }}\n")
+    proc = netns.popen(netns.server, netboot_bin(), "serve", "--quiet", "--config", str(config), cwd=tmp_path,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = logs / "netboot.log"
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and not (log.exists() and "tftp listening" in log.read_text()):
+            time.sleep(0.1)
+        assert log.exists() and "tftp listening" in log.read_text(), "tftp did not start under serve"
+        local = tmp_path / "pxe"
+        netns.run(netns.client, "atftp", "--option", "blksize 1468", "--option", "windowsize 16", "-g", "-r",
+                  "pxelinux.0", "-l", str(local), netns.server_ip, "69", timeout=60)
+        assert sha256(local) == sha256(root / "pxelinux.0")
+        # Apple's absolute path through the configured prefixes, capped by the AAPLBSDPC class.
+        local = tmp_path / "booter"
+        netns.run(netns.client, "atftp", "--option", "blksize 1468", "-g", "-r",
+                  "/private/tftpboot/NetBoot/NetBootSP0/Lab.nbi/i386/booter", "-l", str(local), netns.server_ip,
+                  "69", timeout=60)
+        assert sha256(local) == sha256(booter)
+        deadline = time.time() + 10
+        while time.time() < deadline and log.read_text().count("outcome=completed") < 2:
+            time.sleep(0.1)
+        text = log.read_text()
+        assert re.search(r"file=pxelinux\.0 .*blksize=1400 windowsize=4 .*outcome=completed", text), text
+        assert re.search(r"file=/private/tftpboot/NetBoot/NetBootSP0/Lab\.nbi/i386/booter .*blksize=1460 "
+                         r".*class=apple-firmware .*outcome=completed", text), text
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
