@@ -44,6 +44,13 @@ import Testing
         #expect(result.acknowledged == [TFTPOption("blksize", "1024")])
     }
 
+    @Test func anEmptyFileGetsNoTsizeBecauseCurlRejectsZero() {
+        let result = TFTPNegotiation.negotiate([TFTPOption("tsize", "0"), TFTPOption("blksize", "1024")],
+                                               direction: .read(size: 0), limits: limits)
+        #expect(result.acknowledged == [TFTPOption("blksize", "1024")])
+        #expect(result.transferSize == nil)
+    }
+
     @Test func writeRequestsEchoTheAnnouncedSize() {
         let result = TFTPNegotiation.negotiate([TFTPOption("tsize", "1234")], direction: .write, limits: limits)
         #expect(result.acknowledged == [TFTPOption("tsize", "1234")])

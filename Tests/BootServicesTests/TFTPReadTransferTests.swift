@@ -169,6 +169,26 @@ import Testing
         #expect(actions.last == .load(0..<65536))
     }
 
+    @Test func theNextChunkIsRequestedWhileHalfTheCurrentOneIsStillUnsent() {
+        var machine = TFTPReadTransfer(size: 200_000, options: options(blockSize: 1000), configuration: configuration)
+        var actions: [Action] = []
+        machine.start(now: t0, into: &actions)
+        #expect(actions == [.load(0..<65536)])
+        actions.removeAll()
+        machine.fileDataLoaded(0..<65536, now: t0, into: &actions)
+        for block in 1...32 {
+            #expect(actions == [.sendData(block: UInt16(block), offset: UInt64(block - 1) * 1000, count: 1000)])
+            actions.removeAll()
+            machine.packetReceived(.acknowledgement(block: UInt16(block)), now: t0, into: &actions)
+        }
+        // Block 33 ends at 33 000: less than 32 KiB loaded beyond it, so the next chunk is asked for
+        // from the oldest unacknowledged byte, while sending goes on from what is loaded.
+        #expect(actions == [.sendData(block: 33, offset: 32000, count: 1000), .load(32000..<97536)])
+        actions.removeAll()
+        machine.packetReceived(.acknowledgement(block: 33), now: t0, into: &actions)
+        #expect(actions == [.sendData(block: 34, offset: 33000, count: 1000)])
+    }
+
     @Test func blockNumbersRollOverToZeroPastBlock65535() {
         let blocks: UInt64 = 70_000
         var (machine, actions) = started(size: blocks * 8 + 3, options(blockSize: 8, windowSize: 16))

@@ -64,8 +64,13 @@ public enum TFTPNegotiation {
                 // in a WRQ the client announces the size and the server echoes it.
                 let size: UInt64
                 switch direction {
-                case .read(let fileSize): size = fileSize
-                case .write: size = value
+                case .read(let fileSize):
+                    // curl (7.88) aborts on "tsize 0" in an OACK ("invalid tsize"), so an empty
+                    // file's size is left out, as RFC 2349 lets a server do.
+                    guard fileSize > 0 else { continue }
+                    size = fileSize
+                case .write:
+                    size = value
                 }
                 result.transferSize = size
                 result.acknowledged.append(TFTPOption(TFTPOption.transferSize, String(size)))

@@ -207,6 +207,13 @@ public struct TFTPReadTransfer: Sendable {
             sentAny = true
         }
         if sentAny { nextDeadline = now + timeout }
+        // Read ahead: once less than half a read-ahead is loaded beyond what was sent, ask for
+        // more while the loaded part is still being sent, so a slow read never stalls the peer.
+        if !loadPending, available.upperBound < size, sent >= acked,
+           available.upperBound - min(available.upperBound, range(of: max(sent, 1)).upperBound)
+               < UInt64(configuration.readAheadBytes / 2) {
+            requestLoad(through: available.upperBound, into: &actions)
+        }
     }
 
     private mutating func requestLoad(through end: UInt64, into actions: inout [Action]) {

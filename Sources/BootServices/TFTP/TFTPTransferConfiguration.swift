@@ -8,8 +8,8 @@ import NetbootWire
 /// - `retransmitTimeout` 1 s doubling up to `maxRetransmitTimeout` 8 s, `maxRetries` 5: a
 ///   dead client is given up after 1+2+4+8+8 = 23 s of silence (tftpd-hpa starts at 1 s,
 ///   dnsmasq at 2 s with 7 retries).
-/// - `readAheadBytes` 256 KiB: files are read in large chunks; memory per transfer is about
-///   this plus one window.
+/// - `readAheadBytes` 512 KiB: files are read in large chunks, the next one requested when
+///   half of the current one is sent; memory per transfer is about this plus one window.
 public struct TFTPTransferConfiguration: Hashable, Sendable {
     public var maxBlockSize: Int
     public var maxWindowSize: Int
@@ -25,7 +25,7 @@ public struct TFTPTransferConfiguration: Hashable, Sendable {
 
     public init(maxBlockSize: Int = 1468, maxWindowSize: Int = 64, retransmitTimeout: Duration = .seconds(1),
                 maxRetransmitTimeout: Duration = .seconds(8), maxRetries: Int = 5,
-                numbering: TFTPBlockNumbering = TFTPBlockNumbering(), readAheadBytes: Int = 256 * 1024,
+                numbering: TFTPBlockNumbering = TFTPBlockNumbering(), readAheadBytes: Int = 512 * 1024,
                 maxUploadSize: UInt64 = 4 << 30, clientClasses: [TFTPClientClass] = [.appleFirmware]) {
         self.maxBlockSize = max(TFTPLimits.blockSize.lowerBound, min(TFTPLimits.blockSize.upperBound, maxBlockSize))
         self.maxWindowSize = max(1, min(TFTPLimits.windowSize.upperBound, maxWindowSize))

@@ -79,6 +79,7 @@ enum TFTPFileAccess {
         }
         let size = UInt64(max(0, info.st_size))
         guard mode == .netascii else {
+            _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
             return .success(TFTPOpenedFile(source: .descriptor(fd), size: size, path: resolved))
         }
         defer { _ = close(fd) }

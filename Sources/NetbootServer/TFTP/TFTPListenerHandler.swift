@@ -13,8 +13,6 @@ final class TFTPListenerHandler: ChannelInboundHandler {
 
     struct Shared: Sendable {
         var options: TFTPServiceOptions
-        var realRoot: String
-        var realUploadDirectory: String?
         var registry: TFTPTransferRegistry
         var metrics: TFTPMetrics
         var threadPool: NIOThreadPool
@@ -77,7 +75,7 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             refuse(refusal.code, refusal.reason, message: refusal.code == .fileNotFound ? "File not found" : "Access violation")
             return
         }
-        if isWrite, shared.realUploadDirectory == nil {
+        if isWrite, shared.options.uploadDirectory == nil {
             refuse(.accessViolation, "uploads are disabled", message: "Access violation: uploads are disabled")
             return
         }
@@ -103,10 +101,16 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         let limits = shared.options.transfer.limits(for: clientClass)
         let shared = self.shared
         shared.threadPool.runIfActive(eventLoop: context.eventLoop) { () -> TFTPOpenResult in
-            if isWrite, let directory = shared.realUploadDirectory {
+            if isWrite {
+                guard let directory = shared.options.uploadDirectory.flatMap(TFTPFileAccess.realDirectory) else {
+                    return .upload(.failure(TFTPPathMapping.Refusal(.accessViolation, "upload directory missing")))
+                }
                 return .upload(TFTPFileAccess.createUpload(directory: directory, relativePath: mapped))
             }
-            return .read(TFTPFileAccess.openForReading(root: shared.realRoot, relativePath: mapped, mode: request.mode,
+            guard let root = TFTPFileAccess.realDirectory(shared.options.root) else {
+                return .read(.failure(TFTPPathMapping.Refusal(.fileNotFound, "root directory missing")))
+            }
+            return .read(TFTPFileAccess.openForReading(root: root, relativePath: mapped, mode: request.mode,
                                                        maxNetasciiSize: shared.options.maxNetasciiFileSize))
         }.whenComplete { result in
             shared.registry.opened(key)
@@ -162,7 +166,7 @@ final class TFTPListenerHandler: ChannelInboundHandler {
                                       cleanup: @escaping @Sendable () -> Void) {
         let key = setup.key
         DatagramBootstrap(group: shared.group.next())
-            .channelOption(.socketOption(.so_reuseaddr), value: 0)
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler())

@@ -102,9 +102,11 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
                 }
                 let start = arena.writerIndex
                 arena.writeInteger(TFTPPacket.dataHeaderWord(block: block))
-                let from = data.readerIndex + Int(offset - dataStart)
-                if count > 0, let bytes = data.viewBytes(at: from, length: count) {
-                    arena.writeBytes(bytes)
+                let from = Int(offset - dataStart)
+                if count > 0 {
+                    data.withUnsafeReadableBytes { raw in
+                        _ = arena.writeBytes(UnsafeRawBufferPointer(rebasing: raw[from ..< from + count]))
+                    }
                 }
                 if let packet = arena.getSlice(at: start, length: TFTPPacket.dataHeaderLength + count) {
                     context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: packet)),

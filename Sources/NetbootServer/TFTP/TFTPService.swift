@@ -7,18 +7,6 @@ import ServiceLifecycle
 /// The TFTP server (RFC 1350, 2347, 2348, 2349, 7440) as a ServiceLifecycle `Service`:
 /// a listener on `options.port` and one ephemeral socket per transfer (issue 4, docs/tftp.md).
 public final class TFTPService: Service, Sendable {
-    public enum StartError: Error, CustomStringConvertible {
-        case noRoot(String)
-        case noUploadDirectory(String)
-
-        public var description: String {
-            switch self {
-            case .noRoot(let path): "tftp.root \(path) is not a directory"
-            case .noUploadDirectory(let path): "tftp.upload-dir \(path) is not a directory"
-            }
-        }
-    }
-
     private let options: TFTPServiceOptions
     private let logger: Logger
     private let group: any EventLoopGroup
@@ -31,17 +19,22 @@ public final class TFTPService: Service, Sendable {
     }
 
     public func run() async throws {
-        guard let realRoot = TFTPFileAccess.realDirectory(options.root) else { throw StartError.noRoot(options.root) }
-        var realUpload: String?
-        if let upload = options.uploadDirectory {
-            guard let real = TFTPFileAccess.realDirectory(upload) else { throw StartError.noUploadDirectory(upload) }
-            realUpload = real
+        // A missing directory is not fatal (images/ may appear later): requests are refused
+        // until it exists, and the root is resolved again for every request.
+        if TFTPFileAccess.realDirectory(options.root) == nil {
+            logger.warning("tftp root \(options.root) is not a directory yet: every read request gets ERROR 1 until it is")
+        }
+        if let upload = options.uploadDirectory, TFTPFileAccess.realDirectory(upload) == nil {
+            logger.warning("tftp upload directory \(upload) is not a directory yet: write requests get ERROR 2 until it is")
+        }
+        for vendor in options.unmatchedVendorClasses {
+            logger.warning("tftp client class vendor-class \(vendor) is not applied: TFTP cannot see DHCP option 60 yet")
         }
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)
         let shared = TFTPListenerHandler.Shared(
-            options: options, realRoot: realRoot, realUploadDirectory: realUpload, registry: registry,
+            options: options, registry: registry,
             metrics: TFTPMetrics(), threadPool: threadPool, group: group, logger: logger)
         let listener: any Channel
         do {
@@ -60,7 +53,7 @@ public final class TFTPService: Service, Sendable {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        logger.info("tftp listening on \(options.address):\(listener.localAddress?.port ?? options.port) root=\(realRoot) uploads=\(realUpload ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
+        logger.info("tftp listening on \(options.address):\(listener.localAddress?.port ?? options.port) root=\(options.root) uploads=\(options.uploadDirectory ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
         await withGracefulShutdownHandler {
             try? await listener.closeFuture.get()
         } onGracefulShutdown: {

@@ -25,6 +25,9 @@ public struct TFTPServiceOptions: Sendable {
     public var maxPendingOpens: Int
     /// netascii transfers are converted in memory; larger files are refused with ERROR 0.
     public var maxNetasciiFileSize: Int
+    /// Configured client classes matched by a DHCP vendor class the TFTP service cannot see
+    /// yet (logged at start-up).
+    public var unmatchedVendorClasses: [String] = []
 
     public init(address: String = "0.0.0.0", port: Int = 69, root: String, uploadDirectory: String? = nil,
                 pathMapping: TFTPPathMapping = TFTPPathMapping(),
