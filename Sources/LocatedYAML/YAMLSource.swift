@@ -92,6 +92,21 @@ extension YAMLSource {
         self.init(failed: file, message, rule: rule)
     }
 
+    /// Parses `text` with a chosen tag resolver. `Resolver.basic` skips Yams' per-scalar
+    /// regular expressions (most of the parse time on big files); the caller then types plain
+    /// scalars itself (task sequences do, in `SyntaxReader`).
+    public init(text: String, file: String, resolver: Resolver) {
+        self.file = file
+        self.text = text
+        do {
+            root = try Yams.compose(yaml: text, resolver)
+            diagnostics = []
+        } catch {
+            root = nil
+            diagnostics = [YAMLSource.diagnostic(for: error, file: file)]
+        }
+    }
+
     /// A source whose text is kept (for rendering carets) but which a caller refused to parse,
     /// e.g. because a pre-scan found nesting deeper than the parser should recurse.
     public init(rejecting text: String, file: String, because diagnostic: Diagnostic) {

@@ -44,16 +44,30 @@ public struct Executor: Sendable {
         self.variables.set(BuiltInVariable.sequenceName.rawValue, program.name, layer: .builtIn)
     }
 
+    /// Whether a `runStep` is outstanding (a driver owes a `stepFinished`/`stepTimedOut`).
+    public private(set) var awaitingStep = false
+
     public mutating func handle(_ event: Event) -> Action {
         if let outcome { return .finished(outcome) }
         switch event {
         case .start:
-            return advance()
+            // A repeated start while a step runs asks for that step again (e.g. after a restart).
+            if awaitingStep { return .runStep(pointer: pointer, attempt: attempt) }
+            return settle(advance())
         case .stepFinished(let code):
-            return finishStep(code: code, timedOut: false)
+            // A result nobody asked for (before start) is ignored: the run simply starts.
+            guard awaitingStep else { return settle(advance()) }
+            return settle(finishStep(code: code, timedOut: false))
         case .stepTimedOut:
-            return finishStep(code: -1, timedOut: true)
+            guard awaitingStep else { return settle(advance()) }
+            return settle(finishStep(code: -1, timedOut: true))
         }
+    }
+
+    /// Records whether the returned action leaves a step outstanding.
+    private mutating func settle(_ action: Action) -> Action {
+        if case .runStep = action { awaitingStep = true } else { awaitingStep = false }
+        return action
     }
 
     /// A variable set while running (`tsvar --set`), the highest layer. An empty value deletes

@@ -113,7 +113,12 @@ struct PlanWalker {
     }
 
     func known(_ name: VariableName) -> KnownValue {
-        if let builtIn = BuiltInVariable.named(name), !builtIn.knownAtPlan { return .unknown }
+        if let builtIn = BuiltInVariable.named(name) {
+            // Run-time built-ins, and machine facts the plan was not told (no --model), are
+            // only known when the sequence runs.
+            if !builtIn.knownAtPlan { return .unknown }
+            if case .unset = environment.lookup(name) { return .unknown }
+        }
         if unknown.contains(name) { return .unknown }
         switch environment.lookup(name) {
         case .value(let value, _): return .value(value.reveal())

@@ -116,7 +116,7 @@ public enum SyntaxReader {
             let source = YAMLSource(rejecting: text, file: file, because: diagnostic)
             return (source, nil, source.diagnostics)
         }
-        let source = YAMLSource(text: text, file: file)
+        let source = YAMLSource(text: text, file: file, resolver: .basic)
         var diagnostics = source.diagnostics
         guard let root = source.root else { return (source, nil, diagnostics) }
         var builder = Builder(file: file)
@@ -132,30 +132,34 @@ public enum SyntaxReader {
         var line = 1
         var column = 0
         var atLineStart = true
-        var quote: Character?
+        var quote: UInt8?
         var comment = false
-        for ch in text {
-            if ch == "\n" {
+        let limit = SyntaxLimits.maxPrescanDepth
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\n") {
                 line += 1; column = 0; atLineStart = true; comment = false
                 continue
             }
             column += 1
             if comment { continue }
             if atLineStart {
-                if ch == " " || ch == "-" || ch == "\t" { if column + flow > SyntaxLimits.maxPrescanDepth { return (line, column) }; continue }
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "\t") {
+                    if column + flow > limit { return (line, column) }
+                    continue
+                }
                 atLineStart = false
             }
             if let q = quote {
-                if ch == q { quote = nil }
+                if byte == q { quote = nil }
                 continue
             }
-            switch ch {
-            case "\"", "'": quote = ch
-            case "#": comment = true
-            case "[", "{":
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "#"): comment = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
                 flow += 1
-                if flow + column > SyntaxLimits.maxPrescanDepth { return (line, column) }
-            case "]", "}": flow = max(0, flow - 1)
+                if flow + column > limit { return (line, column) }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): flow = max(0, flow - 1)
             default: break
             }
         }
@@ -219,14 +223,62 @@ public enum SyntaxReader {
             }
         }
 
+        /// Types a scalar as YAML 1.1 plain scalars resolve in Yams' default resolver (null,
+        /// bool incl. yes/no/on/off, int, float), without its per-scalar regular expressions.
+        /// Quoted and block scalars are strings.
         static func resolve(_ node: Node, _ scalar: Node.Scalar) -> SyntaxNode.Scalar {
-            switch node.tag.rawValue {
-            case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return node.bool.map { .bool($0) } ?? .string(scalar.string)
-            case Tag.Name.int.rawValue: return node.int.map { .int($0) } ?? .string(scalar.string)
-            case Tag.Name.float.rawValue: return node.float.map { .float($0) } ?? .string(scalar.string)
-            default: return .string(scalar.string)
-            }
+            let text = scalar.string
+            guard scalar.style == .plain || scalar.style == .any else { return .string(text) }
+            return ScalarTyping.type(of: text)
         }
+    }
+}
+
+/// Plain-scalar typing, equivalent to Yams' default resolver rules for null, bool, int and
+/// float (timestamps stay strings).
+enum ScalarTyping {
+    static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
+    static let trues: Set<String> = ["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
+    static let falses: Set<String> = ["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
+
+    static func type(of text: String) -> SyntaxNode.Scalar {
+        if nulls.contains(text) { return .null }
+        if trues.contains(text) { return .bool(true) }
+        if falses.contains(text) { return .bool(false) }
+        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return .string(text) }
+        if let value = integer(text) { return .int(value) }
+        if let value = float(text) { return .float(value) }
+        return .string(text)
+    }
+
+    static func integer(_ text: String) -> Int? {
+        var body = Substring(text)
+        var negative = false
+        if let sign = body.first, sign == "-" || sign == "+" { negative = sign == "-"; body = body.dropFirst() }
+        guard !body.isEmpty else { return nil }
+        let digits = body.filter { $0 != "_" }
+        let magnitude: Int?
+        if digits.hasPrefix("0x") { magnitude = Int(digits.dropFirst(2), radix: 16) }
+        else if digits.hasPrefix("0b") { magnitude = Int(digits.dropFirst(2), radix: 2) }
+        else if digits.hasPrefix("0o") { magnitude = Int(digits.dropFirst(2), radix: 8) }
+        else if digits.count > 1, digits.hasPrefix("0") { magnitude = Int(digits.dropFirst(), radix: 8) }
+        else if digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) { magnitude = Int(digits) }
+        else { magnitude = nil }
+        guard let magnitude else { return nil }
+        return negative ? -magnitude : magnitude
+    }
+
+    static func float(_ text: String) -> Double? {
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
+        case "-.inf", "-.Inf", "-.INF": return -.infinity
+        case ".nan", ".NaN", ".NAN": return .nan
+        default: break
+        }
+        let cleaned = text.filter { $0 != "_" }
+        guard cleaned.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+              cleaned.contains(where: \.isNumber) else { return nil }
+        return Double(cleaned)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import LocatedYAML
+import Yams
 @testable import TaskSequence
 
 private let here = SourceLocation(file: "t", line: 1, column: 1)
@@ -120,5 +121,41 @@ private func evaluate(_ condition: Condition, _ values: [String: KnownValue]) ->
         #expect(VariableReferences.names(in: "100% sure, 50%").isEmpty)
         #expect(VariableReferences.expand("%A%%%-%B%") { $0 == VariableName("a") ? "x" : nil } == "x%-%B%")
         #expect(VariableReferences.expand("no refs") { _ in "x" } == "no refs")
+    }
+}
+
+@Suite struct ScalarTypingTests {
+    /// Our regex-free typing of plain scalars must agree with Yams' default resolver.
+    @Test(arguments: ["", "~", "null", "NULL", "yes", "No", "on", "OFF", "true", "False", "0", "42", "-7", "+3", "1_000",
+                      "0x1F", "0o17", "017", "08", "3.14", "-2.5e3", ".5", ".inf", "-.Inf", ".nan", "1e5", "10.13.6",
+                      "MacBookPro11,1", "00:1c:42:00:00:01", "abc", "+", ".", "2026.11", "12ab"])
+    func agreesWithYamsDefaultResolver(_ text: String) throws {
+        let yams = try #require(try Yams.compose(yaml: "k: \(text.isEmpty ? "" : text)")?.mapping?["k"])
+        let ours = ScalarTyping.type(of: text)
+        switch yams.tag.rawValue {
+        case Tag.Name.null.rawValue: #expect(ours == .null)
+        case Tag.Name.bool.rawValue:
+            let flag: Bool = try #require(yams.bool as Bool?)
+            #expect(ours == SyntaxNode.Scalar.bool(flag))
+        case Tag.Name.int.rawValue:
+            let number: Int = try #require(yams.int as Int?)
+            #expect(ours == SyntaxNode.Scalar.int(number))
+        case Tag.Name.float.rawValue:
+            let float: Double? = yams.float
+            let value = try #require(float)
+            if value.isNaN {
+                guard case .float(let ours) = ours else { Issue.record("\(text): \(ours)"); return }
+                #expect(ours.isNaN)
+            } else {
+                #expect(ours == .float(value))
+            }
+        default: #expect(ours == .string(text))
+        }
+    }
+
+    @Test func quotedScalarsStayStrings() throws {
+        let report = lint("name: \"123\"\nsteps: [{type: installSoftware, package: '42', retry: 1}]")
+        #expect(!report.hasErrors)
+        #expect(report.definition?.name == "123")
     }
 }

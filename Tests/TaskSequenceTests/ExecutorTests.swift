@@ -209,6 +209,18 @@ steps:
         #expect(result.executor.variables.lookup(VariableName("mode")) == .value(.plain("fast"), layer: .taskSequence))
     }
 
+    @Test func unexpectedEventsDoNotCorruptTheRun() throws {
+        let definition = try sequence("name: t\nsteps:\n  - type: group\n    steps: [{type: installSoftware, id: a, package: p}]")
+        var executor = Executor(program: Program(definition), variables: VariableEnvironment())
+        // A result before start does not count as a step result; the run starts at the first step.
+        #expect(executor.handle(.stepFinished(exitCode: 1)) == .runStep(pointer: 1, attempt: 1))
+        #expect(executor.handle(.start) == .runStep(pointer: 1, attempt: 1))
+        #expect(executor.handle(.stepFinished(exitCode: 0)) == .runStep(pointer: 3, attempt: 1))
+        #expect(executor.handle(.stepFinished(exitCode: 0)) == .finished(.success))
+        #expect(executor.handle(.stepTimedOut) == .finished(.success))
+        #expect(executor.history.map(\.exitCode) == [0, 0])
+    }
+
     @Test func automaticLastStepRunsLast() throws {
         let result = run(try sequence("name: a\nsteps: []"))
         #expect(result.ran == ["installClient"])
