@@ -18,7 +18,7 @@ import Testing
                      rootPath: .local(file: "NetBoot.dmg"), enabledSystemIdentifiers: enabledModels,
                      disabledSystemIdentifiers: disabledModels, enabledMACAddresses: enabledMACs,
                      disabledMACAddresses: disabledMACs, supportsDiskless: false, loadBalanceServer: nil,
-                     description: nil, language: nil, osVersion: nil, warnings: [])
+                     imageDescription: nil, language: nil, osVersion: nil, warnings: [])
     }
 
     static let mac = MACAddress(rawValue: 0x001C_4200_0001)
