@@ -4,7 +4,7 @@ import NIOCore
 /// A pass-through channel handler that records every datagram in and out of a UDP channel in
 /// the ``FlightRecorder``: the one tap a DHCP/BSDP or TFTP service adds to its pipeline
 /// (`channel.pipeline.addHandler(FlightRecorderTap(recorder:interface:), position: .first)`).
-/// IPv4 peers only; the local address is the channel's.
+/// IPv4 peers only.
 public final class FlightRecorderTap: ChannelDuplexHandler, Sendable {
     public typealias InboundIn = AddressedEnvelope<ByteBuffer>
     public typealias InboundOut = AddressedEnvelope<ByteBuffer>
@@ -35,7 +35,11 @@ public final class FlightRecorderTap: ChannelDuplexHandler, Sendable {
 
     private func tap(_ envelope: AddressedEnvelope<ByteBuffer>, local: SocketAddress?, direction: FlightRecorder.Direction) {
         guard let peer = Self.ipv4(envelope.remoteAddress) else { return }
-        let me = local.flatMap(Self.ipv4) ?? (IPv4Address(rawValue: 0), 0)
+        // A wildcard socket's own address: the packet info's destination when the channel
+        // asked for it (`receivePacketInfo`), else the bound address.
+        let own = direction == .received ? envelope.metadata?.packetInfo?.destinationAddress : nil
+        let bound = local.flatMap(Self.ipv4)
+        let me = own.flatMap(Self.ipv4).map { ($0.0, bound?.1 ?? 0) } ?? bound ?? (IPv4Address(rawValue: 0), 0)
         let payload = Array(envelope.data.readableBytesView)
         if direction == .received {
             recorder.record(datagram: payload, source: peer.0, sourcePort: peer.1, destination: me.0,
