@@ -173,3 +173,41 @@ def test_decode_peer_capture_matches_tshark():
                 assert str(mine["block"]) == layers["tftp.block"][0]
             if "tftp.source_file" in layers:
                 assert mine["file"] == layers["tftp.source_file"][0]
+
+
+def test_flight_recorder_dump(netns, tmp_path):
+    """`netboot serve` taps its TFTP packets into the flight recorder; `netboot debug
+    dump-packets` (SIGUSR1) writes them out as a pcap that decodes to the transfer."""
+    binary = netboot_bin()
+    tftp = require_tool("tftp")
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "booter").write_bytes(bytes(i % 7 for i in range(1500)))
+    (tmp_path / "netboot.yaml").write_text(
+        "state-dir: var\nimages-dir: images\n"
+        "dhcp: { enabled: false }\nbsdp: { enabled: false }\nhttp: { enabled: false }\n"
+        "tftp: { enabled: true, port: 69, root: images }\n"
+        "capture: { dir: var/captures, flight-recorder: 64 }\n")
+    serve = netns.popen(netns.server, binary, "serve", "--config", "netboot.yaml", cwd=tmp_path,
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(lambda: (tmp_path / "var" / "netboot.pid").exists()), "no pid file"
+        got = tmp_path / "got"
+        assert wait_for(lambda: netns.run(netns.client, tftp, "-m", "binary", netns.server_ip, "-c", "get",
+                                          "booter", str(got), check=False, timeout=10).returncode == 0 and got.exists())
+        dump = netns.run(netns.server, binary, "debug", "dump-packets", "-w", str(tmp_path / "flight.pcap"),
+                         "--config", "netboot.yaml", cwd=tmp_path, check=False)
+        assert dump.returncode == 0, dump.stderr
+    finally:
+        serve.terminate()
+        try:
+            log, _ = serve.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            log, _ = serve.communicate()
+    assert "flight recorder written to var/captures/flight-" in log
+    decoded = [json.loads(line) for line in sh(binary, "decode", "--json", str(tmp_path / "flight.pcap")).stdout.splitlines()]
+    assert [p["opcode"] for p in decoded if p["proto"] == "tftp"][:2] == ["RRQ", "DATA"]
+    assert decoded[0]["file"] == "booter" and decoded[0]["src"].startswith(netns.client_ip + ":")
+    conversations = sh(binary, "decode", "--conversations", str(tmp_path / "flight.pcap")).stdout
+    assert 'tftp RRQ "booter"' in conversations and "bytes 1500" in conversations and "complete" in conversations
+    assert not (tmp_path / "var" / "netboot.pid").exists()
