@@ -73,7 +73,7 @@ import Testing
     }
 
     /// Every DHCP and TFTP field we print agrees with tshark's dissection of the same file.
-    @Test(arguments: ["tftp-peers.pcap", "dhcp-danderson.pcap"])
+    @Test(arguments: ["tftp-peers.pcap", "dhcp-danderson.pcap", "ipxe-peers.pcap"])
     func fieldsAgreeWithTshark(_ name: String) throws {
         let fields = ["frame.number", "dhcp.id", "dhcp.option.dhcp", "dhcp.hw.mac_addr", "dhcp.ip.your", "dhcp.ip.client",
                       "dhcp.ip.server", "dhcp.ip.relay", "tftp.opcode", "tftp.source_file", "tftp.type", "tftp.block",
@@ -129,5 +129,29 @@ import Testing
         }
         #expect(groups.lines.count == 4)
         #expect(groups.lines[2].hasPrefix("tftp RRQ \"vmlinuz\" 198.51.100.2:41268 ↔ 198.51.100.1:37212 blksize 1024 windowsize 1 bytes 5000 retransmits 0 duration 0.050 s complete"))
+    }
+
+    /// iPXE (QEMU, pxe-e1000.rom) against dnsmasq: its DHCP options and its script transfer.
+    @Test func iPXECapture() throws {
+        let result = try CaptureFileDecoding.decode(path: fixture("ipxe-peers.pcap"))
+        #expect(result.readError == nil)
+        #expect(result.records.count == 11)
+        let discover = try parsedJSON(result.records[0].json)
+        let options = try #require(discover["options"] as? [String: Any])
+        #expect(options["77"] as? String == "iPXE")
+        #expect(options["60"] as? String == "PXEClient:Arch:00000:UNDI:002001")
+        #expect(options["61"] as? String == "01:52:54:00:12:34:56")
+        #expect((options["175"] as? String)?.hasPrefix("b1:05:01") == true)
+        let ack = try parsedJSON(result.records[5].json)
+        #expect(ack["msgType"] as? String == "DHCPACK")
+        #expect((ack["options"] as? [String: Any])?["67"] as? String == "boot.ipxe")
+        var groups = Conversations()
+        for record in result.records { groups.add(record) }
+        #expect(groups.clients.count == 1)
+        let transfer = try #require(groups.transfers.first)
+        #expect(transfer.file == "boot.ipxe")
+        #expect(transfer.blockSize == 1432)
+        #expect(transfer.bytes == 49)
+        #expect(transfer.outcome == .complete)
     }
 }

@@ -86,6 +86,8 @@ public struct Conversations: Sendable {
     public private(set) var clients: Set<String> = []
     private var exchangeIndex: [UInt32: Int] = [:]
     private var transferIndex: [TFTPTransferKey: Int] = [:]
+    /// Addresses handed out (yiaddr), to count a TFTP client as the MAC that got its address.
+    private var addressOwners: [IPv4Address: String] = [:]
 
     public init() {}
 
@@ -99,6 +101,7 @@ public struct Conversations: Sendable {
     private mutating func add(_ message: DHCPMessage, _ record: PacketRecord) {
         let client = message.clientMAC?.description ?? HexText.colon(message.hardwareAddress)
         if message.op == .bootRequest { clients.insert(client) }
+        if message.op == .bootReply, message.yiaddr.rawValue != 0 { addressOwners[message.yiaddr] = client }
         var step = PacketLineFormatter.dhcpSummary(message, bsdp: record.bsdp)
             .split(separator: " ").first.map(String.init) ?? "?"
         if message.op == .bootReply, message.yiaddr.rawValue != 0 { step += "(\(message.yiaddr))" }
@@ -138,7 +141,7 @@ public struct Conversations: Sendable {
                 transfer.mode = request.mode.rawValue
                 transfer.requested = request.options
                 transfers.append(transfer)
-                clients.insert(key.client.description)
+                clients.insert(addressOwners[key.client] ?? key.client.description)
             }
         default:
             break
@@ -169,7 +172,8 @@ public struct Conversations: Sendable {
     /// One line per exchange, then one per transfer, each in order of first packet.
     public var lines: [String] { exchanges.map(\.line) + transfers.map(\.line) }
 
-    /// `N packets, E exchanges, T transfers, C clients, D decode errors`.
+    /// `N packets, E exchanges, T transfers, C clients, D decode errors`. Clients are counted
+    /// by MAC, a TFTP client by the MAC its address was handed to in the capture, else by address.
     public var summary: String {
         "\(packets) packets, \(exchanges.count) DHCP/BSDP exchanges, \(transfers.count) TFTP transfers, "
             + "\(clients.count) clients, \(decodeErrors) decode errors"

@@ -128,7 +128,9 @@ enum DHCPFieldsJSON {
                 .string(IPv4Address(bytes: bytes[$0..<$0 + 4])?.description ?? "")
             })
         }
-        if text.contains(raw), let string = String(validating: bytes, as: UTF8.self) {
+        // Text options: some servers NUL-terminate them (dnsmasq's 67); the NULs are dropped.
+        // User class (77) is text when it is printable (iPXE sends "iPXE"), else RFC 3004 hex.
+        if text.contains(raw) || raw == 77, let string = printable(bytes, allowControl: raw != 77) {
             return .string(string)
         }
         if uint32.contains(raw), bytes.count == 4 { return .int(bigEndian(bytes)) }
@@ -152,6 +154,14 @@ enum DHCPFieldsJSON {
         default:
             return .string(HexText.colon(bytes))
         }
+    }
+
+    private static func printable(_ bytes: [UInt8], allowControl: Bool) -> String? {
+        var trimmed = bytes[...]
+        while trimmed.last == 0 { trimmed = trimmed.dropLast() }
+        guard let string = String(validating: trimmed, as: UTF8.self) else { return nil }
+        if !allowControl, string.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return nil }
+        return string
     }
 
     private static func bigEndian(_ bytes: [UInt8]) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
