@@ -33,6 +33,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CLinuxPacket"),
 
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
@@ -59,7 +60,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib",
+            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,7 +88,7 @@ let package = Package(
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [
-            "NetbootServer",
+            "NetbootServer", "CLinuxPacket",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
