@@ -202,3 +202,34 @@ import Testing
         }
     }
 }
+
+@Suite struct LeaseBatchTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func lease(_ last: UInt8, client: UInt8) -> DHCPLease {
+        let mac = MACAddress(rawValue: UInt64(client))
+        return DHCPLease(address: IPv4Address(10, 0, 0, last), clientID: DHCPClientID(clientIdentifier: nil, chaddr: mac),
+                         mac: mac, hostname: nil, state: .bound, expires: t0 + 3600)
+    }
+
+    @Test func oneTransactionReleasesOnlyTheRepliesWhoseWritesLanded() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-batch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStore(stateDirectory: directory)
+        _ = try store.commit([lease(100, client: 9)], now: t0)
+
+        var batch = LeaseBatch<String>()
+        batch.append([lease(101, client: 1)], for: "ack-1")
+        batch.append([], for: "inform")
+        batch.append([lease(100, client: 2), lease(102, client: 2)], for: "ack-2")
+        batch.append([lease(103, client: 3)], for: "ack-3")
+        #expect(batch.count == 4 && batch.leases.count == 4)
+        let settled = batch.settle(try store.commit(batch.leases, now: t0))
+        #expect(settled.ready == ["ack-1", "inform", "ack-3"])
+        #expect(settled.refused.map(\.0) == ["ack-2"])
+        #expect(settled.refused.first?.1.map(\.mac) == [MACAddress(rawValue: 9)])
+        // Short outcomes never release a reply.
+        #expect(batch.settle([.applied]).ready == ["ack-1", "inform"])
+        #expect(batch.settle([.applied]).refused.map(\.0) == ["ack-2", "ack-3"])
+    }
+}
