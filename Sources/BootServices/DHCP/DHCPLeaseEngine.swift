@@ -61,7 +61,8 @@ public struct DHCPLeaseEngine: Sendable {
         guard let index = subnetIndex(for: request) else { return .silence(.noSubnet(selectionAddress(request))) }
         let client = request.clientID
         guard let address = offerCandidate(request, subnet: index, now: now) else {
-            return .silence(.poolExhausted(configuration.subnets[index].subnet))
+            let subnet = configuration.subnets[index]
+            return .silence(subnet.range == nil ? .noPool(subnet.subnet) : .poolExhausted(subnet.subnet))
         }
         table.hold(address, for: client, until: now.addingTimeInterval(configuration.offerHoldTime))
         return LeaseDecision(reply: grant(.offer, address: address, request: request, subnet: index), reason: .replied)

@@ -72,6 +72,8 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
     /// Every address of the pool is bound, declined or held for another offer (RFC 2131 §4.3.1:
     /// the server sends no OFFER).
     case poolExhausted(IPv4Subnet)
+    /// The subnet has no dynamic range (reservations only) and this client has none.
+    case noPool(IPv4Subnet)
     /// A SELECTING REQUEST named another server (§4.3.2): our offer is withdrawn.
     case selectedOtherServer(IPv4Address)
     /// An INIT-REBOOT REQUEST from a client we have no record of: the server "MUST remain silent".
@@ -95,6 +97,7 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .noSubnet(let address): "no subnet configured for \(address)"
         case .poolExhausted(let subnet): "pool exhausted in \(subnet)"
+        case .noPool(let subnet): "no dynamic range in \(subnet) and no reservation"
         case .selectedOtherServer(let address): "client selected server \(address)"
         case .unknownClient: "INIT-REBOOT from unknown client"
         case .missingField(let field): "missing \(field)"
