@@ -230,3 +230,16 @@ import Testing
         #expect(Lab.configuration().problems().isEmpty)
     }
 }
+
+@Suite struct DHCPLeaseEngineAdoptTests {
+    @Test func adoptingTheStoresHolderWithdrawsTheAddress() {
+        var engine = DHCPLeaseEngine(configuration: Lab.configuration())
+        // Another appliance bound .100 in the shared store; the refused write hands us its record.
+        let holder = DHCPLease(address: IPv4Address(10, 0, 0, 100), clientID: DHCPClientID(bytes: [9]), mac: Lab.mac(9),
+                               hostname: nil, state: .bound, expires: Lab.t0.addingTimeInterval(600))
+        engine.adopt(holder)
+        #expect(engine.lease(at: holder.address) == holder)
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 101))
+        #expect(engine.handle(Lab.message(.request, Lab.mac(1), ciaddr: holder.address), now: Lab.t0).reply?.messageType == .nak)
+    }
+}

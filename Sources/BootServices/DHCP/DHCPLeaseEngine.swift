@@ -42,6 +42,7 @@ public struct DHCPLeaseEngine: Sendable {
     /// Replaces the engine's record for `lease.address` with the store's (after a refused write).
     public mutating func adopt(_ lease: DHCPLease) {
         table.put(lease)
+        exhaustedUntil.removeAll()
     }
 
     /// Decides the answer to one client message at time `now`.
