@@ -68,6 +68,10 @@ import Testing
         #expect(reply.ciaddr == address100 && reply.yiaddr == address100)
         #expect(reply.destination == .unicast(address100))
         #expect(decision.writes.first?.expires == later.addingTimeInterval(3600))
+        // Option 12 left out of the renewal: the host name from the first ACK stays.
+        var quiet = Lab.message(.request, Lab.mac(1), ciaddr: address100)
+        quiet.hostname = nil
+        #expect(engine.handle(quiet, now: later).writes.first?.hostname == "host-1")
     }
 
     @Test func rebindingAfterDatabaseLossGrantsAFreeAddress() throws {

@@ -133,8 +133,10 @@ public struct DHCPLeaseEngine: Sendable {
         }
         let subnet = configuration.subnets[index]
         let leaseTime = grantedLeaseTime(request, subnet: subnet)
-        let lease = DHCPLease(address: address, clientID: client, mac: request.chaddr, hostname: request.hostname,
-                              state: .bound, expires: now.addingTimeInterval(TimeInterval(leaseTime)))
+        // A renewal without option 12 keeps the host name the client gave before.
+        let previous = table.record(at: address).flatMap { $0.clientID == client ? $0.hostname : nil }
+        let lease = DHCPLease(address: address, clientID: client, mac: request.chaddr,
+                              hostname: request.hostname ?? previous, state: .bound, expires: now.addingTimeInterval(TimeInterval(leaseTime)))
         var writes = [lease]
         // One binding per client per network: an older bound address of this client goes back.
         for record in table.records(of: client) where record.address != address && record.state == .bound
