@@ -19,6 +19,8 @@ public struct DHCPLeaseEngine: Sendable {
     /// Per subnet index: the pool was found full and nothing frees before this time, so
     /// a flood of DISCOVERs does not rescan it.
     var exhaustedUntil: [Int: Date] = [:]
+    /// Per subnet index: offers in the order they were made, oldest first (see `reclaimOldestOffer`).
+    var offerQueues: [Int: OfferQueue] = [:]
 
     public init(configuration: DHCPPoolConfiguration, leases: [DHCPLease] = []) {
         self.configuration = configuration
@@ -66,6 +68,8 @@ public struct DHCPLeaseEngine: Sendable {
             return .silence(subnet.range == nil ? .noPool(subnet.subnet) : .poolExhausted(subnet.subnet))
         }
         table.hold(address, for: client, until: now.addingTimeInterval(configuration.offerHoldTime))
+        offerQueues[index, default: OfferQueue()].append(address, client,
+                                                         capacity: configuration.subnets[index].poolSize)
         return LeaseDecision(reply: grant(.offer, address: address, request: request, subnet: index), reason: .replied)
     }
 
@@ -83,6 +87,7 @@ public struct DHCPLeaseEngine: Sendable {
         }
         if let requested = request.requestedAddress, usable(requested) { return requested }
         return scanPool(subnet: index, request: request, now: now)
+            ?? reclaimOldestOffer(subnet: index, request: request, now: now)
     }
 
     // MARK: DHCPREQUEST (§4.3.2)

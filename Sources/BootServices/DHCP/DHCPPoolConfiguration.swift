@@ -24,6 +24,12 @@ public struct DHCPSubnetConfiguration: Hashable, Sendable {
         self.domain = domain
         self.leaseTime = leaseTime
     }
+
+    /// The number of addresses in `range` (0 without one).
+    public var poolSize: Int {
+        guard let range else { return 0 }
+        return Int(range.upperBound.rawValue - range.lowerBound.rawValue) + 1
+    }
 }
 
 /// A fixed address for one MAC (`dhcp.reservations[]`), like dnsmasq's `--dhcp-host=MAC,IP,name`
