@@ -50,6 +50,7 @@ import Testing
         let decision = engine.handle(Lab.message(.request, Lab.mac(9), requested: IPv4Address(10, 0, 0, 104)), now: Lab.t0)
         #expect(decision.reply == nil)
         #expect(decision.reason == .unknownClient)
+        #expect(decision.reason.label == "unknown_client")
     }
 
     @Test func initRebootOfAReservationIsAckedWithoutARecord() {

@@ -93,6 +93,24 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
     /// A normal reply.
     case replied
 
+    /// A fixed, low-cardinality name for metrics labels (`description` carries the details).
+    public var label: String {
+        switch self {
+        case .noSubnet: "no_subnet"
+        case .poolExhausted: "pool_exhausted"
+        case .noPool: "no_pool"
+        case .selectedOtherServer: "selected_other_server"
+        case .unknownClient: "unknown_client"
+        case .missingField: "missing_field"
+        case .otherServer: "other_server"
+        case .notClientsAddress: "not_clients_address"
+        case .released: "released"
+        case .declined: "declined"
+        case .nak: "nak"
+        case .replied: "replied"
+        }
+    }
+
     public var description: String {
         switch self {
         case .noSubnet(let address): "no subnet configured for \(address)"
