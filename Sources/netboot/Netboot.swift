@@ -9,6 +9,7 @@ struct Netboot: AsyncParsableCommand {
         version: NetbootVersion.string,
         subcommands: [
             VersionCommand.self,
+            HTTPServeCommand.self,
         ]
     )
 }

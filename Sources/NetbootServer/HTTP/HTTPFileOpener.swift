@@ -1,0 +1,101 @@
+import BootServices
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opens files under the served root with plain system calls, meant to run on a thread pool.
+///
+/// One `open` + `fstat` (+ a `readlink` of `/proc/self/fd/N` when symlinks may be involved)
+/// per request: the opened file's real path must lie under the root's real path, so a symlink
+/// that leads out of the root is refused even if it was swapped in between checks.
+struct HTTPFileOpener: Sendable {
+    /// The root's real path, without a trailing slash.
+    let rootRealPath: String
+
+    enum Outcome: Sendable {
+        case file(descriptor: CInt, attributes: FileResponse.Attributes)
+        case directory(realPath: String)
+        case notFound
+        case forbidden
+        case failed(errno: CInt)
+    }
+
+    init(root: String) throws(HTTPServiceError) {
+        guard let resolved = realpath(root, nil) else { throw .rootUnusable(root, errno: errno) }
+        defer { free(resolved) }
+        var path = String(cString: resolved)
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        rootRealPath = path
+    }
+
+    /// Opens `segments` under the root. The caller owns the returned descriptor.
+    func open(segments: [String]) -> Outcome {
+        var path = rootRealPath
+        for segment in segments { path += "/" + segment }
+        // O_NONBLOCK so a FIFO cannot block the opening thread; it is refused below anyway.
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT, ENOTDIR, ENAMETOOLONG: return .notFound
+            case EACCES, EPERM, ELOOP: return .forbidden
+            default: return .failed(errno: code)
+            }
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            return .failed(errno: code)
+        }
+        guard let real = Self.realPath(of: fd), real == rootRealPath || real.hasPrefix(rootRealPath + "/")
+                || rootRealPath == "/" else {
+            close(fd)
+            return .forbidden
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            let size = UInt64(max(0, info.st_size))
+            let attributes = FileResponse.Attributes(
+                size: size, modificationSeconds: Int64(info.st_mtim.tv_sec),
+                etag: EntityTag(inode: UInt64(info.st_ino), size: size, modificationNanoseconds: nanoseconds),
+                contentType: MediaType.forFileName(segments.last ?? "")
+            )
+            return .file(descriptor: fd, attributes: attributes)
+        case S_IFDIR:
+            close(fd)
+            return .directory(realPath: real)
+        default:
+            close(fd)
+            return .forbidden
+        }
+    }
+
+    /// Entry names of a directory, sorted, directories suffixed with `/`; hidden names skipped.
+    func listing(realPath: String) -> [String]? {
+        guard let dir = opendir(realPath) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir), names.count < 10_000 {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            names.append(entry.pointee.d_type == DT_DIR ? name + "/" : name)
+        }
+        return names.sorted()
+    }
+
+    private static func realPath(of fd: CInt) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
