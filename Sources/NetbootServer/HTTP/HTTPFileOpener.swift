@@ -1,4 +1,5 @@
 import BootServices
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -8,14 +9,20 @@ import Musl
 import Darwin
 #endif
 
-/// Opens files under the served root with plain system calls, meant to run on a thread pool.
+/// Opens files under the served root with plain system calls, on a pool thread or an event loop.
 ///
-/// One `open` + `fstat` (+ a `readlink` of `/proc/self/fd/N` when symlinks may be involved)
-/// per request: the opened file's real path must lie under the root's real path, so a symlink
-/// that leads out of the root is refused even if it was swapped in between checks.
-struct HTTPFileOpener: Sendable {
+/// One `open` + `fstat` per request, and a `readlink` of `/proc/self/fd/N`: the opened file's
+/// real path must lie under the root's real path, so a symlink that leads out of the root is
+/// refused even if it was swapped in between checks. A file (device + inode) found inside the
+/// root is remembered for ``verifiedLifetime`` so hot files skip the `readlink`; a swapped
+/// symlink leads to another inode, which is checked afresh.
+final class HTTPFileOpener: Sendable {
     /// The root's real path, without a trailing slash.
     let rootRealPath: String
+    /// How long an inode's "inside the root" verdict is trusted, nanoseconds (1 s).
+    static let verifiedLifetime: Int64 = 1_000_000_000
+    private struct FileID: Hashable { var device: UInt64; var inode: UInt64 }
+    private let verified = Mutex<[FileID: Int64]>([:])
 
     enum Outcome: Sendable {
         case file(descriptor: CInt, attributes: FileResponse.Attributes)
@@ -53,10 +60,23 @@ struct HTTPFileOpener: Sendable {
             close(fd)
             return .failed(errno: code)
         }
-        guard let real = Self.realPath(of: fd), real == rootRealPath || real.hasPrefix(rootRealPath + "/")
-                || rootRealPath == "/" else {
-            close(fd)
-            return .forbidden
+        let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        let now = Self.monotonicNanoseconds()
+        let known = (info.st_mode & S_IFMT) == S_IFREG && verified.withLock { ($0[id] ?? 0) > now }
+        var real = ""
+        if !known {
+            guard let path = Self.realPath(of: fd),
+                  path == rootRealPath || path.hasPrefix(rootRealPath + "/") || rootRealPath == "/" else {
+                close(fd)
+                return .forbidden
+            }
+            real = path
+            if (info.st_mode & S_IFMT) == S_IFREG {
+                verified.withLock { table in
+                    if table.count >= 4096 { table.removeAll(keepingCapacity: true) }
+                    table[id] = now + Self.verifiedLifetime
+                }
+            }
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
@@ -90,6 +110,12 @@ struct HTTPFileOpener: Sendable {
             names.append(entry.pointee.d_type == DT_DIR ? name + "/" : name)
         }
         return names.sorted()
+    }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 
     private static func realPath(of fd: CInt) -> String? {

@@ -21,7 +21,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     struct Shared: Sendable {
         let options: HTTPService.Options
         let opener: HTTPFileOpener
-        let pool: NIOThreadPool
+        /// Opens files; nil opens them on the event loop.
+        let pool: NIOThreadPool?
         let logger: Logger
         let metrics: HTTPServerMetrics
         let connections: HTTPConnectionLimiter
@@ -146,39 +147,37 @@ final class HTTPRequestHandler: ChannelInboundHandler {
 
     // MARK: files
 
-    /// What the thread pool found for a path.
-    private enum Lookup: Sendable {
-        case file(CInt, FileResponse.Attributes)
-        case redirect
-        case listing([String])
-        case status(Int)
-    }
-
     private func serveFile(context: ChannelHandlerContext, target: RequestTarget) {
+        guard let exchange else { return }
+        let fields = exchange.head.headers
+        func field(_ name: String) -> Substring? {
+            guard let value = fields.first(name: name) else { return nil }
+            return Substring(value)
+        }
+        var conditions = FileResponse.Conditions(isHead: exchange.head.method == .HEAD)
+        conditions.range = field("range")
+        conditions.ifRange = field("if-range")
+        conditions.ifMatch = field("if-match")
+        conditions.ifNoneMatch = field("if-none-match")
+        conditions.ifModifiedSince = field("if-modified-since")
+        conditions.ifUnmodifiedSince = field("if-unmodified-since")
+        let request = conditions
         let opener = shared.opener
-        let listingAllowed = shared.options.directoryListing
-        shared.pool.runIfActive(eventLoop: context.eventLoop) { () -> Lookup in
-            switch opener.open(segments: target.segments) {
-            case let .file(fd, attributes): return .file(fd, attributes)
-            case .notFound: return .status(404)
-            case .forbidden: return .status(403)
-            case .failed: return .status(500)
-            case let .directory(realPath):
-                guard target.isDirectory else { return .redirect }
-                switch opener.open(segments: target.segments + ["index.html"]) {
-                case let .file(fd, attributes): return .file(fd, attributes)
-                case .directory: return .status(403)
-                case .forbidden: return .status(403)
-                case .notFound, .failed:
-                    guard listingAllowed, let names = opener.listing(realPath: realPath) else { return .status(403) }
-                    return .listing(names)
-                }
-            }
-        }.assumeIsolated().whenComplete { [self] result in
+        let listing = shared.options.directoryListing
+        let maxRanges = shared.options.limits.maxRanges
+        let lookup: @Sendable () -> HTTPFileLookup = {
+            HTTPFileLookup.perform(opener: opener, target: target, conditions: request,
+                                   directoryListing: listing, maxRanges: maxRanges)
+        }
+        let found: EventLoopFuture<HTTPFileLookup> = if let pool = shared.pool {
+            pool.runIfActive(eventLoop: context.eventLoop, lookup)
+        } else {
+            context.eventLoop.makeSucceededFuture(lookup())
+        }
+        found.assumeIsolated().whenComplete { [self] result in
             switch result {
-            case let .success(.file(fd, attributes)):
-                writeFile(context: context, handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd),
-                          attributes: attributes)
+            case let .success(.response(plan, body)):
+                writeFile(context: context, plan: plan, body: body)
             case .success(.redirect):
                 let location = target.path + "/" + (target.query.isEmpty ? "" : "?" + target.query)
                 writeSimple(context: context, status: .movedPermanently, extra: [("Location", location)], body: nil)
@@ -193,37 +192,27 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         }
     }
 
-    private func writeFile(context: ChannelHandlerContext, handle: NIOFileHandle, attributes: FileResponse.Attributes) {
+    private func writeFile(context: ChannelHandlerContext, plan: FileResponse, body: HTTPFileLookup.Body) {
+        let handle: NIOFileHandle? = if case let .descriptor(fd) = body {
+            NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+        } else {
+            nil
+        }
         guard let exchange else {
-            try? handle.close()
+            try? handle?.close()
             return
         }
-        let fields = exchange.head.headers
-        func field(_ name: String) -> Substring? {
-            guard let value = fields.first(name: name) else { return nil }
-            return Substring(value)
-        }
-        var conditions = FileResponse.Conditions(isHead: exchange.head.method == .HEAD)
-        conditions.range = field("range")
-        conditions.ifRange = field("if-range")
-        conditions.ifMatch = field("if-match")
-        conditions.ifNoneMatch = field("if-none-match")
-        conditions.ifModifiedSince = field("if-modified-since")
-        conditions.ifUnmodifiedSince = field("if-unmodified-since")
-        let boundary = "netboot-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let plan = FileResponse(attributes: attributes, conditions: conditions,
-                                maxRanges: shared.options.limits.maxRanges, boundary: boundary)
         var headers = baseHeaders(keepAlive: exchange.keepAlive, version: exchange.head.version, capacity: 10)
         headers.add(contentsOf: plan.headers)
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(
             version: exchange.head.version, status: .init(statusCode: plan.status), headers: headers
         ))), promise: nil)
-        switch plan.body {
-        case .none:
-            break
-        case let .file(range):
+        switch (plan.body, body, handle) {
+        case let (_, .bytes(buffer), _):
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case let (.file(range), _, handle?):
             context.write(Self.wrapOutboundOut(.body(.fileRegion(Self.region(handle, range)))), promise: nil)
-        case let .multipart(parts, trailer):
+        case let (.multipart(parts, trailer), _, handle?):
             for part in parts {
                 context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: part.header)))),
                               promise: nil)
@@ -231,8 +220,10 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             }
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: trailer)))),
                           promise: nil)
+        default:
+            break
         }
-        finish(context: context, status: plan.status, bytes: plan.bodyLength) { try? handle.close() }
+        finish(context: context, status: plan.status, bytes: plan.bodyLength) { try? handle?.close() }
     }
 
     private static func region(_ handle: NIOFileHandle, _ range: ClosedRange<UInt64>) -> FileRegion {
