@@ -15,7 +15,7 @@ struct HTTPServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0 picks one and logs it).") var port: Int = 80
     @Option(help: "Address to bind.") var host: String = "0.0.0.0"
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
-    @Option(help: "Threads that open files (0: open on the event loops).") var fileThreads: Int = 2
+    @Option(help: "Threads that open files (0: open on the event loops).") var fileThreads: Int = 0
     @Flag(help: "Serve HTML indexes of directories without index.html.") var directoryListing = false
     @Flag(help: "Do not log one line per request.") var noAccessLog = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"

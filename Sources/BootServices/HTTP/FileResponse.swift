@@ -9,12 +9,16 @@ public struct FileResponse: Equatable, Sendable {
         public var modificationSeconds: Int64
         public var etag: EntityTag
         public var contentType: String
+        /// `modificationSeconds` as an HTTP-date (a caller may pass a cached one).
+        public var lastModified: String
 
-        public init(size: UInt64, modificationSeconds: Int64, etag: EntityTag, contentType: String) {
+        public init(size: UInt64, modificationSeconds: Int64, etag: EntityTag, contentType: String,
+                    lastModified: String? = nil) {
             self.size = size
             self.modificationSeconds = modificationSeconds
             self.etag = etag
             self.contentType = contentType
+            self.lastModified = lastModified ?? HTTPDate.format(secondsSinceEpoch: modificationSeconds)
         }
     }
 
@@ -81,7 +85,7 @@ public struct FileResponse: Equatable, Sendable {
     ///   - boundary: the multipart boundary, chosen by the caller (random per response).
     public init(attributes file: Attributes, conditions: Conditions, maxRanges: Int = 16, boundary: String) {
         let validators = [("ETag", file.etag.quoted),
-                          ("Last-Modified", HTTPDate.format(secondsSinceEpoch: file.modificationSeconds))]
+                          ("Last-Modified", file.lastModified)]
         func plain(_ status: Int) -> (Int, [(String, String)], Body, UInt64) {
             (status, validators + [("Content-Length", "0")], .none, 0)
         }

@@ -22,7 +22,15 @@ final class HTTPFileOpener: Sendable {
     /// How long an inode's "inside the root" verdict is trusted, nanoseconds (1 s).
     static let verifiedLifetime: Int64 = 1_000_000_000
     private struct FileID: Hashable { var device: UInt64; var inode: UInt64 }
-    private let verified = Mutex<[FileID: Int64]>([:])
+    /// A verified inode and its formatted validators (reused while size and mtime hold).
+    private struct Verified {
+        var expiry: Int64
+        var size: UInt64
+        var modificationNanoseconds: Int64
+        var etag: EntityTag
+        var lastModified: String
+    }
+    private let verified = Mutex<[FileID: Verified]>([:])
 
     enum Outcome: Sendable {
         case file(descriptor: CInt, attributes: FileResponse.Attributes)
@@ -62,30 +70,36 @@ final class HTTPFileOpener: Sendable {
         }
         let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         let now = Self.monotonicNanoseconds()
-        let known = (info.st_mode & S_IFMT) == S_IFREG && verified.withLock { ($0[id] ?? 0) > now }
+        let isRegular = (info.st_mode & S_IFMT) == S_IFREG
+        let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let size = UInt64(max(0, info.st_size))
+        var known = isRegular ? verified.withLock { table in table[id].flatMap { $0.expiry > now ? $0 : nil } } : nil
+        if let entry = known, entry.size != size || entry.modificationNanoseconds != nanoseconds { known = nil }
         var real = ""
-        if !known {
+        if known == nil {
             guard let path = Self.realPath(of: fd),
                   path == rootRealPath || path.hasPrefix(rootRealPath + "/") || rootRealPath == "/" else {
                 close(fd)
                 return .forbidden
             }
             real = path
-            if (info.st_mode & S_IFMT) == S_IFREG {
-                verified.withLock { table in
-                    if table.count >= 4096 { table.removeAll(keepingCapacity: true) }
-                    table[id] = now + Self.verifiedLifetime
-                }
-            }
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-            let size = UInt64(max(0, info.st_size))
-            let attributes = FileResponse.Attributes(
-                size: size, modificationSeconds: Int64(info.st_mtim.tv_sec),
+            let entry = known ?? Verified(
+                expiry: now + Self.verifiedLifetime, size: size, modificationNanoseconds: nanoseconds,
                 etag: EntityTag(inode: UInt64(info.st_ino), size: size, modificationNanoseconds: nanoseconds),
-                contentType: MediaType.forFileName(segments.last ?? "")
+                lastModified: HTTPDate.format(secondsSinceEpoch: Int64(info.st_mtim.tv_sec))
+            )
+            if known == nil {
+                verified.withLock { table in
+                    if table.count >= 4096 { table.removeAll(keepingCapacity: true) }
+                    table[id] = entry
+                }
+            }
+            let attributes = FileResponse.Attributes(
+                size: size, modificationSeconds: Int64(info.st_mtim.tv_sec), etag: entry.etag,
+                contentType: MediaType.forFileName(segments.last ?? ""), lastModified: entry.lastModified
             )
             return .file(descriptor: fd, attributes: attributes)
         case S_IFDIR:

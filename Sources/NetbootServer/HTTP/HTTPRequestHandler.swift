@@ -179,7 +179,11 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             case let .success(.response(plan, body)):
                 writeFile(context: context, plan: plan, body: body)
             case .success(.redirect):
-                let location = target.path + "/" + (target.query.isEmpty ? "" : "?" + target.query)
+                // Re-encoded: the decoded path may hold CR/LF or other bytes not allowed in a field.
+                let path = target.segments.map(HTTPDirectoryListing.percentEncode).joined(separator: "/")
+                let query = target.query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) && !target.query.isEmpty
+                    ? "?" + target.query : ""
+                let location = "/" + path + "/" + query
                 writeSimple(context: context, status: .movedPermanently, extra: [("Location", location)], body: nil)
             case let .success(.listing(names)):
                 writeSimple(context: context, status: .ok, contentType: "text/html; charset=utf-8",
