@@ -16,6 +16,7 @@ struct HTTPServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host: String = "0.0.0.0"
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Option(help: "Threads that open files (0: open on the event loops).") var fileThreads: Int = 0
+    @Option(help: "Bodies up to this many bytes are copied instead of sent with sendfile.") var inlineBodyLimit: Int = 16384
     @Flag(help: "Serve HTML indexes of directories without index.html.") var directoryListing = false
     @Flag(help: "Do not log one line per request.") var noAccessLog = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -49,6 +50,7 @@ struct HTTPServeCommand: AsyncParsableCommand {
         options.host = host
         if let threads { options.eventLoopThreads = threads }
         options.fileThreads = max(0, fileThreads)
+        options.inlineBodyLimit = inlineBodyLimit
         options.directoryListing = directoryListing
         options.accessLog = !noAccessLog
         options.limits.idleTimeout = .seconds(idleTimeout)

@@ -9,14 +9,10 @@ import Glibc
 /// or the event loop): open, `fstat`, the ``FileResponse`` decision, and for small bodies the
 /// bytes themselves, so the event loop only writes.
 ///
-/// Bodies up to ``inlineLimit`` bytes are read into the response buffer and leave in the same
-/// `writev` as the head (one syscall, one segment); larger ones keep the descriptor and go out
-/// with `sendfile` through `FileRegion`.
+/// Bodies up to `inlineLimit` bytes (``HTTPService/Options/inlineBodyLimit``) are read into
+/// the response buffer and leave in the same `writev` as the head (one syscall, one segment);
+/// larger ones keep the descriptor and go out with `sendfile` through `FileRegion`.
 enum HTTPFileLookup: Sendable {
-    /// Bodies at most this long are copied rather than sent with `sendfile` (a 4 KiB iPXE block
-    /// read costs less as one `pread` + one `writev` than as `writev` + `sendfile`).
-    static let inlineLimit: UInt64 = 16 * 1024
-
     enum Body: Sendable {
         case none
         case bytes(ByteBuffer)
@@ -30,10 +26,11 @@ enum HTTPFileLookup: Sendable {
     case status(Int)
 
     static func perform(opener: HTTPFileOpener, target: RequestTarget, conditions: FileResponse.Conditions,
-                        directoryListing: Bool, maxRanges: Int) -> HTTPFileLookup {
+                        directoryListing: Bool, maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
         switch opener.open(segments: target.segments) {
         case let .file(fd, attributes):
-            return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges)
+            return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+                           inlineLimit: inlineLimit)
         case .notFound: return .status(404)
         case .forbidden: return .status(403)
         case .failed: return .status(500)
@@ -41,7 +38,8 @@ enum HTTPFileLookup: Sendable {
             guard target.isDirectory else { return .redirect }
             switch opener.open(segments: target.segments + ["index.html"]) {
             case let .file(fd, attributes):
-                return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges)
+                return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+                           inlineLimit: inlineLimit)
             case .directory, .forbidden:
                 return .status(403)
             case .notFound, .failed:
@@ -52,7 +50,7 @@ enum HTTPFileLookup: Sendable {
     }
 
     private static func respond(fd: CInt, attributes: FileResponse.Attributes, conditions: FileResponse.Conditions,
-                                maxRanges: Int) -> HTTPFileLookup {
+                                maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
         // A boundary only when several ranges may be answered (getrandom is not free).
         let boundary = conditions.range?.contains(",") == true
             ? "netboot-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) : "netboot"

@@ -165,34 +165,37 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         let opener = shared.opener
         let listing = shared.options.directoryListing
         let maxRanges = shared.options.limits.maxRanges
+        let inlineLimit = UInt64(max(0, shared.options.inlineBodyLimit))
         let lookup: @Sendable () -> HTTPFileLookup = {
             HTTPFileLookup.perform(opener: opener, target: target, conditions: request,
-                                   directoryListing: listing, maxRanges: maxRanges)
+                                   directoryListing: listing, maxRanges: maxRanges, inlineLimit: inlineLimit)
         }
-        let found: EventLoopFuture<HTTPFileLookup> = if let pool = shared.pool {
-            pool.runIfActive(eventLoop: context.eventLoop, lookup)
-        } else {
-            context.eventLoop.makeSucceededFuture(lookup())
+        guard let pool = shared.pool else {
+            return lookedUp(context: context, target: target, .success(lookup()))
         }
-        found.assumeIsolated().whenComplete { [self] result in
-            switch result {
-            case let .success(.response(plan, body)):
-                writeFile(context: context, plan: plan, body: body)
-            case .success(.redirect):
-                // Re-encoded: the decoded path may hold CR/LF or other bytes not allowed in a field.
-                let path = target.segments.map(HTTPDirectoryListing.percentEncode).joined(separator: "/")
-                let query = target.query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) && !target.query.isEmpty
-                    ? "?" + target.query : ""
-                let location = "/" + path + "/" + query
-                writeSimple(context: context, status: .movedPermanently, extra: [("Location", location)], body: nil)
-            case let .success(.listing(names)):
-                writeSimple(context: context, status: .ok, contentType: "text/html; charset=utf-8",
-                            body: HTTPDirectoryListing.html(path: target.path, names: names))
-            case let .success(.status(code)):
-                writeSimple(context: context, status: .init(statusCode: code), body: nil)
-            case .failure:
-                writeSimple(context: context, status: .serviceUnavailable, body: nil)
-            }
+        pool.runIfActive(eventLoop: context.eventLoop, lookup).assumeIsolated().whenComplete { [self] result in
+            lookedUp(context: context, target: target, result)
+        }
+    }
+
+    private func lookedUp(context: ChannelHandlerContext, target: RequestTarget, _ result: Result<HTTPFileLookup, any Error>) {
+        switch result {
+        case let .success(.response(plan, body)):
+            writeFile(context: context, plan: plan, body: body)
+        case .success(.redirect):
+            // Re-encoded: the decoded path may hold CR/LF or other bytes not allowed in a field.
+            let path = target.segments.map(HTTPDirectoryListing.percentEncode).joined(separator: "/")
+            let query = target.query.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) && !target.query.isEmpty
+                ? "?" + target.query : ""
+            let location = "/" + path + "/" + query
+            writeSimple(context: context, status: .movedPermanently, extra: [("Location", location)], body: nil)
+        case let .success(.listing(names)):
+            writeSimple(context: context, status: .ok, contentType: "text/html; charset=utf-8",
+                        body: HTTPDirectoryListing.html(path: target.path, names: names))
+        case let .success(.status(code)):
+            writeSimple(context: context, status: .init(statusCode: code), body: nil)
+        case .failure:
+            writeSimple(context: context, status: .serviceUnavailable, body: nil)
         }
     }
 

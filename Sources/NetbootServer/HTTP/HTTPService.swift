@@ -61,6 +61,9 @@ public final class HTTPService: Service, Sendable {
         /// request of the thread-pool hop. Set 2+ when the root is on slow or network storage,
         /// where a stalled `open` would otherwise stall that loop's other connections.
         public var fileThreads: Int = 0
+        /// Bodies up to this many bytes are copied into the head's `writev` instead of a
+        /// separate `sendfile` (a 4 KiB iPXE block read is cheaper as `pread` + one `writev`).
+        public var inlineBodyLimit: Int = 16 * 1024
         /// The PXE image set `/boot/ipxe` renders.
         public var ipxe = IPXEBootMenu()
         /// Rendered by `/metrics`. The caller bootstraps swift-metrics with a
