@@ -33,6 +33,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CLinuxPacket"),
 
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
@@ -59,7 +60,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib",
+            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,6 +69,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
         // MARK: faces
@@ -79,7 +81,7 @@ let package = Package(
         ]),
 
         // MARK: tests
-        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"]),
+        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
@@ -88,7 +90,8 @@ let package = Package(
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [
-            "NetbootServer",
+            "NetbootServer", "CLinuxPacket",
+            "NetbootConfig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

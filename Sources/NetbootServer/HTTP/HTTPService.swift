@@ -96,6 +96,7 @@ public final class HTTPService: Service, Sendable {
     }
 
     public func run() async throws {
+        Self.raiseOpenFileLimit()  // so maxConnections is reachable
         let opener = try HTTPFileOpener(root: options.root)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         let pool = options.fileThreads > 0 ? NIOThreadPool(numberOfThreads: options.fileThreads) : nil

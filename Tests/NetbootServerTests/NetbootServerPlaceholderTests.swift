@@ -1,4 +1,0 @@
-import Testing
-@testable import NetbootServer
-
-@Test func NetbootServerBuilds() { #expect(Bool(true)) }
