@@ -388,6 +388,13 @@ def test_connection_limit(netns, tmp_path):
             assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
         out = raw(srv, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert out.startswith(b"HTTP/1.1 503 ")
+        socks[0].sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        metrics = b""
+        while not re.search(rb"netboot_http_connections_refused_total \d", metrics):
+            chunk = socks[0].recv(65536)
+            assert chunk
+            metrics += chunk
+        assert re.search(rb"netboot_http_connections_refused_total [1-9]", metrics)
         for sock in socks:
             sock.close()
         deadline = time.monotonic() + 5

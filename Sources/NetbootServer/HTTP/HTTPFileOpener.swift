@@ -40,10 +40,26 @@ final class HTTPFileOpener: Sendable {
         case failed(errno: CInt)
     }
 
+    /// False when the root did not exist at start: every file is then 404 until it is created
+    /// (the path is kept absolute, so files appear as soon as the directory does).
+    let rootExisted: Bool
+
     init(root: String) throws(HTTPServiceError) {
-        guard let resolved = realpath(root, nil) else { throw .rootUnusable(root, errno: errno) }
-        defer { free(resolved) }
-        var path = String(cString: resolved)
+        var path: String
+        if let resolved = realpath(root, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+            rootExisted = true
+        } else if errno == ENOENT {
+            path = root
+            if !root.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+                path = String(cString: cwd) + "/" + root
+                free(cwd)
+            }
+            rootExisted = false
+        } else {
+            throw .rootUnusable(root, errno: errno)
+        }
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         rootRealPath = path
     }

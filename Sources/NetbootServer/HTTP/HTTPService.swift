@@ -98,6 +98,9 @@ public final class HTTPService: Service, Sendable {
     public func run() async throws {
         Self.raiseOpenFileLimit()  // so maxConnections is reachable
         let opener = try HTTPFileOpener(root: options.root)
+        if !opener.rootExisted {
+            logger.warning("http root does not exist; answering 404 until it does", metadata: ["root": "\(opener.rootRealPath)"])
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         let pool = options.fileThreads > 0 ? NIOThreadPool(numberOfThreads: options.fileThreads) : nil
         pool?.start()
@@ -147,6 +150,7 @@ public final class HTTPService: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     guard context.connections.admit() else {
+                        context.metrics.refused.increment()
                         try sync.addHandler(HTTPConnectionRefuser())
                         return
                     }

@@ -85,6 +85,25 @@ import Testing
         #expect(try status("/sub/", listing: true) == 1)
     }
 
+    @Test func aMissingRootAnswers404UntilItExists() throws {
+        defer { cleanup() }
+        let later = base.appendingPathComponent("later")
+        let opener = try HTTPFileOpener(root: later.path)
+        #expect(!opener.rootExisted)
+        func status() throws -> Int {
+            switch HTTPFileLookup.perform(opener: opener, target: try RequestTarget("/a.txt"), conditions: .init(),
+                                          directoryListing: false, maxRanges: 16, inlineLimit: 1024) {
+            case let .response(plan, _): plan.status
+            case let .status(code): code
+            default: 0
+            }
+        }
+        #expect(try status() == 404)
+        try FileManager.default.createDirectory(at: later, withIntermediateDirectories: true)
+        try Data("a".utf8).write(to: later.appendingPathComponent("a.txt"))
+        #expect(try status() == 200)
+    }
+
     @Test func listingEscapesNames() {
         let html = HTTPDirectoryListing.html(path: "/a<b>/", names: ["x\"y.txt", "d/"])
         #expect(html.contains("<title>Index of /a&lt;b&gt;/</title>"))
