@@ -36,11 +36,11 @@ struct HTTPServeCommand: AsyncParsableCommand {
         }
     }
 
-    static func image(_ spec: String) -> PXEImage? {
+    static func image(_ spec: String) -> IPXEImage? {
         let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
         let initrds = parts.count > 2 && !parts[2].isEmpty ? [parts[2]] : []
-        return PXEImage(name: parts[0], kernel: parts[1], initrds: initrds, cmdline: parts.count > 3 ? parts[3] : "")
+        return IPXEImage(name: parts[0], kernel: parts[1], initrds: initrds, cmdline: parts.count > 3 ? parts[3] : "")
     }
 
     func run() async throws {

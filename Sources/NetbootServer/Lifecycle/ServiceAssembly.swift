@@ -59,7 +59,7 @@ public enum ServiceAssembly {
         // One block per service, in start order (see above).
         let c = context.configuration
         if c.http.enabled {
-            add("http", HTTPService(options: HTTPService.Options(c.http, pxe: c.pxe, metrics: context.metrics),
+            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
                                     logger: context.logger("http")))
         }
         return entries
