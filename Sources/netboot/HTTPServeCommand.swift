@@ -30,6 +30,13 @@ struct HTTPServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard (1...86400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1…86400 seconds") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (threads ?? 1) >= 1, (threads ?? 1) <= 256 else { throw ValidationError("--threads must be 1…256") }
+        guard (0...256).contains(fileThreads) else { throw ValidationError("--file-threads must be 0…256") }
+        guard (0...(1 << 20)).contains(inlineBodyLimit) else {
+            throw ValidationError("--inline-body-limit must be 0…1048576 bytes")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         for spec in pxeImages where Self.image(spec) == nil {
             throw ValidationError("--pxe-image \(spec): expected NAME:KERNEL[:INITRD[:CMDLINE]]")

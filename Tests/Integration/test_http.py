@@ -477,3 +477,13 @@ def test_thread_pool_opening(netns, tmp_path):
         srv.proc.terminate()
         srv.proc.wait(timeout=10)
         srv.log.close()
+
+
+@pytest.mark.parametrize("args", [
+    ["--idle-timeout", "99999999999"], ["--idle-timeout", "0"], ["--max-connections", "0"],
+    ["--port", "70000"], ["--pxe-image", "nokernel"], ["--log-level", "loud"],
+])
+def test_http_serve_rejects_bad_arguments(args):
+    out = subprocess.run([netboot_bin(), "http-serve", "--root", "/tmp", *args],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0 and "Error" in out.stderr
