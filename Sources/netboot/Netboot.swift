@@ -18,6 +18,8 @@ struct Netboot: AsyncParsableCommand {
             CaptureCommand.self,
             ExplainCommand.self,
             DebugCommand.self,
+            LeasesCommand.self,
+            HTTPServeCommand.self,
         ]
     )
 }

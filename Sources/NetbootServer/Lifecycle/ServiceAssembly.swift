@@ -66,6 +66,11 @@ public enum ServiceAssembly {
             add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp"),
                                     flightRecorder: context.flightRecorder))
         }
+        let c = context.configuration
+        if c.http.enabled {
+            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
+                                    logger: context.logger("http")))
+        }
         return entries
     }
 
