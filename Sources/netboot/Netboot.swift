@@ -12,6 +12,9 @@ struct Netboot: AsyncParsableCommand {
             ServeCommand.self,
             ConfigCommand.self,
             TFTPServeCommand.self,
+            ImagesCommand.self,
+            LeasesCommand.self,
+            HTTPServeCommand.self,
         ]
     )
 }
