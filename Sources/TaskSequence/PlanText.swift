@@ -6,46 +6,53 @@ extension Plan {
     /// the time of `ts plan --json` on big sequences. Secrets are already `***` in the model.
     public func json() -> String {
         var out = ""
-        out.reserveCapacity(steps.count * 400)
-        JSONText.write(jsonValue, into: &out, indent: 0)
+        out.reserveCapacity(steps.count * 600)
+        JSONText.write(jsonNode, into: &out, indent: 0)
         return out
     }
 
-    var jsonValue: JSONValue {
-        func variable(_ v: Variable) -> JSONValue {
-            var o: [String: JSONValue] = ["name": .string(v.name), "layer": .string(v.layer), "secret": .bool(v.secret), "prompted": .bool(v.prompted)]
-            if let value = v.value { o["value"] = .string(value) }
-            return .object(o)
+    /// The plan as JSON fields, written in sorted key order (keys below are in that order).
+    var jsonNode: JSONText.Node {
+        func variable(_ v: Variable) -> JSONText.Node {
+            var f: [(String, JSONText.Node)] = [("layer", .string(v.layer)), ("name", .string(v.name)), ("prompted", .bool(v.prompted)), ("secret", .bool(v.secret))]
+            if let value = v.value { f.append(("value", .string(value))) }
+            return .fields(f)
         }
-        var machineObject: [String: JSONValue] = ["mac": .string(machine.mac), "platform": .string(machine.platform.rawValue)]
-        if let model = machine.model { machineObject["model"] = .string(model) }
-        if let serial = machine.serial { machineObject["serial"] = .string(serial) }
-        var root: [String: JSONValue] = [
-            "sequence": .string(sequence), "file": .string(file), "machine": .object(machineObject),
-            "collections": .array(collections.map(JSONValue.string)), "deployedTo": .array(deployedTo.map(JSONValue.string)),
-            "variables": .array(variables.map(variable)), "prompted": .array(prompted.map(JSONValue.string)),
-            "instructionCount": .int(instructionCount),
+        var machineFields: [(String, JSONText.Node)] = [("mac", .string(machine.mac))]
+        if let model = machine.model { machineFields.append(("model", .string(model))) }
+        machineFields.append(("platform", .string(machine.platform.rawValue)))
+        if let serial = machine.serial { machineFields.append(("serial", .string(serial))) }
+        var root: [(String, JSONText.Node)] = [
+            ("collections", .array(collections.map(JSONText.Node.string))),
+            ("deployedTo", .array(deployedTo.map(JSONText.Node.string))),
         ]
-        if let device { root["device"] = .string(device) }
-        root["steps"] = .array(steps.map { step in
-            var o: [String: JSONValue] = [
-                "pointer": .int(step.pointer), "kind": .string(step.kind), "depth": .int(step.depth), "name": .string(step.name),
-                "disabled": .bool(step.disabled), "continueOnError": .bool(step.continueOnError), "automatic": .bool(step.automatic),
-                "runs": .string(step.runs),
-                "properties": .array(step.properties.map { property in
-                    var p: [String: JSONValue] = ["name": .string(property.name), "value": .string(property.value)]
-                    if let from = property.from { p["from"] = .string(from) }
-                    return .object(p)
-                }),
-                "sets": .array(step.sets.map(variable)),
-            ]
-            if let id = step.id { o["id"] = .string(id) }
-            if let type = step.type { o["type"] = .string(type) }
-            if let condition = step.condition { o["condition"] = .string(condition) }
-            if let reason = step.reason { o["reason"] = .string(reason) }
-            return .object(o)
-        })
-        return .object(root)
+        if let device { root.append(("device", .string(device))) }
+        root += [
+            ("file", .string(file)),
+            ("instructionCount", .int(instructionCount)),
+            ("machine", .fields(machineFields)),
+            ("prompted", .array(prompted.map(JSONText.Node.string))),
+            ("sequence", .string(sequence)),
+        ]
+        root.append(("steps", .array(steps.map { step in
+            var f: [(String, JSONText.Node)] = [("automatic", .bool(step.automatic))]
+            if let condition = step.condition { f.append(("condition", .string(condition))) }
+            f += [("continueOnError", .bool(step.continueOnError)), ("depth", .int(step.depth)), ("disabled", .bool(step.disabled))]
+            if let id = step.id { f.append(("id", .string(id))) }
+            f += [("kind", .string(step.kind)), ("name", .string(step.name)), ("pointer", .int(step.pointer))]
+            f.append(("properties", .array(step.properties.map { property in
+                var p: [(String, JSONText.Node)] = []
+                if let from = property.from { p.append(("from", .string(from))) }
+                p += [("name", .string(property.name)), ("value", .string(property.value))]
+                return .fields(p)
+            })))
+            if let reason = step.reason { f.append(("reason", .string(reason))) }
+            f += [("runs", .string(step.runs)), ("sets", .array(step.sets.map(variable)))]
+            if let type = step.type { f.append(("type", .string(type))) }
+            return .fields(f)
+        })))
+        root.append(("variables", .array(variables.map(variable))))
+        return .fields(root)
     }
 
     /// The plan for people.
@@ -103,39 +110,54 @@ extension String {
 /// Pretty JSON text with sorted keys, formatted as Foundation's `JSONEncoder` does
 /// (`[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`).
 enum JSONText {
-    static func write(_ value: JSONValue, into out: inout String, indent: Int) {
+    /// A JSON value whose object fields are already in sorted key order.
+    indirect enum Node {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case array([Node])
+        case fields([(String, Node)])
+    }
+
+    static func write(_ value: Node, into out: inout String, indent: Int) {
         switch value {
         case .string(let text): escape(text, into: &out)
         case .int(let number): out += String(number)
         case .bool(let flag): out += flag ? "true" : "false"
         case .array(let items):
-            if items.isEmpty { out += "[\n\n" + spaces(indent) + "]"; return }
+            if items.isEmpty { out += "[\n\n"; out += spaces(indent); out += "]"; return }
             out += "[\n"
             for (i, item) in items.enumerated() {
                 out += spaces(indent + 2)
                 write(item, into: &out, indent: indent + 2)
                 out += i == items.count - 1 ? "\n" : ",\n"
             }
-            out += spaces(indent) + "]"
-        case .object(let object):
-            if object.isEmpty { out += "{\n\n" + spaces(indent) + "}"; return }
+            out += spaces(indent); out += "]"
+        case .fields(let fields):
+            if fields.isEmpty { out += "{\n\n"; out += spaces(indent); out += "}"; return }
             out += "{\n"
-            let keys = object.keys.sorted()
-            for (i, key) in keys.enumerated() {
+            for (i, field) in fields.enumerated() {
                 out += spaces(indent + 2)
-                escape(key, into: &out)
+                escape(field.0, into: &out)
                 out += " : "
-                if let item = object[key] { write(item, into: &out, indent: indent + 2) }
-                out += i == keys.count - 1 ? "\n" : ",\n"
+                write(field.1, into: &out, indent: indent + 2)
+                out += i == fields.count - 1 ? "\n" : ",\n"
             }
-            out += spaces(indent) + "}"
+            out += spaces(indent); out += "}"
         }
     }
 
-    static func spaces(_ count: Int) -> String { String(repeating: " ", count: count) }
+    static let indents: [String] = (0..<64).map { String(repeating: " ", count: $0) }
+
+    static func spaces(_ count: Int) -> String { count < indents.count ? indents[count] : String(repeating: " ", count: count) }
 
     static func escape(_ text: String, into out: inout String) {
         out += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -143,10 +143,11 @@ deployments:
         let inv = try inventory(inventoryText)
         let definition = try sequence("""
         name: "Quotes \\" and \\\\ and / and tab\\t and é"
-        variables: {Asked: , Site: lab}
+        variables: {Asked: , Site: lab, OSDComputerName: host-1}
         steps:
           - type: group
             steps: []
+          - {type: setHostname, disabled: true}
           - {type: installSoftware, id: a, package: "p/%Site%", condition: {if: {all: [{variable: Asked, equals: x}]}}}
           - {type: setVariables, variables: {K: {value: s, secret: true}, Empty: }}
         """, inventory: inv)
@@ -156,6 +157,7 @@ deployments:
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let expected = String(decoding: try encoder.encode(plan), as: UTF8.self)
             #expect(plan.json() == expected)
+            #expect(expected.contains("\"reason\" : \"disabled\"") && expected.contains("\"from\" : \"OSDComputerName\""))
         }
     }
 }
