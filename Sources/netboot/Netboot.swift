@@ -11,6 +11,9 @@ struct Netboot: AsyncParsableCommand {
             VersionCommand.self,
             ServeCommand.self,
             ConfigCommand.self,
+            ImagesCommand.self,
+            LeasesCommand.self,
+            HTTPServeCommand.self,
             TSCommand.self,
         ]
     )
