@@ -53,7 +53,9 @@ struct CaptureCommand: ParsableCommand {
 
     func validate() throws {
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let duration, !(duration > 0 && duration <= 315_360_000) {
+            throw ValidationError("--duration must be between 0 and 315360000 seconds (ten years)")
+        }
         if rotateSize != nil || rotateCount != nil, write == nil {
             throw ValidationError("--rotate-size and --rotate-count need -w FILE")
         }

@@ -180,8 +180,12 @@ public struct Conversations: Sendable {
     }
 
     static func seconds(_ first: PacketTime, _ last: PacketTime) -> String {
-        let micros = max(0, (last.seconds - first.seconds) * 1_000_000 + Int64(last.microseconds - first.microseconds))
-        return "\(micros / 1_000_000)." + PacketTime.pad(Int(micros % 1_000_000 / 1000), 3)
+        // Doubles: timestamps come from files and may be anything; no overflow trap.
+        let seconds = max(0, (Double(last.seconds) - Double(first.seconds))
+            + (Double(last.microseconds) - Double(first.microseconds)) / 1_000_000)
+        let milliseconds = min((seconds * 1000).rounded(.down), 9e15)
+        let whole = Int64(milliseconds / 1000)
+        return "\(whole)." + PacketTime.pad(Int(milliseconds - Double(whole) * 1000), 3)
     }
 }
 

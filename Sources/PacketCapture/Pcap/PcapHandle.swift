@@ -103,7 +103,8 @@ public final class PcapHandle {
             guard let header, let data else { return .timeout }
             let captured = Int(header.pointee.caplen)
             let bytes = Array(UnsafeBufferPointer(start: data, count: captured))
-            let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec), microseconds: Int32(header.pointee.ts.tv_usec))
+            let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec),
+                                  microseconds: Int32(clamping: header.pointee.ts.tv_usec))
             return .frame(CapturedFrame(time: time, bytes: bytes, originalLength: Int(header.pointee.len)))
         case 0:
             return .timeout
