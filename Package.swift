@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
         // MARK: faces
@@ -79,7 +80,7 @@ let package = Package(
         ]),
 
         // MARK: tests
-        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"]),
+        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
@@ -89,6 +90,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket",
+            "NetbootConfig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -9,6 +9,8 @@ struct Netboot: AsyncParsableCommand {
         version: NetbootVersion.string,
         subcommands: [
             VersionCommand.self,
+            ServeCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

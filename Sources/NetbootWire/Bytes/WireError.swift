@@ -15,6 +15,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case badString
         /// A type or opcode the codec does not know.
         case unknownType
+        /// An encoded message would not fit its size budget (a maximum size or a fixed field).
+        case tooLarge
     }
 
     public var kind: Kind

@@ -1,0 +1,168 @@
+import NetbootWire
+import Yams
+
+/// `dhcp:` — the DHCPv4 service (RFC 2131/2132; issue 3). `proxy` never assigns addresses
+/// (a proxyDHCP beside the site's server, answering BSDP and PXE only); `authoritative`
+/// serves the `subnets` pools and the `reservations`.
+extension NetbootConfiguration {
+    public struct DHCP: Sendable, Equatable {
+        public enum Mode: String, Sendable, CaseIterable {
+            case proxy, authoritative
+        }
+
+        public var enabled: Bool = true
+        public var mode: Mode = .proxy
+        public var port: Int = 67
+        public var subnets: [Subnet] = []
+        public var reservations: [Reservation] = []
+
+        public init() {}
+
+        /// One address pool and the options handed out with it.
+        public struct Subnet: Sendable, Equatable {
+            public var subnet: IPv4Prefix
+            /// The first and last address leased, both inside `subnet`; nil: no dynamic pool
+            /// (reservations only).
+            public var range: ClosedRange<IPv4Address>?
+            /// Option 3.
+            public var router: IPv4Address?
+            /// Option 6.
+            public var dns: [IPv4Address]
+            /// Option 15.
+            public var domain: String?
+            /// Option 51, seconds.
+            public var leaseTime: Int
+
+            public init(subnet: IPv4Prefix, range: ClosedRange<IPv4Address>? = nil, router: IPv4Address? = nil,
+                        dns: [IPv4Address] = [], domain: String? = nil, leaseTime: Int = 3600) {
+                self.subnet = subnet
+                self.range = range
+                self.router = router
+                self.dns = dns
+                self.domain = domain
+                self.leaseTime = leaseTime
+            }
+        }
+
+        /// A fixed address (and optionally a host name, option 12) for one MAC address.
+        public struct Reservation: Sendable, Equatable {
+            public var mac: MACAddress
+            public var address: IPv4Address
+            public var hostname: String?
+
+            public init(mac: MACAddress, address: IPv4Address, hostname: String? = nil) {
+                self.mac = mac
+                self.address = address
+                self.hostname = hostname
+            }
+        }
+
+        static func read(_ r: MappingReader) -> DHCP {
+            let d = DHCP()
+            var s = DHCP()
+            s.enabled = r.bool("enabled", default: d.enabled)
+            s.mode = r.word("mode", default: d.mode)
+            s.port = r.int("port", default: d.port, in: 1...65535)
+            let subnets = r.list("subnets", default: []) { node, name in
+                readSubnet(node, name, r.log).map { Located(value: $0, mark: node.mark, name: name) }
+            }
+            let reservations = r.list("reservations", default: []) { node, name in
+                readReservation(node, name, r.log).map { Located(value: $0, mark: node.mark, name: name) }
+            }
+            s.subnets = r.has("subnets") ? subnets.map(\.value) : d.subnets
+            s.reservations = r.has("reservations") ? reservations.map(\.value) : d.reservations
+            // Cross-checks only when every subnet was read: a subnet already reported would
+            // otherwise make reservations look out of place.
+            let allSubnetsRead = subnets.count == (r.sequenceCount("subnets") ?? 0)
+            check(subnets, reservations, checkContainment: allSubnetsRead, r)
+            if s.enabled, s.mode == .authoritative, s.subnets.isEmpty, !r.has("subnets") {
+                r.log.error("\(r.name("mode")): authoritative mode needs at least one entry in \(r.name("subnets"))",
+                            at: r.mark(of: "mode"), rule: .missingKey)
+            }
+            return s
+        }
+
+        private static func readSubnet(_ node: Node, _ name: String, _ log: DiagnosticLog) -> Subnet? {
+            let e = MappingReader(node, path: name, log: log)
+            defer { e.finish() }
+            let prefix = e.require(e.prefix("subnet"), "subnet")
+            var range: ClosedRange<IPv4Address>?
+            let rangeAddresses = e.list("range", default: [IPv4Address]()) { node, name in Scalars.ipv4(node, name, log) }
+            if e.has("range") {
+                let rangeMark = e.mark(of: "range")
+                if let count = e.sequenceCount("range"), count != 2 {
+                    log.error("\(e.name("range")): expected two addresses [first, last], found \(count)", at: rangeMark, rule: .wrongType)
+                } else if rangeAddresses.count == 2 {
+                    let (first, last) = (rangeAddresses[0], rangeAddresses[1])
+                    if first > last {
+                        log.error("\(e.name("range")): first address \(first) is after last address \(last)", at: rangeMark, rule: .conflict)
+                    } else if let prefix, !prefix.contains(first) || !prefix.contains(last) {
+                        let outside = prefix.contains(first) ? last : first
+                        log.error("\(e.name("range")): \(outside) is outside subnet \(prefix)", at: rangeMark, rule: .conflict)
+                    } else if let prefix, prefix.length < 31, first == prefix.network || last == prefix.lastAddress {
+                        log.error("\(e.name("range")): includes the network or broadcast address of \(prefix)", at: rangeMark, rule: .conflict)
+                    } else {
+                        range = first...last
+                    }
+                }
+            }
+            let router = e.ipv4("router")
+            let dns = e.list("dns", default: [IPv4Address]()) { node, name in Scalars.ipv4(node, name, log) }
+            let domain = e.optionalString("domain")
+            let leaseTime = e.int("lease-time", default: 3600, in: 60...4_294_967_294)
+            guard let prefix else { return nil }
+            return Subnet(subnet: prefix, range: range, router: router, dns: dns, domain: domain, leaseTime: leaseTime)
+        }
+
+        private static func readReservation(_ node: Node, _ name: String, _ log: DiagnosticLog) -> Reservation? {
+            let e = MappingReader(node, path: name, log: log)
+            defer { e.finish() }
+            let mac = e.require(e.mac("mac"), "mac")
+            let address = e.require(e.ipv4("address"), "address")
+            let hostname = e.optionalString("hostname")
+            if let hostname, !isHostname(hostname) {
+                log.error("\(e.name("hostname")): '\(hostname)' is not a host name (RFC 1123 labels)", at: e.mark(of: "hostname"), rule: .invalidValue)
+            }
+            guard let mac, let address else { return nil }
+            return Reservation(mac: mac, address: address, hostname: hostname)
+        }
+
+        /// A list entry with where it was written.
+        struct Located<T> {
+            var value: T
+            var mark: Mark?
+            var name: String
+        }
+
+        /// Subnets must not overlap; reservations must be unique by MAC and by address, and
+        /// lie in a configured subnet when there are any. Each error points at its entry.
+        private static func check(_ subnets: [Located<Subnet>], _ reservations: [Located<Reservation>],
+                                  checkContainment: Bool, _ r: MappingReader) {
+            for (i, a) in subnets.enumerated() {
+                for b in subnets[..<i] where a.value.subnet.overlaps(b.value.subnet) {
+                    r.log.error("\(a.name): \(a.value.subnet) overlaps \(b.value.subnet) (\(b.name))", at: a.mark, rule: .conflict)
+                }
+            }
+            for (i, a) in reservations.enumerated() {
+                let earlier = reservations[..<i]
+                if let b = earlier.first(where: { $0.value.mac == a.value.mac }) {
+                    r.log.error("\(a.name): \(a.value.mac) is already reserved (\(b.name))", at: a.mark, rule: .conflict)
+                }
+                if let b = earlier.first(where: { $0.value.address == a.value.address }) {
+                    r.log.error("\(a.name): \(a.value.address) is already reserved (\(b.name))", at: a.mark, rule: .conflict)
+                }
+                if checkContainment, !subnets.isEmpty, !subnets.contains(where: { $0.value.subnet.contains(a.value.address) }) {
+                    r.log.error("\(a.name): \(a.value.address) is in no configured subnet", at: a.mark, rule: .conflict)
+                }
+            }
+        }
+
+        static func isHostname(_ text: String) -> Bool {
+            guard (1...253).contains(text.utf8.count) else { return false }
+            return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
+        }
+    }
+}

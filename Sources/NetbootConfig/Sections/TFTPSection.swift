@@ -1,0 +1,82 @@
+import NetbootWire
+
+/// `tftp:` — the TFTP server (RFC 1350, 2347 options, 2348 blksize, 2349 timeout and tsize,
+/// 7440 windowsize; issue 4). Read-only unless `upload-dir` is set.
+extension NetbootConfiguration {
+    public struct TFTP: Sendable, Equatable {
+        /// RFC 2348's blksize range.
+        public static let blksizeLimits = 8...65464
+
+        public var enabled: Bool = true
+        public var port: Int = 69
+        /// The directory read requests are served from.
+        public var root: String = "images"
+        /// The largest blksize granted (RFC 2348); larger requests are clamped to it.
+        public var maxBlksize: Int = 1468
+        /// The largest windowsize granted (RFC 7440, 1–65535).
+        public var maxWindowsize: Int = 64
+        /// Where write requests land; nil (the default) refuses every WRQ with ERROR 2.
+        public var uploadDir: String? = nil
+        /// Seconds before the first retransmission (RFC 2349's range 1–255); doubled per retry.
+        public var timeout: Int = 1
+        /// Retransmissions of one packet before the transfer is abandoned.
+        public var retries: Int = 5
+        /// Leading path parts removed from a requested file name before it is looked up in
+        /// `root`, longest first: Apple firmware asks for `/private/tftpboot/NetBoot/…` paths.
+        public var pathPrefixes: [String] = ["/private/tftpboot/NetBoot/NetBootSP0/", "/private/tftpboot/", "/tftpboot/"]
+        /// blksize caps for some clients, first match wins (Apple's USB-C firmware needs 1460).
+        public var clientClasses: [ClientClass] = [ClientClass(vendorClass: "AAPLBSDPC", maxBlksize: 1460)]
+
+        public init() {}
+
+        /// A class of TFTP clients with its own blksize cap, matched by the DHCP vendor class
+        /// (option 60) the client last sent, by prefix, or by its address.
+        public struct ClientClass: Sendable, Equatable {
+            /// A prefix of the client's DHCP option 60 (`AAPLBSDPC`, `PXEClient:Arch:00007`).
+            public var vendorClass: String?
+            /// The client's address lies in this network.
+            public var network: IPv4Prefix?
+            public var maxBlksize: Int
+
+            public init(vendorClass: String? = nil, network: IPv4Prefix? = nil, maxBlksize: Int) {
+                self.vendorClass = vendorClass
+                self.network = network
+                self.maxBlksize = maxBlksize
+            }
+        }
+
+        static func read(_ r: MappingReader) -> TFTP {
+            let d = TFTP()
+            var s = TFTP()
+            s.enabled = r.bool("enabled", default: d.enabled)
+            s.port = r.int("port", default: d.port, in: 1...65535)
+            s.root = r.path("root", default: d.root)
+            s.maxBlksize = r.int("max-blksize", default: d.maxBlksize, in: blksizeLimits)
+            s.maxWindowsize = r.int("max-windowsize", default: d.maxWindowsize, in: 1...65535)
+            s.uploadDir = r.optionalPath("upload-dir")
+            s.timeout = r.int("timeout", default: d.timeout, in: 1...255)
+            s.retries = r.int("retries", default: d.retries, in: 0...100)
+            s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in
+                guard let text = Scalars.string(node, name, r.log) else { return nil }
+                guard !text.isEmpty, !text.contains("\u{0}") else {
+                    r.log.error("\(name): expected a path prefix, found '\(text)'", at: node.mark, rule: .invalidValue)
+                    return nil
+                }
+                return text
+            }
+            s.clientClasses = r.list("client-classes", default: d.clientClasses) { node, name in
+                let e = MappingReader(node, path: name, log: r.log)
+                defer { e.finish() }
+                let vendorClass = e.optionalString("vendor-class")
+                let network = e.prefix("network")
+                guard let maxBlksize = e.require(e.optionalInt("max-blksize", in: blksizeLimits), "max-blksize") else { return nil }
+                if !e.has("vendor-class"), !e.has("network") {
+                    e.log.error("\(name): needs vendor-class or network to match clients", at: node.mark, rule: .missingKey)
+                    return nil
+                }
+                return ClientClass(vendorClass: vendorClass, network: network, maxBlksize: maxBlksize)
+            }
+            return s
+        }
+    }
+}

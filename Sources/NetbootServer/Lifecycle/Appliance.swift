@@ -1,0 +1,52 @@
+import Logging
+import NetbootConfig
+import Prometheus
+import ServiceLifecycle
+
+/// `netboot serve`: every service of the appliance in one `ServiceGroup` (the Hummingbird 2
+/// pattern, DESIGN §8), shut down gracefully on SIGTERM or SIGINT.
+public enum Appliance {
+    /// Where the configuration came from, as logged at start-up.
+    public enum ConfigurationOrigin: Sendable, CustomStringConvertible {
+        case file(String)
+        /// No file: the compiled-in defaults (the default file was absent).
+        case embeddedDefaults(missing: String)
+
+        public var description: String {
+            switch self {
+            case let .file(path): path
+            case let .embeddedDefaults(missing): "embedded defaults (\(missing) not found)"
+            }
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT (then returns) or until a service fails (then throws).
+    /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
+    /// `NetbootMetrics`), which owns the process.
+    public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
+                             metrics: PrometheusCollectorRegistry, version: String) async throws {
+        let logger = Logger(label: "netboot")
+        let configuration = result?.configuration ?? .defaults
+        logger.info("netboot \(version) starting", metadata: ["configuration": "\(origin)"])
+        for diagnostic in result?.diagnostics ?? [] {
+            logger.warning("\(diagnostic)")
+        }
+        let enabled = ServiceAssembly.enabledNames(configuration)
+        logger.info("enabled in configuration: \(enabled.isEmpty ? "nothing" : enabled.joined(separator: ", "))")
+
+        let reloads = Reloads()
+        let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads)
+        let entries = try ServiceAssembly.services(context)
+        logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
+
+        let services: [any Service] = entries.map(\.service) + [HangupService(reloads: reloads, logger: logger)]
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped on error: \(error)")
+            throw error
+        }
+        logger.info("netboot stopped")
+    }
+}

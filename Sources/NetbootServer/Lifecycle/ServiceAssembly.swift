@@ -1,0 +1,72 @@
+import Logging
+import NetbootConfig
+import Prometheus
+import ServiceLifecycle
+
+/// What `netboot serve` gives every service it builds.
+public struct ApplianceContext: Sendable {
+    /// The checked configuration (defaults where the file said nothing).
+    public let configuration: NetbootConfiguration
+    /// The process's Prometheus registry (also the swift-metrics backend); the HTTP service
+    /// renders it at `/metrics`.
+    public let metrics: PrometheusCollectorRegistry
+    /// Reload requests (SIGHUP, later `netboot images rescan`); `subscribe()` for a stream.
+    public let reloads: Reloads
+
+    public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.reloads = reloads
+    }
+
+    /// The logger of one service, labelled `netboot.<service>` (it goes to the log file and
+    /// the console through the handler `NetbootLogging` bootstrapped).
+    public func logger(_ service: String) -> Logger {
+        Logger(label: "netboot.\(service)")
+    }
+}
+
+/// The one place where `netboot serve` turns the configuration into running services.
+///
+/// To add a service (a `ServiceLifecycle.Service` in NetbootServer taking its own options and a
+/// `Logger`), add one block to `services(_:)`:
+///
+/// ```swift
+/// if context.configuration.tftp.enabled {
+///     add("tftp", TFTPService(options: TFTPOptions(context.configuration.tftp), logger: context.logger("tftp")))
+/// }
+/// ```
+///
+/// The service's `run()` binds its sockets and returns when graceful shutdown is signalled
+/// (`cancelOnGracefulShutdown()` / `withGracefulShutdownHandler`). A `run()` that throws stops
+/// the whole group, and `netboot serve` exits 1 with the error logged.
+public enum ServiceAssembly {
+    /// A named service of the group.
+    public struct Entry: Sendable {
+        public let name: String
+        public let service: any Service
+
+        public init(name: String, service: any Service) {
+            self.name = name
+            self.service = service
+        }
+    }
+
+    /// The services the configuration enables and this build contains, in start order.
+    public static func services(_ context: ApplianceContext) throws -> [Entry] {
+        var entries: [Entry] = []
+        func add(_ name: String, _ service: any Service) { entries.append(Entry(name: name, service: service)) }
+        // One block per service, in start order (see above).
+        return entries
+    }
+
+    /// The services the configuration enables, as logged at start-up: `dhcp (proxy)`, `bsdp`, ….
+    public static func enabledNames(_ c: NetbootConfiguration) -> [String] {
+        var names: [String] = []
+        if c.dhcp.enabled { names.append("dhcp (\(c.dhcp.mode.rawValue), port \(c.dhcp.port))") }
+        if c.bsdp.enabled { names.append("bsdp") }
+        if c.tftp.enabled { names.append("tftp (port \(c.tftp.port))") }
+        if c.http.enabled { names.append("http (port \(c.http.port))") }
+        return names
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import NetbootConfig
-
-@Test func NetbootConfigBuilds() { #expect(Bool(true)) }
