@@ -11,6 +11,10 @@ struct Netboot: AsyncParsableCommand {
             VersionCommand.self,
             ServeCommand.self,
             ConfigCommand.self,
+            TFTPServeCommand.self,
+            ImagesCommand.self,
+            LeasesCommand.self,
+            HTTPServeCommand.self,
         ]
     )
 }
