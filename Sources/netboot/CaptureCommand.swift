@@ -30,7 +30,7 @@ struct CaptureCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The interface to capture on.")
     var interface: String
 
-    @Option(name: .short, help: "Write the packets to this pcap file.")
+    @Option(name: .customShort("w"), help: ArgumentHelp("Write the packets to this pcap file.", valueName: "file.pcap"))
     var write: String?
 
     @Option(help: "A BPF capture filter (pcap-filter(7)) instead of the default.")

@@ -24,7 +24,7 @@ struct DumpPacketsCommand: ParsableCommand {
         abstract: "Write the running server's last packets (the flight recorder) to a pcap file."
     )
 
-    @Option(name: .short, help: "The pcap file to write.")
+    @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file.pcap"))
     var write: String
 
     @Option(help: "The server's configuration file (for state-dir and capture.dir; default: \(ConfigurationFile.defaultPath)).")
