@@ -229,7 +229,32 @@ def boot(lab, firmware, timeout):
     return (elapsed if seen else None), text
 
 
-def run_boot(firmware, server, binary=None, timeout=240, keep=False):
+def start_capture(lab, binary):
+    """`netboot capture` on the server's side of the link, for the demo's decoded exchange."""
+    pcap = os.path.join(lab.workdir, "boot.pcap")
+    process = lab.spawn(lab.server_ns, [binary, "capture", "-i", "srv0", "-w", pcap], "capture.log")
+    return process, pcap
+
+
+def decode_capture(binary, process, pcap):
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    if not os.path.exists(pcap):
+        return "(no capture was written)"
+    lines = subprocess.run([binary, "decode", pcap], capture_output=True, text=True).stdout.splitlines()
+    # The boot protocols; HTTP's TCP segments are summarised by the server's access log below.
+    packets = "\n".join(line for line in lines if " other " not in line)
+    conversations = subprocess.run([binary, "decode", "--conversations", pcap], capture_output=True,
+                                   text=True).stdout
+    return f"{conversations}\n{packets}"
+
+
+def run_boot(firmware, server, binary=None, timeout=240, keep=False, tour=False):
+    """Boots `firmware` from `server`; returns (seconds or None, text). With `tour`, the text is
+    a newcomer's tour: console, the exchange decoded by `netboot decode`, the server's log."""
     workdir = tempfile.mkdtemp(prefix="netboot-lab-")
     try:
         payload = payload_dir()
@@ -248,8 +273,18 @@ def run_boot(firmware, server, binary=None, timeout=240, keep=False):
                     and wait_for_port(lab, "tcp", 80)
             if not ready:
                 return None, "servers did not start:\n" + logs(workdir)
+            capture = start_capture(lab, binary) if tour else None
+            if capture:
+                time.sleep(1)
             seconds, console = boot(lab, firmware, timeout)
-            return seconds, console + "\n" + logs(workdir)
+            if not capture:
+                return seconds, console + "\n" + logs(workdir)
+            wire = decode_capture(binary, *capture)
+            marker = [line for line in console.splitlines() if MARKER in line]
+            return seconds, "\n".join([
+                "== 1. The VM's serial console (the payload's marker lines)", *marker, "",
+                "== 2. What crossed the wire, decoded by `netboot decode` (--conversations, then per packet)",
+                wire, "== 3. The servers' log lines", logs(workdir)])
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -279,7 +314,8 @@ def main():
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
     if args.command == "demo":
         args.firmware, args.server, args.timeout, args.keep = "bios", "netboot", 300, False
-    seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep)
+    seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep,
+                               tour=args.command == "demo")
     print(output)
     if seconds is None:
         log(f"{args.firmware} boot via {args.server}: no marker")
