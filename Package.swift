@@ -81,7 +81,7 @@ let package = Package(
 
         // MARK: tests
         .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BootImagesTests", dependencies: ["BootImages"]),
+        .testTarget(name: "BootImagesTests", dependencies: ["BootImages"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),

@@ -11,6 +11,7 @@ struct Netboot: AsyncParsableCommand {
             VersionCommand.self,
             ServeCommand.self,
             ConfigCommand.self,
+            ImagesCommand.self,
         ]
     )
 }

@@ -1,0 +1,126 @@
+import Foundation
+import NetbootWire
+
+/// Reads the `.nbi` folders of an images directory into an ``ImageCatalog``.
+///
+/// This is the only part of the catalog that touches the disk, always through an
+/// ``ImageFileSystem``; hosts are resolved through a ``HostResolving``. A folder that fails any
+/// check is reported in ``ImageCatalog/problems`` with every reason and skipped; nothing in a
+/// folder can make the scan trap. Rescans (SIGHUP, `netboot images rescan`) simply scan again
+/// and compare catalogs with ``CatalogChange``.
+public struct ImageCatalogScanner: Sendable {
+    public static let infoPlistName = "NBImageInfo.plist"
+    public static let folderSuffix = ".nbi"
+
+    public var fileSystem: any ImageFileSystem
+    public var resolver: any HostResolving
+
+    public init(fileSystem: any ImageFileSystem = LocalFileSystem(),
+                resolver: any HostResolving = LiteralHostResolver()) {
+        self.fileSystem = fileSystem
+        self.resolver = resolver
+    }
+
+    public func scan(directory: String) -> ImageCatalog {
+        guard let entries = fileSystem.directoryEntries(at: directory) else {
+            return ImageCatalog(directory: directory, directoryError: "\(directory) is not a readable directory")
+        }
+        let folders = entries
+            .filter { $0.hasSuffix(Self.folderSuffix) && $0.count > Self.folderSuffix.count }
+            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var scanned: [NetBootImage] = []
+        var problems: [ImageProblem] = []
+        for folder in folders {
+            let path = directory + "/" + folder
+            guard fileSystem.kind(at: path) == .directory else { continue }
+            switch image(folder: folder, path: path) {
+            case let .success(image): scanned.append(image)
+            case let .failure(errors):
+                problems += errors.reasons.map { ImageProblem(folder: folder, reason: $0) }
+            }
+        }
+        let ordered = ImageCatalog.ordered(scanned)
+        problems += ordered.problems
+        problems.sort { Array($0.folder.utf8).lexicographicallyPrecedes(Array($1.folder.utf8)) }
+        return ImageCatalog(directory: directory, images: ordered.images, problems: problems, notes: ordered.notes)
+    }
+
+    /// Reads and checks one folder.
+    public func image(folder: String, path: String) -> Result<NetBootImage, NBImageInfoErrors> {
+        let plistPath = path + "/" + Self.infoPlistName
+        let data: Data
+        do {
+            data = try fileSystem.read(plistPath, limit: PropertyListValue.maximumSize)
+        } catch .missing {
+            return .failure(NBImageInfoErrors(reasons: [.plistMissing]))
+        } catch {
+            return .failure(NBImageInfoErrors(reasons: [.plistUnreadable(error.description)]))
+        }
+        let plist: PropertyListValue
+        do {
+            plist = try PropertyListValue.decode(data)
+        } catch {
+            return .failure(NBImageInfoErrors(reasons: [.plistInvalid(error.description)]))
+        }
+        let info: NBImageInfo
+        switch NBImageInfo.interpret(plist) {
+        case let .success(value): info = value
+        case let .failure(errors): return .failure(errors)
+        }
+        return checkOnDisk(info, folder: folder, path: path)
+    }
+
+    /// The checks Apple makes against the disk: the boot file for every architecture and a
+    /// root path that is either a file in the folder or a resolvable indirect path.
+    func checkOnDisk(_ info: NBImageInfo, folder: String, path: String) -> Result<NetBootImage, NBImageInfoErrors> {
+        var reasons: [ImageProblem.Reason] = []
+        var warnings = info.warnings
+        var topLevel: [String] = []
+        for arch in info.architectures {
+            if fileSystem.kind(at: path + "/" + arch + "/" + info.bootFile) == .regular { continue }
+            if arch == "ppc", fileSystem.kind(at: path + "/" + info.bootFile) == .regular {
+                topLevel.append(arch)
+                continue
+            }
+            reasons.append(.bootFileMissing(path: folder + "/" + arch + "/" + info.bootFile))
+        }
+
+        var rootPath: RootPath?
+        if let text = info.rootPath {
+            if KeyReader.isSafeRelativePath(text), fileSystem.kind(at: path + "/" + text) == .regular {
+                rootPath = .local(file: text)
+            } else {
+                switch RootPathParser.parse(text, type: info.type, resolver: resolver) {
+                case let .success(value): rootPath = value
+                case let .failure(reason): reasons.append(reason)
+                }
+            }
+        }
+
+        var loadBalancer: IPv4Address?
+        if let host = info.loadBalanceServer {
+            loadBalancer = resolver.resolve(host)
+            if loadBalancer == nil {
+                warnings.append("LoadBalanceServer \"\(host)\" does not resolve; this server answers itself")
+            }
+        }
+        if info.supportsDiskless {
+            warnings.append("SupportsDiskless is set, but this server provides no AFP shadow; clients shadow locally")
+        }
+        if info.name.utf8.count > 246 {
+            warnings.append("Name is \(info.name.utf8.count) bytes; BSDP lists carry its first 246")
+        }
+        guard reasons.isEmpty else { return .failure(NBImageInfoErrors(reasons: reasons)) }
+        return .success(NetBootImage(
+            folder: folder, name: info.name, index: info.index, kind: info.kind,
+            isInstall: info.isInstall, isDefault: info.isDefault, isEnabled: info.isEnabled,
+            isFilterOnly: info.isFilterOnly, type: info.type, bootFile: info.bootFile,
+            architectures: info.architectures, topLevelBootFileArchitectures: topLevel,
+            rootPath: rootPath, enabledSystemIdentifiers: info.enabledSystemIdentifiers,
+            disabledSystemIdentifiers: info.disabledSystemIdentifiers,
+            enabledMACAddresses: info.enabledMACAddresses, disabledMACAddresses: info.disabledMACAddresses,
+            supportsDiskless: info.supportsDiskless, loadBalanceServer: loadBalancer,
+            description: info.description, language: info.language, osVersion: info.osVersion,
+            warnings: warnings))
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import BootImages
-
-@Test func BootImagesBuilds() { #expect(Bool(true)) }

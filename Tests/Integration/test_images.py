@@ -1,0 +1,119 @@
+"""`netboot images list --json` and `netboot images rescan` on a temporary images directory
+built here: XML and binary (plistlib FMT_BINARY) NBImageInfo.plist files, broken folders and a
+PXE image. No network and no root needed."""
+import json
+import os
+import plistlib
+import subprocess
+
+from conftest import netboot_bin
+
+
+def write_nbi(root, folder, info, binary=False, files=("i386/booter", "NetBoot.dmg")):
+    path = os.path.join(root, folder)
+    os.makedirs(path, exist_ok=True)
+    for relative in files:
+        os.makedirs(os.path.dirname(os.path.join(path, relative)), exist_ok=True)
+        with open(os.path.join(path, relative), "wb") as handle:
+            handle.write(b"x")
+    if info is not None:
+        with open(os.path.join(path, "NBImageInfo.plist"), "wb") as handle:
+            plistlib.dump(info, handle, fmt=plistlib.FMT_BINARY if binary else plistlib.FMT_XML)
+
+
+def base(index, name, **extra):
+    info = {"Name": name, "Index": index, "Type": "HTTP", "RootPath": "NetBoot.dmg",
+            "BootFile": "booter", "Architectures": ["i386"]}
+    info.update(extra)
+    return info
+
+
+def run(*args, cwd=None, check=True):
+    return subprocess.run([netboot_bin(), *args], capture_output=True, text=True, cwd=cwd, check=check)
+
+
+def make_tree(root):
+    write_nbi(root, "Install.nbi", base(16, "Mojave Install", IsInstall=True, IsDefault=True))
+    write_nbi(root, "Binary.nbi", base(4097, "Catalina", EnabledSystemIdentifiers=["Macmini7,1"]), binary=True)
+    write_nbi(root, "Diag.nbi", {"Name": "AHT", "Index": 3000, "Kind": 3, "Type": "BootFileOnly",
+                                 "BootFile": "diags.efi", "Architectures": ["i386"]}, files=("i386/diags.efi",))
+    write_nbi(root, "Zdup.nbi", base(16, "Duplicate", IsInstall=True))
+    write_nbi(root, "NoIndex.nbi", {"Name": "No index", "Type": "NFS", "BootFile": "booter"})
+    write_nbi(root, "NoBooter.nbi", base(30, "No booter"), files=("NetBoot.dmg",))
+    write_nbi(root, "WrongType.nbi", base("7", "Index as string"))
+    os.makedirs(os.path.join(root, "Garbage.nbi"))
+    with open(os.path.join(root, "Garbage.nbi", "NBImageInfo.plist"), "wb") as handle:
+        handle.write(os.urandom(64) + b"\x00bplist00")
+    os.makedirs(os.path.join(root, "pxe", "debian"))
+    for name, body in (("vmlinuz", "k"), ("initrd.img", "i"), ("cmdline", "console=ttyS0\nquiet\n")):
+        with open(os.path.join(root, "pxe", "debian", name), "w") as handle:
+            handle.write(body)
+
+
+def test_list_json_shows_images_ids_and_skipped_reasons(tmp_path):
+    root = str(tmp_path / "images")
+    make_tree(root)
+    out = run("images", "list", "--images-dir", root, "--json")
+    doc = json.loads(out.stdout)
+    by_name = {image["name"]: image for image in doc["images"]}
+    assert set(by_name) == {"Mojave Install", "Catalina", "AHT"}
+    assert by_name["Mojave Install"]["id"] == "0x81000010"
+    assert by_name["Mojave Install"]["default"] is True and by_name["Mojave Install"]["install"] is True
+    assert by_name["Catalina"]["id"] == "0x01001001"          # read from the binary plist
+    assert by_name["Catalina"]["enabledSystemIdentifiers"] == ["Macmini7,1"]
+    assert by_name["AHT"]["id"] == "0x03000bb8" and by_name["AHT"]["filterOnly"] is True
+    assert by_name["AHT"].get("rootPath") is None  # optional keys are left out when empty
+    assert by_name["Mojave Install"]["bootFilePaths"] == {"i386": "Install.nbi/i386/booter"}
+    skipped = {entry["folder"]: [p["code"] for p in entry["problems"]] for entry in doc["skipped"]}
+    assert skipped == {
+        "Zdup.nbi": ["duplicate-id"],
+        "Garbage.nbi": ["plist-invalid"],
+        "NoBooter.nbi": ["boot-file-missing"],
+        "NoIndex.nbi": ["missing-key", "missing-key"],
+        "WrongType.nbi": ["wrong-type"],
+    }
+    assert doc["pxe"]["images"] == [{"name": "debian", "kernel": "pxe/debian/vmlinuz",
+                                     "initrd": "pxe/debian/initrd.img", "cmdline": "console=ttyS0 quiet",
+                                     "default": True}]
+
+
+def test_list_text_table(tmp_path):
+    root = str(tmp_path / "images")
+    make_tree(root)
+    out = run("images", "list", "--images-dir", root).stdout
+    assert "0x81000010  Mojave Install" in out
+    assert "skipped Zdup.nbi: image id 0x81000010 is already used by Install.nbi" in out
+
+
+def test_rescan_prints_new_image_distributed_then_nothing(tmp_path):
+    root = str(tmp_path / "images")
+    make_tree(root)
+    snapshot = str(tmp_path / "state" / "snapshot.json")
+    first = run("images", "rescan", "--images-dir", root, "--snapshot", snapshot).stdout
+    assert "New image distributed: Mojave Install" in first
+    assert "New image distributed: Catalina" in first
+    assert "SIGHUP" in first
+    second = run("images", "rescan", "--images-dir", root, "--snapshot", snapshot).stdout
+    assert "No change since the last rescan." in second
+    write_nbi(root, "Sonoma.nbi", base(44, "Sonoma Lab"))
+    import shutil
+    shutil.rmtree(os.path.join(root, "Diag.nbi"))
+    third = json.loads(run("images", "rescan", "--images-dir", root, "--snapshot", snapshot, "--json").stdout)
+    assert third["logLines"][:2] == ["New image distributed: Sonoma Lab", "Image withdrawn: AHT"]
+
+
+def test_passwords_in_root_paths_never_printed(tmp_path):
+    root = str(tmp_path / "images")
+    write_nbi(root, "Remote.nbi", base(5, "Remote", RootPath="http://user:hunter2@127.0.0.1:8080/x/NetBoot.dmg"))
+    snapshot = str(tmp_path / "snap.json")
+    listing = run("images", "list", "--images-dir", root, "--json").stdout
+    rescan = run("images", "rescan", "--images-dir", root, "--snapshot", snapshot).stdout
+    assert "hunter2" not in listing and "hunter2" not in rescan
+    assert "hunter2" not in open(snapshot).read()
+    assert json.loads(listing)["images"][0]["rootPath"] == "http://user:***@127.0.0.1:8080/x/NetBoot.dmg"
+
+
+def test_missing_directory_is_an_error(tmp_path):
+    out = run("images", "list", "--images-dir", str(tmp_path / "absent"), check=False)
+    assert out.returncode != 0
+    assert "not a readable directory" in out.stderr
