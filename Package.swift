@@ -77,6 +77,7 @@ let package = Package(
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "NetbootStore", "BootServices",
         ]),
 
         // MARK: tests
