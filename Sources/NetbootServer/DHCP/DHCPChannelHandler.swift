@@ -46,6 +46,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private let metrics: DHCPMetrics
     private var batch = LeaseBatch<[DHCPOutgoing]>()
     private var bindingChanges: [BSDPBindingChange] = []
+    /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
+    /// next transaction together (group commit: one sync for the whole burst).
+    private var committing = false
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
          threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics) {
@@ -80,7 +83,11 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        guard !batch.isEmpty else { return }
+        flush(context: context)
+    }
+
+    private func flush(context: ChannelHandlerContext) {
+        guard !batch.isEmpty, !committing else { return }
         let pending = batch
         let changes = bindingChanges
         batch = LeaseBatch()
@@ -105,8 +112,11 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return try store.commit(leases, now: now)
         }
         let contextBox = NIOLoopBound(context, eventLoop: loop)
+        committing = true
         commit.whenComplete { [self] result in
             let context = contextBox.value
+            committing = false
+            defer { flush(context: context) }
             switch result {
             case .success(let outcomes):
                 let settled = pending.settle(outcomes)
