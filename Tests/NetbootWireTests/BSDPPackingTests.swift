@@ -157,7 +157,7 @@ import Testing
         for instance in instances { _ = try BSDPOptions.decode(instances: [instance]) }
     }
 
-    @Test func encoderRefusesWhatCannotBeSent() {
+    @Test func encoderRefusesWhatCannotBeSent() throws {
         #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.machineName(String(repeating: "m", count: 254))]) }?.kind == .badLength)
         #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.machineName(String(repeating: "m", count: 253))]) } == nil)
         #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.defaultBootImage(BootImageID(rawValue: 0x8100_0000))]) }?.kind == .badValue)
@@ -165,6 +165,10 @@ import Testing
             try BSDPPacker.pack([.bootImageList([BSDPBootImage(id: BootImageID(rawValue: 0x0100_0000), name: "null")])])
         }?.kind == .badValue)
         #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.attributesFilterList(Array(repeating: 0x0100, count: 127))]) }?.kind == .badLength)
+        #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.attributesFilterList([])]) }?.kind == .badLength)
+        #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.unknown(code: 0, data: [1])]) }?.kind == .badValue)
+        #expect(wireError { () throws(WireError) in try BSDPPacker.pack([.unknown(code: 255, data: [])]) }?.kind == .badValue)
+        #expect(try BSDPPacker.pack([.unknown(code: 254, data: [1])]) == [[254, 1, 1]])
     }
 
     /// Every instance ≤ 255 bytes, decodes on its own (so no sub-option was split), and the

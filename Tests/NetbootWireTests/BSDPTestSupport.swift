@@ -1,3 +1,4 @@
+import Foundation
 @testable import NetbootWire
 
 /// Bytes from hex written as `01:01:…`, `01 01 …` or `0101…` (case-insensitive).
@@ -46,4 +47,22 @@ func subOptionBoundaries(_ bytes: [UInt8]) -> Set<Int> {
         boundaries.insert(offset)
     }
     return boundaries
+}
+
+/// Lowercase hex without separators, as tshark's PDML `value` attributes print bytes.
+func hexString(_ bytes: [UInt8]) -> String {
+    bytes.map { byte in
+        let hex = String(byte, radix: 16)
+        return byte < 16 ? "0" + hex : hex
+    }.joined()
+}
+
+extension Tshark {
+    /// Writes `frames` to a temporary pcap and returns tshark's PDML fields per packet and its
+    /// `-V` text; the file is removed afterwards.
+    static func decode(_ frames: [[UInt8]]) throws -> (packets: [[Field]], verbose: String) {
+        let file = try writePcap(frames)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        return (try pdml(file), try verbose(file))
+    }
 }

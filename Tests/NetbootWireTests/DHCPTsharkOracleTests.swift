@@ -95,12 +95,9 @@ struct DHCPTsharkOracleTests {
         return fields
     }
 
-    /// Checks one dissected packet against the message it carries.
-    static func check(_ fields: [Tshark.Field], against m: DHCPMessage, typed: [(String, String)]) throws {
-        let base = 14 + 20 + 8
-        let snameRange = (base + 44)..<(base + 108), fileRange = (base + 108)..<(base + 236)
-        var expected = try expectedTypedFields(m) + typed
-        // Option instances per area, as the encoder lays them out (RFC 3396 split included).
+    /// Option instances (code, length, data) per area — "options", "file", "sname" — as the
+    /// encoder lays them out (RFC 3396 split included).
+    static func encodedInstances(_ m: DHCPMessage) -> [String: [[UInt8]]] {
         func instances(_ list: [DHCPOption]) -> [[UInt8]] {
             list.flatMap { option -> [[UInt8]] in
                 var out: [[UInt8]] = []
@@ -113,16 +110,30 @@ struct DHCPTsharkOracleTests {
                 return out
             }
         }
+        return ["options": instances(m.options), "file": instances(m.fileOptions), "sname": instances(m.snameOptions)]
+    }
+
+    /// The option instances tshark dissected, per area, found by their frame position;
+    /// `dhcpOffset` is where the DHCP message starts in the frame.
+    static func tsharkInstances(_ fields: [Tshark.Field], dhcpOffset: Int) -> [String: [[UInt8]]] {
+        let snameRange = (dhcpOffset + 44)..<(dhcpOffset + 108), fileRange = (dhcpOffset + 108)..<(dhcpOffset + 236)
         var seen: [String: [[UInt8]]] = ["options": [], "file": [], "sname": []]
-        let areas = ["options": instances(m.options), "file": instances(m.fileOptions), "sname": instances(m.snameOptions)]
+        for field in fields where field.name == "dhcp.option.type" && field.value != "ff" && field.value != "00" {
+            let area = snameRange.contains(field.pos) ? "sname" : fileRange.contains(field.pos) ? "file" : "options"
+            seen[area, default: []].append(hexBytes(field.value))
+        }
+        return seen
+    }
+
+    /// Checks one dissected packet against the message it carries: instances per area, and
+    /// every other DHCP field tshark reports must be one of `typed` or the fixed fields.
+    static func check(_ fields: [Tshark.Field], against m: DHCPMessage, typed: [(String, String)]) throws {
+        var expected = try expectedTypedFields(m) + typed
         var unexpected: [Tshark.Field] = []
         for field in fields where field.name.hasPrefix("dhcp") {
             switch field.name {
-            case "dhcp.option.type" where field.value != "ff" && field.value != "00":
-                let area = snameRange.contains(field.pos) ? "sname" : fileRange.contains(field.pos) ? "file" : "options"
-                seen[area, default: []].append(hexBytes(field.value))
             case "dhcp.option.type", "dhcp.option.end", "dhcp.option.padding", "dhcp.option.length", "dhcp.option.value":
-                continue // end/pad and per-instance length/value: covered by the instance bytes above
+                continue // instances are compared whole below; end/pad carry nothing
             default:
                 if let index = expected.firstIndex(where: { $0.0 == field.name && $0.1 == field.show }) {
                     expected.remove(at: index)
@@ -131,7 +142,7 @@ struct DHCPTsharkOracleTests {
                 }
             }
         }
-        #expect(seen == areas, "option instances per area (tshark vs encoded)")
+        #expect(tsharkInstances(fields, dhcpOffset: 14 + 20 + 8) == encodedInstances(m), "option instances per area (tshark vs encoded)")
         #expect(unexpected.isEmpty, "fields tshark reported that we did not expect: \(unexpected)")
         #expect(expected.isEmpty, "fields we expected tshark to report: \(expected)")
     }

@@ -59,8 +59,9 @@ public struct BSDPPacking: Hashable, Sendable {
 /// end — and the count of dropped images is reported.
 public enum BSDPPacker {
     /// Packs every sub-option with no size budget. Throws `.badLength` for a sub-option
-    /// whose payload cannot fit one instance (over 253 bytes) and `.badValue` for an
-    /// invalid image id in sub-options 7, 8 or 9.
+    /// whose payload cannot fit one instance (over 253 bytes) or an empty attribute filter
+    /// list, and `.badValue` for an invalid image id in sub-options 7, 8 or 9 or an unknown
+    /// sub-option with code 0 or 255 (the decoder would read those as pad and end).
     public static func pack(_ options: [BSDPOption]) throws(WireError) -> [[UInt8]] {
         try layout(options, keepingImages: Int.max)
     }
@@ -136,8 +137,15 @@ public enum BSDPPacker {
                     }
                 }
             default:
-                if case .defaultBootImage(let id) = option { try check(id, "default boot image") }
-                if case .selectedBootImage(let id) = option { try check(id, "selected boot image") }
+                switch option {
+                case .defaultBootImage(let id): try check(id, "default boot image")
+                case .selectedBootImage(let id): try check(id, "selected boot image")
+                case .attributesFilterList(let values) where values.isEmpty:
+                    throw WireError(.badLength, at: 0, "BSDP attribute filter list: needs at least one entry")
+                case .unknown(let code, _) where code == BSDPOptionCode.pad || code == BSDPOptionCode.end:
+                    throw WireError(.badValue, at: 0, "BSDP sub-option code \(code) is pad/end and carries no data")
+                default: break
+                }
                 let payload = option.payload
                 guard payload.count <= maximum - 2 else {
                     throw WireError(.badLength, at: 0,
