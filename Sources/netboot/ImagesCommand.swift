@@ -1,6 +1,7 @@
 import ArgumentParser
 import BootImages
 import Foundation
+import NetbootConfig
 
 /// `netboot images`: the boot-image catalog (docs/images.md).
 struct ImagesCommand: ParsableCommand {
@@ -12,19 +13,55 @@ struct ImagesCommand: ParsableCommand {
     )
 }
 
-/// Where the images are; shared by the `images` subcommands.
+/// Where the images are; shared by the `images` subcommands. `--images-dir` wins; otherwise the
+/// configuration's `images-dir` (from `--config`, else `etc/netboot.yaml` when it exists, else
+/// the embedded default `images`). The configuration also gives the PXE image set
+/// (`pxe.images`, `pxe.default-image`), the PXE boot files (`pxe.bios` …, in `tftp.root`) and
+/// `state-dir` (where `rescan` keeps its snapshot).
 struct ImagesLocation: ParsableArguments {
-    @Option(name: .customLong("images-dir"), help: "The images directory (default: images).")
-    var imagesDirectory: String = "images"
+    @Option(name: .customLong("images-dir"), help: "The images directory (default: the configuration's images-dir, images).")
+    var imagesDirectory: String?
+
+    @Option(name: .long, help: "The configuration file (default: \(ConfigurationFile.defaultPath) if it exists).")
+    var config: String?
 
     @Flag(name: .customLong("no-resolve"), help: "Do not look up host names in indirect root paths; accept IP literals only.")
     var noResolve = false
 
-    func scan() -> (catalog: ImageCatalog, pxe: PXEImageSet) {
-        let resolver: any HostResolving = noResolve ? LiteralHostResolver() : SystemHostResolver()
-        let catalog = ImageCatalogScanner(resolver: resolver).scan(directory: imagesDirectory)
-        return (catalog, PXEImageSet.scan(imagesDirectory: imagesDirectory))
+    /// The configuration, with its problems reported on standard error (the listing goes on
+    /// with the defaults for any bad value; `netboot config check` gives the full report).
+    func configuration() -> NetbootConfiguration {
+        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
+        guard let path else { return .defaults }
+        let result = NetbootConfiguration.load(contentsOf: path)
+        for text in result.rendered { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        return result.configuration
     }
+
+    func scan(_ configuration: NetbootConfiguration) -> ImagesScan {
+        let directory = imagesDirectory ?? configuration.imagesDir
+        let resolver: any HostResolving = noResolve ? LiteralHostResolver() : SystemHostResolver()
+        let catalog = ImageCatalogScanner(resolver: resolver).scan(directory: directory)
+        let pxeConfig = configuration.pxe
+        let pxe = pxeConfig.images.isEmpty
+            ? PXEImageSet.scan(imagesDirectory: directory, defaultName: pxeConfig.defaultImage)
+            : PXEImageSet.validate(pxeConfig.images.map {
+                PXEImageDeclaration(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline)
+            }, defaultName: pxeConfig.defaultImage, imagesDirectory: directory)
+        let bootFiles = PXEBootFiles(bios: pxeConfig.bios, uefiX64: pxeConfig.uefiX64, uefiArm64: pxeConfig.uefiArm64)
+        let missing = bootFiles.missing(in: [configuration.tftp.root], fileSystem: LocalFileSystem())
+        return ImagesScan(catalog: catalog, pxe: pxe, bootFiles: bootFiles, bootFileRoot: configuration.tftp.root,
+                          missingBootFiles: missing.map { "\($0.0.rawValue): \($0.1)" })
+    }
+}
+
+/// One scan's results, for the reports.
+struct ImagesScan {
+    var catalog: ImageCatalog
+    var pxe: PXEImageSet
+    var bootFiles: PXEBootFiles
+    var bootFileRoot: String
+    var missingBootFiles: [String]
 }
 
 /// `netboot images list [--images-dir DIR] [--json]`.
@@ -40,8 +77,10 @@ struct ImagesListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (catalog, pxe) = location.scan()
-        let report = ImagesReport(catalog: catalog.redacted, pxe: pxe)
+        var scan = location.scan(location.configuration())
+        let catalog = scan.catalog
+        scan.catalog = catalog.redacted
+        let report = ImagesReport(scan: scan)
         print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
         if let error = catalog.directoryError {
             FileHandle.standardError.write(Data("netboot: \(error)\n".utf8))
@@ -66,15 +105,16 @@ struct ImagesRescanCommand: ParsableCommand {
 
     @OptionGroup var location: ImagesLocation
 
-    @Option(help: "Where the previous scan is kept.")
-    var snapshot: String = "var/images-snapshot.json"
+    @Option(help: "Where the previous scan is kept (default: <state-dir>/images-snapshot.json).")
+    var snapshot: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
-        let (scanned, _) = location.scan()
-        let catalog = scanned.redacted
+        let configuration = location.configuration()
+        let catalog = location.scan(configuration).catalog.redacted
+        let snapshot = self.snapshot ?? configuration.stateDir + "/images-snapshot.json"
         var previous = ImageCatalog(directory: catalog.directory)
         var snapshotNote: String?
         if let data = FileManager.default.contents(atPath: snapshot) {
@@ -91,10 +131,10 @@ struct ImagesRescanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("netboot: \(catalog.directoryError ?? "")\n".utf8))
             throw ExitCode.failure
         }
-        try writeSnapshot(catalog)
+        try writeSnapshot(catalog, to: snapshot)
     }
 
-    private func writeSnapshot(_ catalog: ImageCatalog) throws {
+    private func writeSnapshot(_ catalog: ImageCatalog, to snapshot: String) throws {
         let url = URL(fileURLWithPath: snapshot)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

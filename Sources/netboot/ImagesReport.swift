@@ -4,8 +4,9 @@ import Foundation
 /// The output of `netboot images list`: a table for people, JSON for scripts. Root-path
 /// passwords are already redacted by the caller (`ImageCatalog.redacted`).
 struct ImagesReport {
-    let catalog: ImageCatalog
-    let pxe: PXEImageSet
+    let scan: ImagesScan
+    var catalog: ImageCatalog { scan.catalog }
+    var pxe: PXEImageSet { scan.pxe }
 
     func text() -> String {
         var out = "NetBoot images in \(catalog.directory): \(catalog.images.count) valid, \(catalog.skippedFolders.count) skipped\n"
@@ -31,6 +32,8 @@ struct ImagesReport {
                 + (image.initrd.map { ", initrd \($0)" } ?? "") + (image.cmdline.isEmpty ? "" : ", cmdline \"\(image.cmdline)\"") + "\n"
         }
         for problem in pxe.problems { out += "skipped \(problem.description)\n" }
+        out += "PXE boot files in \(scan.bootFileRoot): bios \(scan.bootFiles.bios), uefi-x64 \(scan.bootFiles.uefiX64), uefi-arm64 \(scan.bootFiles.uefiArm64)"
+            + (scan.missingBootFiles.isEmpty ? "\n" : "; missing: " + scan.missingBootFiles.joined(separator: ", ") + "\n")
         return out
     }
 
@@ -45,7 +48,9 @@ struct ImagesReport {
             notes: catalog.notes,
             pxe: PXEEntry(
                 images: pxe.images.map { PXEImageEntry(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline, isDefault: $0.isDefault) },
-                problems: pxe.problems.map { ProblemEntry(code: $0.code, message: $0.description) }))
+                problems: pxe.problems.map { ProblemEntry(code: $0.code, message: $0.description) },
+                bootFiles: ["bios": scan.bootFiles.bios, "uefi-x64": scan.bootFiles.uefiX64, "uefi-arm64": scan.bootFiles.uefiArm64],
+                bootFileRoot: scan.bootFileRoot, missingBootFiles: scan.missingBootFiles))
         return try Self.encode(document)
     }
 
@@ -119,14 +124,17 @@ struct ImagesReport {
             enabledSystemIdentifiers = image.enabledSystemIdentifiers; disabledSystemIdentifiers = image.disabledSystemIdentifiers
             enabledMACAddresses = image.enabledMACAddresses.map(\.description); disabledMACAddresses = image.disabledMACAddresses.map(\.description)
             filters = ImagesReport.filterSummary(image); loadBalanceServer = image.loadBalanceServer?.description
-            supportsDiskless = image.supportsDiskless; description = image.description; osVersion = image.osVersion
+            supportsDiskless = image.supportsDiskless; description = image.imageDescription; osVersion = image.osVersion
             warnings = image.warnings
         }
     }
 
     struct SkippedEntry: Encodable { let folder: String; let problems: [ProblemEntry] }
     struct ProblemEntry: Encodable { let code: String; let message: String }
-    struct PXEEntry: Encodable { let images: [PXEImageEntry]; let problems: [ProblemEntry] }
+    struct PXEEntry: Encodable {
+        let images: [PXEImageEntry], problems: [ProblemEntry]
+        let bootFiles: [String: String], bootFileRoot: String, missingBootFiles: [String]
+    }
     struct PXEImageEntry: Encodable {
         let name: String, kernel: String, initrd: String?, cmdline: String, isDefault: Bool
         enum CodingKeys: String, CodingKey { case name, kernel, initrd, cmdline, isDefault = "default" }

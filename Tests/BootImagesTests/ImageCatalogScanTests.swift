@@ -24,7 +24,7 @@ import Testing
         #expect(image.rootPath == .local(file: "NetInstall.dmg"))
         #expect(image.bootFilePath(architecture: "i386") == "A-Install.nbi/i386/booter")
         #expect(image.bootFilePath(architecture: "ppc") == nil)
-        #expect(image.description == "NetInstall of macOS 10.14")
+        #expect(image.imageDescription == "NetInstall of macOS 10.14")
         #expect(image.osVersion == "10.14" && image.language == "Default")
     }
 

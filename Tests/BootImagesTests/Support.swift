@@ -101,7 +101,7 @@ func makeImage(folder: String = "X.nbi", name: String = "X", index: UInt16 = 1, 
                  rootPath: .local(file: "NetBoot.dmg"), enabledSystemIdentifiers: enabledModels,
                  disabledSystemIdentifiers: disabledModels, enabledMACAddresses: enabledMACs,
                  disabledMACAddresses: disabledMACs, supportsDiskless: false, loadBalanceServer: nil,
-                 description: nil, language: nil, osVersion: nil, warnings: [])
+                 imageDescription: nil, language: nil, osVersion: nil, warnings: [])
 }
 
 extension Result {

@@ -117,3 +117,26 @@ def test_missing_directory_is_an_error(tmp_path):
     out = run("images", "list", "--images-dir", str(tmp_path / "absent"), check=False)
     assert out.returncode != 0
     assert "not a readable directory" in out.stderr
+
+
+def test_configuration_gives_images_dir_pxe_set_and_state_dir(tmp_path):
+    make_tree(str(tmp_path / "lab-images"))
+    os.makedirs(tmp_path / "etc")
+    (tmp_path / "etc" / "netboot.yaml").write_text(
+        "images-dir: lab-images\n"
+        "state-dir: state\n"
+        "pxe:\n"
+        "  images:\n"
+        "    - { name: debian, kernel: vmlinuz, initrd: initrd.img, cmdline: 'console=ttyS0' }\n"
+        "    - { name: ghost, kernel: vmlinuz }\n"
+        "  default-image: debian\n")
+    doc = json.loads(run("images", "list", "--json", "--no-resolve", cwd=str(tmp_path)).stdout)
+    assert doc["imagesDirectory"] == "lab-images"
+    assert {image["name"] for image in doc["images"]} == {"Mojave Install", "Catalina", "AHT"}
+    assert [image["name"] for image in doc["pxe"]["images"]] == ["debian"]
+    assert doc["pxe"]["images"][0]["cmdline"] == "console=ttyS0" and doc["pxe"]["images"][0]["default"] is True
+    assert doc["pxe"]["problems"] == [{"code": "file-missing", "message": "pxe/ghost: pxe/ghost/vmlinuz does not exist"}]
+    assert doc["pxe"]["missingBootFiles"] == ["bios: undionly.kpxe", "uefi-x64: ipxe.efi", "uefi-arm64: ipxe-arm64.efi"]
+    out = run("images", "rescan", "--no-resolve", cwd=str(tmp_path)).stdout
+    assert "New image distributed: Catalina" in out
+    assert os.path.isfile(tmp_path / "state" / "images-snapshot.json")

@@ -27,7 +27,7 @@ public struct ImageCatalogScanner: Sendable {
         }
         let folders = entries
             .filter { $0.hasSuffix(Self.folderSuffix) && $0.count > Self.folderSuffix.count }
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var scanned: [NetBootImage] = []
         var problems: [ImageProblem] = []
         for folder in folders {
@@ -41,7 +41,11 @@ public struct ImageCatalogScanner: Sendable {
         }
         let ordered = ImageCatalog.ordered(scanned)
         problems += ordered.problems
-        problems.sort { Array($0.folder.utf8).lexicographicallyPrecedes(Array($1.folder.utf8)) }
+        // By folder, keeping each folder's reasons in check order (tie-break on position).
+        problems = problems.enumerated().sorted { left, right in
+            left.element.folder == right.element.folder ? left.offset < right.offset
+                : left.element.folder.utf8.lexicographicallyPrecedes(right.element.folder.utf8)
+        }.map(\.element)
         return ImageCatalog(directory: directory, images: ordered.images, problems: problems, notes: ordered.notes)
     }
 
@@ -120,7 +124,7 @@ public struct ImageCatalogScanner: Sendable {
             disabledSystemIdentifiers: info.disabledSystemIdentifiers,
             enabledMACAddresses: info.enabledMACAddresses, disabledMACAddresses: info.disabledMACAddresses,
             supportsDiskless: info.supportsDiskless, loadBalanceServer: loadBalancer,
-            description: info.description, language: info.language, osVersion: info.osVersion,
+            imageDescription: info.imageDescription, language: info.language, osVersion: info.osVersion,
             warnings: warnings))
     }
 }

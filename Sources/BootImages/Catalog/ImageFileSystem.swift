@@ -17,10 +17,12 @@ public protocol ImageFileSystem: Sendable {
     func read(_ path: String, limit: Int) throws(FileReadError) -> Data
 }
 
+/// What a path names, after following symbolic links (`stat(2)`).
 public enum FileKind: Hashable, Sendable {
     case missing, regular, directory, other
 }
 
+/// Why ``ImageFileSystem/read(_:limit:)`` returned no bytes.
 public enum FileReadError: Error, Hashable, Sendable, CustomStringConvertible {
     case missing
     case tooLarge(size: Int, limit: Int)
@@ -55,20 +57,40 @@ public struct LocalFileSystem: ImageFileSystem {
     }
 
     public func read(_ path: String, limit: Int) throws(FileReadError) -> Data {
-        guard kind(at: path) == .regular else { throw .missing }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable("cannot open \(path)") }
-        defer { try? handle.close() }
-        do {
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            if data.count > limit { throw FileReadError.tooLarge(size: data.count, limit: limit) }
-            return data
-        } catch let error as FileReadError {
-            throw error
-        } catch {
-            throw .unreadable(String(describing: error))
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw .missing }
+            throw .unreadable(String(cString: strerror(errno)))
         }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw .missing }
+        let size = Int(info.st_size)
+        guard size <= limit else { throw .tooLarge(size: size, limit: limit) }
+        // Read until end of file, never past limit + 1 bytes (the file may grow meanwhile).
+        var data = Data(count: size + 1)
+        var filled = 0
+        let failure: Int32? = data.withUnsafeMutableBytes { buffer -> Int32? in
+            guard let base = buffer.baseAddress else { return nil }
+            while filled < buffer.count {
+                let count = systemRead(descriptor, base + filled, buffer.count - filled)
+                if count < 0 { if errno == EINTR { continue }; return errno }
+                if count == 0 { break }
+                filled += count
+            }
+            return nil
+        }
+        if let failure { throw .unreadable(String(cString: strerror(failure))) }
+        guard filled <= limit else { throw .tooLarge(size: filled, limit: limit) }
+        return data.prefix(filled)
     }
 }
+
+#if canImport(Glibc)
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+private let systemRead = Darwin.read
+#endif
 
 /// Turns the host of an indirect `RootPath` or a `LoadBalanceServer` into an address, as Apple
 /// does at load time (xnu needs an IP literal in option 17).

@@ -25,7 +25,7 @@ public struct NBImageInfo: Hashable, Sendable {
     public var disabledMACAddresses: [MACAddress]
     public var supportsDiskless: Bool
     public var loadBalanceServer: String?
-    public var description: String?
+    public var imageDescription: String?
     public var language: String?
     public var osVersion: String?
     public var warnings: [String]
@@ -103,7 +103,7 @@ public struct NBImageInfo: Hashable, Sendable {
         let enabledMACs = reader.macArray("EnabledMACAddresses")
         let disabledMACs = reader.macArray("DisabledMACAddresses")
         let loadBalance = reader.optionalString("LoadBalanceServer")
-        let description = reader.optionalString("Description")
+        let imageDescription = reader.optionalString("Description")
         let language = reader.optionalString("Language")
         let osVersion = reader.optionalString("osVersion")
 
@@ -117,7 +117,7 @@ public struct NBImageInfo: Hashable, Sendable {
             enabledSystemIdentifiers: enabledSystems, disabledSystemIdentifiers: disabledSystems,
             enabledMACAddresses: enabledMACs, disabledMACAddresses: disabledMACs,
             supportsDiskless: supportsDiskless, loadBalanceServer: loadBalance,
-            description: description, language: language, osVersion: osVersion,
+            imageDescription: imageDescription, language: language, osVersion: osVersion,
             warnings: reader.warnings))
     }
 }

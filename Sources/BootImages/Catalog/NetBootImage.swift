@@ -46,7 +46,7 @@ public struct NetBootImage: Hashable, Sendable, Codable {
     /// `LoadBalanceServer` resolved to an address: replaces `siaddr` and the root path host.
     public var loadBalanceServer: IPv4Address?
     /// Descriptive keys Apple's server does not read (`Description`, `Language`, `osVersion`).
-    public var description: String?
+    public var imageDescription: String?
     public var language: String?
     public var osVersion: String?
     /// Non-fatal findings from validation (a key of the wrong type that fell back to its default…).

@@ -48,6 +48,7 @@ public enum SelectDecision: Hashable, Sendable {
     case failed(SelectFailure)
 }
 
+/// Why an INFORM[SELECT] gets ACK[FAILED] (reference §1.6).
 public enum SelectFailure: Hashable, Sendable, CustomStringConvertible {
     /// No image in the catalog has this id.
     case unknownImage(UInt32)

@@ -1,6 +1,7 @@
 /// Whether one image is offered to one client, and every reason when it is not: the value the
 /// BSDP responder acts on and `netboot explain` prints (reference §1.10).
 public struct ImageEligibility: Hashable, Sendable {
+    /// Offered to the client or not.
     public enum Verdict: String, Hashable, Sendable {
         case eligible, ineligible
     }

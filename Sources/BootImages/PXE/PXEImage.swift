@@ -106,7 +106,7 @@ public struct PXEImageSet: Hashable, Sendable {
         let root = imagesDirectory + "/pxe"
         let names = (fileSystem.directoryEntries(at: root) ?? [])
             .filter { !$0.hasPrefix(".") && fileSystem.kind(at: root + "/" + $0) == .directory }
-            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var images: [PXEImage] = []
         var problems: [PXEProblem] = []
         var marked: [String] = []
