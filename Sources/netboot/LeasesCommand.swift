@@ -69,12 +69,24 @@ struct LeaseRow: Encodable {
 
     static func table(_ rows: [LeaseRow]) -> String {
         let header = ["ADDRESS", "MAC", "CLIENT-ID", "HOSTNAME", "STATE", "EXPIRES"]
-        let cells = [header] + rows.map { [$0.address, $0.mac, $0.clientID, $0.hostname ?? "-", $0.state, $0.expires] }
+        let cells = [header] + rows.map {
+            [$0.address, $0.mac, $0.clientID, $0.hostname.map(printable) ?? "-", $0.state, $0.expires]
+        }
         let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
         return cells.map { line in
             line.enumerated().map { column, cell in
                 column == line.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// A client-chosen host name made safe for a terminal: control and format characters and white space as
+    /// `\u{…}` escapes, so a hostile option 12 cannot rewrite the screen or shift columns.
+    static func printable(_ text: String) -> String {
+        text.unicodeScalars.map { scalar in
+            let category = scalar.properties.generalCategory
+            return category == .control || category == .format || scalar.properties.isWhitespace
+                ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined()
     }
 }

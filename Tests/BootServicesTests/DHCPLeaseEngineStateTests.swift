@@ -50,6 +50,7 @@ import Testing
         let decision = engine.handle(Lab.message(.request, Lab.mac(9), requested: IPv4Address(10, 0, 0, 104)), now: Lab.t0)
         #expect(decision.reply == nil)
         #expect(decision.reason == .unknownClient)
+        #expect(decision.reason.label == "unknown_client")
     }
 
     @Test func initRebootOfAReservationIsAckedWithoutARecord() {
@@ -68,6 +69,10 @@ import Testing
         #expect(reply.ciaddr == address100 && reply.yiaddr == address100)
         #expect(reply.destination == .unicast(address100))
         #expect(decision.writes.first?.expires == later.addingTimeInterval(3600))
+        // Option 12 left out of the renewal: the host name from the first ACK stays.
+        var quiet = Lab.message(.request, Lab.mac(1), ciaddr: address100)
+        quiet.hostname = nil
+        #expect(engine.handle(quiet, now: later).writes.first?.hostname == "host-1")
     }
 
     @Test func rebindingAfterDatabaseLossGrantsAFreeAddress() throws {
@@ -228,5 +233,18 @@ import Testing
         #expect(problems.contains { $0.contains("already reserved for") })
         #expect(problems.contains { $0.contains("in no configured subnet") })
         #expect(Lab.configuration().problems().isEmpty)
+    }
+}
+
+@Suite struct DHCPLeaseEngineAdoptTests {
+    @Test func adoptingTheStoresHolderWithdrawsTheAddress() {
+        var engine = DHCPLeaseEngine(configuration: Lab.configuration())
+        // Another appliance bound .100 in the shared store; the refused write hands us its record.
+        let holder = DHCPLease(address: IPv4Address(10, 0, 0, 100), clientID: DHCPClientID(bytes: [9]), mac: Lab.mac(9),
+                               hostname: nil, state: .bound, expires: Lab.t0.addingTimeInterval(600))
+        engine.adopt(holder)
+        #expect(engine.lease(at: holder.address) == holder)
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 101))
+        #expect(engine.handle(Lab.message(.request, Lab.mac(1), ciaddr: holder.address), now: Lab.t0).reply?.messageType == .nak)
     }
 }

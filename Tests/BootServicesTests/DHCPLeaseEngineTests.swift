@@ -120,10 +120,47 @@ import Testing
 
     @Test func offersAreHeldOnlyBriefly() throws {
         var engine = DHCPLeaseEngine(configuration: Lab.configuration(poolEnd: 100))
+        _ = engine.dora(Lab.mac(7), now: Lab.t0)  // .100 bound…
+        _ = engine.handle(Lab.message(.release, Lab.mac(7), ciaddr: IPv4Address(10, 0, 0, 100)), now: Lab.t0)  // …and free
         #expect(engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 100))
-        #expect(engine.handle(Lab.message(.discover, Lab.mac(2)), now: Lab.t0.addingTimeInterval(29)).reply == nil)
-        #expect(engine.handle(Lab.message(.discover, Lab.mac(2)), now: Lab.t0.addingTimeInterval(31)).reply?.yiaddr
+        // Within the hold, client 1's REQUEST still finds its address; after it, anyone's.
+        #expect(engine.handle(Lab.message(.request, Lab.mac(2), requested: IPv4Address(10, 0, 0, 100), server: Lab.server),
+                              now: Lab.t0.addingTimeInterval(29)).reply?.messageType == .nak)
+        #expect(engine.handle(Lab.message(.request, Lab.mac(2), requested: IPv4Address(10, 0, 0, 100), server: Lab.server),
+                              now: Lab.t0.addingTimeInterval(31)).reply?.messageType == .ack)
+    }
+
+    @Test func whenOnlyOffersAreLeftTheOldestYields() throws {
+        var engine = DHCPLeaseEngine(configuration: Lab.configuration(poolEnd: 101))
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 100))
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(2)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 101))
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply?.yiaddr == IPv4Address(10, 0, 0, 100))
+        // The pool is all offers: the oldest (client 1's) goes to client 3.
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(3)), now: Lab.t0.addingTimeInterval(1)).reply?.yiaddr
                 == IPv4Address(10, 0, 0, 100))
+        #expect(engine.handle(Lab.message(.request, Lab.mac(1), requested: IPv4Address(10, 0, 0, 100), server: Lab.server),
+                              now: Lab.t0.addingTimeInterval(1)).reply?.messageType == .nak)
+        #expect(engine.handle(Lab.message(.request, Lab.mac(3), requested: IPv4Address(10, 0, 0, 100), server: Lab.server),
+                              now: Lab.t0.addingTimeInterval(1)).reply?.messageType == .ack)
+        // Bound addresses never yield: client 4 takes client 2's offer, then nothing is left.
+        #expect(engine.dora(Lab.mac(4), now: Lab.t0.addingTimeInterval(2)) == IPv4Address(10, 0, 0, 101))
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(5)), now: Lab.t0.addingTimeInterval(2)).reason
+                == .poolExhausted(Lab.local))
+    }
+
+    @Test func aFloodOfRandomMACsDoesNotLockOutARealClient() throws {
+        var engine = DHCPLeaseEngine(configuration: Lab.configuration())
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            _ = engine.handle(Lab.message(.discover, MACAddress(rawValue: generator.next())), now: Lab.t0)
+        }
+        for n in 1...5 {
+            #expect(engine.dora(Lab.mac(UInt64(n)), now: Lab.t0.addingTimeInterval(1)) != nil, "client \(n) answered")
+        }
+        let bound = engine.leases.filter { $0.state == .bound }
+        #expect(Set(bound.map(\.address)).count == 5 && Set(bound.map(\.mac)) == Set((1...5).map { Lab.mac(UInt64($0)) }))
+        #expect(engine.handle(Lab.message(.discover, Lab.mac(6)), now: Lab.t0.addingTimeInterval(1)).reason
+                == .poolExhausted(Lab.local))
     }
 
     @Test func expiredLeasesAreReusedAndTheOwnerPreferredBeforeThat() throws {

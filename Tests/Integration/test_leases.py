@@ -56,6 +56,17 @@ def test_leases_list_json_and_table(tmp_path):
     assert table[2].split()[3:5] == ["-", "expired"]
 
 
+def test_hostile_hostnames_are_escaped_in_the_table(tmp_path):
+    now = time.time()
+    write_leases(tmp_path, [(ip("10.0.0.100"), bytes([1, 2]), 2, "a\x1b[2Jb c\u202e", "bound", now + 60, now)])
+    out = subprocess.run([netboot_bin(), "leases", "list", "--state-dir", str(tmp_path)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "a\\u{1b}[2Jb\\u{20}c\\u{202e}" in out
+    assert json.loads(subprocess.run([netboot_bin(), "leases", "list", "--json", "--state-dir", str(tmp_path)],
+                                     capture_output=True, text=True, check=True).stdout)[0]["hostname"] == "a\x1b[2Jb c\u202e"
+
+
 def test_leases_list_without_a_database_is_empty_and_says_so(tmp_path):
     out = subprocess.run([netboot_bin(), "leases", "list", "--json", "--state-dir", str(tmp_path / "none")],
                          capture_output=True, text=True, check=True)

@@ -32,7 +32,7 @@ extension DHCPLeaseEngine {
             return false
         }
         if let owner = reservedAddresses[address] { return owner == request.chaddr }
-        return subnet.range.contains(address)
+        return subnet.range?.contains(address) == true
     }
 
     private func isInfrastructure(_ address: IPv4Address, subnet: DHCPSubnetConfiguration,
@@ -49,7 +49,7 @@ extension DHCPLeaseEngine {
             if until > now { return nil }
             exhaustedUntil[index] = nil
         }
-        let range = configuration.subnets[index].range
+        guard let range = configuration.subnets[index].range else { return nil }
         let low = range.lowerBound.rawValue
         let count = UInt64(range.upperBound.rawValue) - UInt64(low) + 1
         let start = cursors[index].map { $0 >= low && $0 <= range.upperBound.rawValue ? $0 : low } ?? low

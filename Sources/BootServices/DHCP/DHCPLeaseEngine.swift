@@ -19,6 +19,8 @@ public struct DHCPLeaseEngine: Sendable {
     /// Per subnet index: the pool was found full and nothing frees before this time, so
     /// a flood of DISCOVERs does not rescan it.
     var exhaustedUntil: [Int: Date] = [:]
+    /// Per subnet index: offers in the order they were made, oldest first (see `reclaimOldestOffer`).
+    var offerQueues: [Int: OfferQueue] = [:]
 
     public init(configuration: DHCPPoolConfiguration, leases: [DHCPLease] = []) {
         self.configuration = configuration
@@ -42,6 +44,7 @@ public struct DHCPLeaseEngine: Sendable {
     /// Replaces the engine's record for `lease.address` with the store's (after a refused write).
     public mutating func adopt(_ lease: DHCPLease) {
         table.put(lease)
+        exhaustedUntil.removeAll()
     }
 
     /// Decides the answer to one client message at time `now`.
@@ -61,9 +64,12 @@ public struct DHCPLeaseEngine: Sendable {
         guard let index = subnetIndex(for: request) else { return .silence(.noSubnet(selectionAddress(request))) }
         let client = request.clientID
         guard let address = offerCandidate(request, subnet: index, now: now) else {
-            return .silence(.poolExhausted(configuration.subnets[index].subnet))
+            let subnet = configuration.subnets[index]
+            return .silence(subnet.range == nil ? .noPool(subnet.subnet) : .poolExhausted(subnet.subnet))
         }
         table.hold(address, for: client, until: now.addingTimeInterval(configuration.offerHoldTime))
+        offerQueues[index, default: OfferQueue()].append(address, client,
+                                                         capacity: configuration.subnets[index].poolSize)
         return LeaseDecision(reply: grant(.offer, address: address, request: request, subnet: index), reason: .replied)
     }
 
@@ -81,6 +87,7 @@ public struct DHCPLeaseEngine: Sendable {
         }
         if let requested = request.requestedAddress, usable(requested) { return requested }
         return scanPool(subnet: index, request: request, now: now)
+            ?? reclaimOldestOffer(subnet: index, request: request, now: now)
     }
 
     // MARK: DHCPREQUEST (§4.3.2)
@@ -131,8 +138,10 @@ public struct DHCPLeaseEngine: Sendable {
         }
         let subnet = configuration.subnets[index]
         let leaseTime = grantedLeaseTime(request, subnet: subnet)
-        let lease = DHCPLease(address: address, clientID: client, mac: request.chaddr, hostname: request.hostname,
-                              state: .bound, expires: now.addingTimeInterval(TimeInterval(leaseTime)))
+        // A renewal without option 12 keeps the host name the client gave before.
+        let previous = table.record(at: address).flatMap { $0.clientID == client ? $0.hostname : nil }
+        let lease = DHCPLease(address: address, clientID: client, mac: request.chaddr,
+                              hostname: request.hostname ?? previous, state: .bound, expires: now.addingTimeInterval(TimeInterval(leaseTime)))
         var writes = [lease]
         // One binding per client per network: an older bound address of this client goes back.
         for record in table.records(of: client) where record.address != address && record.state == .bound

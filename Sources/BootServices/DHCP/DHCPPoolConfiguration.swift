@@ -4,8 +4,8 @@ import NetbootWire
 /// One served subnet of `mode: authoritative` (`dhcp.subnets[]` in the config).
 public struct DHCPSubnetConfiguration: Hashable, Sendable {
     public var subnet: IPv4Subnet
-    /// The dynamic pool, inclusive at both ends.
-    public var range: ClosedRange<IPv4Address>
+    /// The dynamic pool, inclusive at both ends; nil: reservations only.
+    public var range: ClosedRange<IPv4Address>?
     /// Option 3.
     public var router: IPv4Address?
     /// Option 6.
@@ -15,7 +15,7 @@ public struct DHCPSubnetConfiguration: Hashable, Sendable {
     /// Option 51, in seconds: the longest lease granted; a client may ask for less.
     public var leaseTime: UInt32
 
-    public init(subnet: IPv4Subnet, range: ClosedRange<IPv4Address>, router: IPv4Address? = nil,
+    public init(subnet: IPv4Subnet, range: ClosedRange<IPv4Address>?, router: IPv4Address? = nil,
                 dns: [IPv4Address] = [], domain: String? = nil, leaseTime: UInt32 = 3600) {
         self.subnet = subnet
         self.range = range
@@ -23,6 +23,12 @@ public struct DHCPSubnetConfiguration: Hashable, Sendable {
         self.dns = dns
         self.domain = domain
         self.leaseTime = leaseTime
+    }
+
+    /// The number of addresses in `range` (0 without one).
+    public var poolSize: Int {
+        guard let range else { return 0 }
+        return Int(range.upperBound.rawValue - range.lowerBound.rawValue) + 1
     }
 }
 
@@ -72,8 +78,9 @@ public struct DHCPPoolConfiguration: Hashable, Sendable {
         var problems: [String] = []
         for (index, subnet) in subnets.enumerated() {
             let name = "subnet \(subnet.subnet)"
-            if !subnet.subnet.contains(subnet.range.lowerBound) || !subnet.subnet.contains(subnet.range.upperBound) {
-                problems.append("\(name): range \(subnet.range.lowerBound)–\(subnet.range.upperBound) is not inside the subnet")
+            if let range = subnet.range,
+               !subnet.subnet.contains(range.lowerBound) || !subnet.subnet.contains(range.upperBound) {
+                problems.append("\(name): range \(range.lowerBound)–\(range.upperBound) is not inside the subnet")
             }
             if let router = subnet.router, !subnet.subnet.contains(router) {
                 problems.append("\(name): router \(router) is not inside the subnet")

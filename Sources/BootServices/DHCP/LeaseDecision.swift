@@ -72,6 +72,8 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
     /// Every address of the pool is bound, declined or held for another offer (RFC 2131 §4.3.1:
     /// the server sends no OFFER).
     case poolExhausted(IPv4Subnet)
+    /// The subnet has no dynamic range (reservations only) and this client has none.
+    case noPool(IPv4Subnet)
     /// A SELECTING REQUEST named another server (§4.3.2): our offer is withdrawn.
     case selectedOtherServer(IPv4Address)
     /// An INIT-REBOOT REQUEST from a client we have no record of: the server "MUST remain silent".
@@ -91,10 +93,29 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
     /// A normal reply.
     case replied
 
+    /// A fixed, low-cardinality name for metrics labels (`description` carries the details).
+    public var label: String {
+        switch self {
+        case .noSubnet: "no_subnet"
+        case .poolExhausted: "pool_exhausted"
+        case .noPool: "no_pool"
+        case .selectedOtherServer: "selected_other_server"
+        case .unknownClient: "unknown_client"
+        case .missingField: "missing_field"
+        case .otherServer: "other_server"
+        case .notClientsAddress: "not_clients_address"
+        case .released: "released"
+        case .declined: "declined"
+        case .nak: "nak"
+        case .replied: "replied"
+        }
+    }
+
     public var description: String {
         switch self {
         case .noSubnet(let address): "no subnet configured for \(address)"
         case .poolExhausted(let subnet): "pool exhausted in \(subnet)"
+        case .noPool(let subnet): "no dynamic range in \(subnet) and no reservation"
         case .selectedOtherServer(let address): "client selected server \(address)"
         case .unknownClient: "INIT-REBOOT from unknown client"
         case .missingField(let field): "missing \(field)"

@@ -49,6 +49,12 @@ struct LeaseTable: Sendable {
         return address
     }
 
+    /// The client an unexpired offer of `address` is held for.
+    func offerHolder(of address: IPv4Address, now: Date) -> DHCPClientID? {
+        guard let offer = offers[address], offer.expires > now else { return nil }
+        return offer.clientID
+    }
+
     /// Holds `address` for `client` until `expires`, withdrawing any other offer to that client.
     mutating func hold(_ address: IPv4Address, for client: DHCPClientID, until expires: Date) {
         withdrawOffer(of: client)
