@@ -16,7 +16,7 @@ import Testing
                      bootFile: "booter", architectures: ["i386"], topLevelBootFileArchitectures: [],
                      rootPath: .local(file: "NetInstall.dmg"), enabledSystemIdentifiers: models,
                      disabledSystemIdentifiers: [], enabledMACAddresses: macs, disabledMACAddresses: [],
-                     supportsDiskless: false, loadBalanceServer: nil, description: nil, language: nil,
+                     supportsDiskless: false, loadBalanceServer: nil, imageDescription: nil, language: nil,
                      osVersion: nil, warnings: [])
     }
 

@@ -110,10 +110,16 @@ enum Wire {
         #expect(Wire.reply(exchange)?.0.messageType == .offer)
     }
 
-    @Test func exhaustedPoolIsADropWithItsReason() {
+    @Test func exhaustedPoolIsADropWithItsReason() throws {
         var core = DHCPServerCore(mode: .authoritative, pool: Lab.configuration(poolEnd: 101))
+        // Two clients bind the two addresses (offers alone yield to newer clients).
         for n: UInt64 in 1...2 {
-            #expect(Wire.reply(core.handle(Wire.client(.discover, Lab.mac(n)), receipt: Wire.receipt, now: Lab.t0)) != nil)
+            let offer = try #require(Wire.reply(core.handle(Wire.client(.discover, Lab.mac(n)), receipt: Wire.receipt, now: Lab.t0)))
+            let ack = core.handle(Wire.client(.request, Lab.mac(n)) {
+                $0.setValue(.requestedIPAddress, offer.0.yiaddr)
+                $0.setValue(.serverIdentifier, Lab.server)
+            }, receipt: Wire.receipt, now: Lab.t0)
+            #expect(Wire.reply(ack)?.0.messageType == .ack)
         }
         let third = core.handle(Wire.client(.discover, Lab.mac(3)), receipt: Wire.receipt, now: Lab.t0)
         #expect(third.reasonLabel == "pool_exhausted")

@@ -192,13 +192,19 @@ print(json.dumps({"offers": offers}))
 '''
 
 
-def test_discover_flood_exhausts_pool_without_offers(netns, tmp_path):
+def test_discover_flood_cannot_lock_out_clients_and_exhaustion_gets_no_offer(netns, tmp_path):
     server = Server(netns, tmp_path, range_=("198.51.100.100", "198.51.100.104")).start()
     try:
-        result = run_client_script(netns, FLOOD)
-        assert result["offers"] == 5
+        # A flood of random MACs only holds offers; a real client still completes DORA.
+        run_client_script(netns, FLOOD)
+        bound = run_client_script(netns, DORA.replace("int(sys.argv[1]), sys.argv[2]", "5, 3"))
+        assert None not in bound and len(set(bound)) == 5
+        # Every address bound: the next flood gets no OFFER at all, and exhaustion is logged.
+        assert run_client_script(netns, FLOOD) == {"offers": 0}
         assert "pool exhausted in 198.51.100.0/24" in server.log()
         assert server.proc.poll() is None
+        # The bound clients keep being answered.
+        assert run_client_script(netns, DORA.replace("int(sys.argv[1]), sys.argv[2]", "5, 3")) == bound
     finally:
         server.kill()
 

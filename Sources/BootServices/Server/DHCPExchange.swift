@@ -49,6 +49,8 @@ public enum DHCPDropReason: Error, Hashable, Sendable, CustomStringConvertible {
     case noMessageType
     /// A message type servers do not answer (OFFER, ACK, NAK, …) or that this mode ignores.
     case unsupportedType(DHCPMessageType)
+    /// A client message the lease engine cannot use (not Ethernet, a malformed option 50/51/54).
+    case unusable(String)
     /// `mode: proxy` and the client is not a PXE, HTTP boot, iPXE or BSDP client.
     case proxyNotBootClient
     /// The lease engine stayed silent (RFC 2131 §4.3), with its reason.
@@ -66,21 +68,9 @@ public enum DHCPDropReason: Error, Hashable, Sendable, CustomStringConvertible {
         case .notARequest: "not_request"
         case .noMessageType: "no_message_type"
         case .unsupportedType: "unsupported_type"
+        case .unusable: "unusable"
         case .proxyNotBootClient: "proxy_not_boot_client"
-        case .lease(let reason):
-            switch reason {
-            case .noSubnet: "no_subnet"
-            case .poolExhausted: "pool_exhausted"
-            case .selectedOtherServer: "selected_other_server"
-            case .unknownClient: "unknown_client"
-            case .missingField: "missing_field"
-            case .otherServer: "other_server"
-            case .notClientsAddress: "not_clients_address"
-            case .released: "released"
-            case .declined: "declined"
-            case .nak: "nak"
-            case .replied: "replied"
-            }
+        case .lease(let reason): reason.label
         case .pxe: "pxe"
         case .bsdp(let code, _): "bsdp_" + code
         case .encoding: "encoding"
@@ -93,6 +83,7 @@ public enum DHCPDropReason: Error, Hashable, Sendable, CustomStringConvertible {
         case .notARequest: "BOOTREPLY from another server"
         case .noMessageType: "no DHCP message type (BOOTP is not served)"
         case .unsupportedType(let type): "\(type) is not a client message this mode answers"
+        case .unusable(let why): "unusable request: \(why)"
         case .proxyNotBootClient: "proxy mode: not a PXE, HTTP boot, iPXE or BSDP client"
         case .lease(let reason): reason.description
         case .pxe(let why): "PXE: \(why)"

@@ -71,8 +71,12 @@ public struct DHCPServerCore: Sendable {
             return pxe.proxyReply(to: message, type: type, client: boot, receipt: receipt)
         case .authoritative:
             guard var engine = leases else { return .drop(.unsupportedType(type), client: mac, received: type) }
-            guard let request = DHCPLeaseAdapter.request(from: message, type: type, receivedOn: leaseInterface(receipt)) else {
-                return .drop(.unsupportedType(type), client: mac, received: type)
+            let request: DHCPLeaseRequest
+            do {
+                request = try DHCPLeaseRequest(message: message, receivedOn: leaseInterface(receipt))
+            } catch {
+                if case .notAClientMessage = error { return .drop(.unsupportedType(type), client: mac, received: type) }
+                return .drop(.unusable(error.description), client: mac, received: type)
             }
             let decision = engine.handle(request, now: now)
             leases = engine
@@ -80,7 +84,7 @@ public struct DHCPServerCore: Sendable {
                 if let offerStar { return Self.exchange(offerStar, client: mac, received: type) }
                 return .drop(.lease(decision.reason), client: mac, received: type, core: "lease", writes: decision.writes)
             }
-            var out = DHCPLeaseAdapter.message(for: reply, request: message)
+            var out = reply.message(answering: message)
             var core = "lease"
             if let boot, let pxe, reply.messageType != .nak {
                 switch pxe.decorate(&out, client: boot, receipt: receipt) {

@@ -46,25 +46,6 @@ public struct DHCPEndpoint: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension DHCPPoolConfiguration {
-    /// The lease engine's view of `dhcp.subnets` and `dhcp.reservations`. A subnet without a
-    /// range serves reservations only (an empty range that contains nothing).
-    public init(_ dhcp: NetbootConfiguration.DHCP) {
-        var subnets: [DHCPSubnetConfiguration] = []
-        for entry in dhcp.subnets {
-            guard let subnet = IPv4Subnet(network: entry.subnet.network, prefixLength: entry.subnet.length) else { continue }
-            // No range: a one-address range on the network address, which is never assignable.
-            let range = entry.range ?? (subnet.network...subnet.network)
-            subnets.append(DHCPSubnetConfiguration(
-                subnet: subnet, range: range, router: entry.router, dns: entry.dns, domain: entry.domain,
-                leaseTime: UInt32(clamping: entry.leaseTime)))
-        }
-        self.init(subnets: subnets, reservations: dhcp.reservations.map {
-            DHCPReservation(mac: $0.mac, address: $0.address, hostname: $0.hostname)
-        })
-    }
-}
-
 extension PXEResponder.Configuration {
     /// From the `pxe:` section.
     public init(_ pxe: NetbootConfiguration.PXE) {
