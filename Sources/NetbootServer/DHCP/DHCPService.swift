@@ -59,7 +59,10 @@ public struct DHCPService: Service {
         let (endpoints, problems) = DHCPEndpoint.resolve(configuration)
         for problem in problems { logger.warning("dhcp: \(problem)") }
         guard !endpoints.isEmpty else {
-            throw DHCPServiceError("no interface to listen on (interfaces: \(configuration.interfaces))")
+            // Not fatal for the other services: say so and stay idle until shutdown.
+            logger.error("dhcp: no interface with an IPv4 address to listen on (interfaces: \(configuration.interfaces)); DHCP, BSDP and PXE are not served")
+            try? await gracefulShutdown()
+            return
         }
         let store = try SQLiteStore(stateDirectory: configuration.stateDir)
         let leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
@@ -130,10 +133,4 @@ public struct DHCPService: Service {
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
-}
-
-/// The DHCP service cannot start.
-public struct DHCPServiceError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
 }
