@@ -55,13 +55,13 @@ public struct DHCPServerCore: Sendable {
         let boot = pxe.flatMap { $0.classify(message) }
 
         var offerStar: BSDPResponder.Result?
-        if var responder = bsdp, BSDPResponder.isBSDP(message) {
-            if type == .inform {
-                let result = responder.inform(message, receipt: receipt, now: now)
-                bsdp = responder
+        // Mutations go through optional chaining so the stored value is changed in place (a copy
+        // would duplicate every table on each packet).
+        if bsdp != nil, BSDPResponder.isBSDP(message) {
+            if type == .inform, let result = bsdp?.inform(message, receipt: receipt, now: now) {
                 return Self.exchange(result, client: mac, received: type)
             }
-            if type == .discover { offerStar = responder.offer(message, receipt: receipt) }
+            if type == .discover { offerStar = bsdp?.offer(message, receipt: receipt) }
         }
 
         switch mode {
@@ -70,7 +70,7 @@ public struct DHCPServerCore: Sendable {
             guard let boot, let pxe else { return .drop(.proxyNotBootClient, client: mac, received: type) }
             return pxe.proxyReply(to: message, type: type, client: boot, receipt: receipt)
         case .authoritative:
-            guard var engine = leases else { return .drop(.unsupportedType(type), client: mac, received: type) }
+            guard leases != nil else { return .drop(.unsupportedType(type), client: mac, received: type) }
             let request: DHCPLeaseRequest
             do {
                 request = try DHCPLeaseRequest(message: message, receivedOn: leaseInterface(receipt))
@@ -78,8 +78,9 @@ public struct DHCPServerCore: Sendable {
                 if case .notAClientMessage = error { return .drop(.unsupportedType(type), client: mac, received: type) }
                 return .drop(.unusable(error.description), client: mac, received: type)
             }
-            let decision = engine.handle(request, now: now)
-            leases = engine
+            guard let decision = leases?.handle(request, now: now) else {
+                return .drop(.unsupportedType(type), client: mac, received: type)
+            }
             guard let reply = decision.reply else {
                 if let offerStar { return Self.exchange(offerStar, client: mac, received: type) }
                 return .drop(.lease(decision.reason), client: mac, received: type, core: "lease", writes: decision.writes)
