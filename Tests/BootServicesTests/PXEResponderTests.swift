@@ -65,7 +65,7 @@ import Testing
         #expect(Wire.reply(byOption175)?.0.bootFileName?.hasPrefix("http://10.0.0.2/boot/ipxe?mac=") == true)
     }
 
-    @Test func proxyAnswersRequestsOnlyOnPort4011OrWhenNamed() throws {
+    @Test func proxyAnswersRequestsOnlyOnPort4011() throws {
         var core = DHCPServerCore(mode: .proxy, pxe: pxe)
         let request = Wire.client(.request, Lab.mac(1)) {
             $0.setValue(.vendorClassIdentifier, "PXEClient:Arch:00007:UNDI:003016")
@@ -73,6 +73,10 @@ import Testing
             $0.ciaddr = IPv4Address(10, 0, 0, 150)
         }
         #expect(core.handle(request, receipt: Wire.receipt, now: Lab.t0).reasonLabel == "pxe")
+        // Even naming our server identifier (a DHCP server sharing our address) it is not ours on 67.
+        var named = (try? DHCPMessage(decoding: request)) ?? DHCPMessage(op: .bootRequest, xid: 0)
+        named.setValue(.serverIdentifier, Lab.server)
+        #expect(core.handle((try? named.encode()) ?? [], receipt: Wire.receipt, now: Lab.t0).reasonLabel == "pxe")
         let on4011 = DHCPReceipt(interface: Lab.interface, sourcePort: 68, localPort: 4011)
         let exchange = core.handle(request, receipt: on4011, now: Lab.t0)
         let (ack, outgoing) = try #require(Wire.reply(exchange))

@@ -112,8 +112,7 @@ public struct PXEResponder: Hashable, Sendable {
     }
 
     /// The proxyDHCP answer (`mode: proxy`, PXE 2.1 §2.2.3): a DISCOVER gets an OFFER, a REQUEST
-    /// addressed to us (option 54, or sent to port 4011) an ACK, both with `yiaddr` 0. Other
-    /// messages are dropped.
+    /// sent to port 4011 an ACK, both with `yiaddr` 0. Other messages are dropped.
     public func proxyReply(to request: DHCPMessage, type: DHCPMessageType, client: Client,
                            receipt: DHCPReceipt) -> DHCPExchange {
         let mac = request.clientMAC
@@ -121,9 +120,12 @@ public struct PXEResponder: Hashable, Sendable {
         switch type {
         case .discover: replyType = .offer
         case .request:
-            let named = try? request.value(.serverIdentifier)
-            guard receipt.localPort == PXEResponder.proxyPort || named == receipt.serverIdentifier else {
-                return .drop(.pxe("REQUEST for another server (proxyDHCP answers DISCOVER, and REQUEST on port 4011)"),
+            // On port 67 a REQUEST is the client's address REQUEST to the DHCP server, even when
+            // both share an address (and so a server identifier): answering it with `yiaddr` 0
+            // makes EDK2 DECLINE its lease (seen with OVMF beside dnsmasq). Only the proxyDHCP
+            // REQUEST to port 4011 gets an ACK, as dnsmasq does.
+            guard receipt.localPort == PXEResponder.proxyPort else {
+                return .drop(.pxe("REQUEST on port 67 is for the DHCP server (proxyDHCP ACKs REQUESTs on port 4011)"),
                              client: mac, received: type, core: "pxe")
             }
             replyType = .ack
