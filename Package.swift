@@ -76,9 +76,9 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
+            "BootServices", "NetbootStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-            "NetbootStore", "BootServices",
         ]),
 
         // MARK: tests
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices", "BootImages"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
-        .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"]),
+        .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [

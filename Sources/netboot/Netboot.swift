@@ -11,8 +11,11 @@ struct Netboot: AsyncParsableCommand {
             VersionCommand.self,
             ServeCommand.self,
             ConfigCommand.self,
+            TFTPServeCommand.self,
             ImagesCommand.self,
             LeasesCommand.self,
+            HTTPServeCommand.self,
+            TSCommand.self,
         ]
     )
 }

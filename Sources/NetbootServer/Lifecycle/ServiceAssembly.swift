@@ -61,6 +61,14 @@ public enum ServiceAssembly {
             add("dhcp", DHCPService(configuration: context.configuration, reloads: context.reloads,
                                     logger: context.logger("dhcp")))
         }
+        if context.configuration.tftp.enabled {
+            add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp")))
+        }
+        let c = context.configuration
+        if c.http.enabled {
+            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
+                                    logger: context.logger("http")))
+        }
         return entries
     }
 
