@@ -7,7 +7,8 @@ Topology, all inside network namespaces this script creates and always removes:
                                                    br0 (bridge)   [lan ns]
                                     qemu ── tap0 ┘
 
-The server namespace runs the boot services (netboot, or dnsmasq as the reference); the lan
+The server namespace runs the boot services (netboot alone — DHCP, TFTP, HTTP — or dnsmasq as
+the reference); the lan
 namespace holds only a bridge and the VM's tap, so no other DHCP server can answer. The VM boots
 with stock Debian firmware: SeaBIOS + iPXE (BIOS PXE) or OVMF (UEFI PXE, UEFI HTTP boot), and
 loads the payload built by scripts/lab/build-payload, whose /init prints a marker on the serial
@@ -33,6 +34,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MARKER = "NETBOOT-LAB-MARKER"
 PREFIX = "203.0.113"
 SERVER_IP = f"{PREFIX}.1"
+LAB_CMDLINE = "console=ttyS0 panic=-1 quiet netboot.lab=1"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -149,19 +151,38 @@ def start_dnsmasq(lab, root, dhcp_only=False, script_scheme="http", pxe=True):
     lab.spawn(lab.server_ns, args, "dnsmasq.log")
 
 
-def start_netboot_files(lab, root, binary, tftp=True, http=True):
-    """netboot's TFTP and HTTP services over the lab root (DHCP comes from dnsmasq until the
-    appliance's own DHCP service is wired in)."""
+def start_netboot(lab, root, binary):
+    """The appliance alone serves the lab: authoritative DHCP with PXE/iPXE/HTTP-boot answers,
+    TFTP and HTTP, over one images directory whose pxe/lab/ image iPXE is scripted to boot."""
+    image = os.path.join(root, "pxe", "lab")
+    os.makedirs(image, exist_ok=True)
+    for name in ("vmlinuz", "initrd.img"):
+        os.link(os.path.join(root, name), os.path.join(image, name))
     config = os.path.join(lab.workdir, "netboot.yaml")
     with open(config, "w") as out:
         out.write(f"""state-dir: {lab.workdir}/var
 images-dir: {root}
+interfaces: [srv0]
 logs: {{ dir: {lab.workdir}/log }}
-dhcp: {{ enabled: false }}
+dhcp:
+  mode: authoritative
+  subnets:
+    - {{ subnet: {PREFIX}.0/24, range: [{PREFIX}.100, {PREFIX}.150], router: {SERVER_IP}, lease-time: 3600 }}
 bsdp: {{ enabled: false }}
-tftp: {{ enabled: {str(tftp).lower()}, root: {root} }}
-http: {{ enabled: {str(http).lower()}, root: {root} }}
+tftp: {{ root: {root} }}
+http: {{ root: {root} }}
+pxe:
+  bios: undionly.kpxe
+  uefi-x64: ipxe.efi
+  http-boot-url: "http://{{server}}/ipxe.efi"
+  ipxe-script-url: "http://{{server}}/boot/ipxe?mac={{mac}}"
+  images:
+    - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "initrd=initrd.img {LAB_CMDLINE}" }}
+  default-image: lab
 """)
+    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
     lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
 
 
@@ -267,8 +288,7 @@ def run_boot(firmware, server, binary=None, timeout=240, keep=False, tour=False)
                     start_http_peer(lab, root)
                 ready = wait_for_port(lab, "udp", 67)
             else:
-                start_dnsmasq(lab, root, dhcp_only=True, script_scheme="http", pxe=pxe)
-                start_netboot_files(lab, root, binary)
+                start_netboot(lab, root, binary)
                 ready = wait_for_port(lab, "udp", 67) and wait_for_port(lab, "udp", 69) \
                     and wait_for_port(lab, "tcp", 80)
             if not ready:
