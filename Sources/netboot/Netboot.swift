@@ -12,6 +12,7 @@ struct Netboot: AsyncParsableCommand {
             ServeCommand.self,
             ConfigCommand.self,
             ImagesCommand.self,
+            TFTPServeCommand.self,
         ]
     )
 }

@@ -176,7 +176,7 @@ import Testing
 
     @Test func tftpClientClassNeedsAMatcher() {
         #expect(lines("tftp:\n  client-classes:\n    - { max-blksize: 1460 }\n    - { vendor-class: X }\n") == [
-            "t.yaml:3:7: error: tftp.client-classes[0]: needs vendor-class or network to match clients [missing-key]",
+            "t.yaml:3:7: error: tftp.client-classes[0]: needs vendor-class, network, path-prefix or path-contains to match clients [missing-key]",
             "t.yaml:4:7: error: tftp.client-classes[1]: missing required key 'max-blksize' [missing-key]",
         ])
     }

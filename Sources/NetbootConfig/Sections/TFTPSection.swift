@@ -36,12 +36,22 @@ extension NetbootConfiguration {
             public var vendorClass: String?
             /// The client's address lies in this network.
             public var network: IPv4Prefix?
+            /// The requested path (after `path-prefixes`) starts with this (case-insensitive).
+            public var pathPrefix: String?
+            /// The requested path (after `path-prefixes`) contains this (case-insensitive), e.g. `.nbi/`.
+            public var pathContains: String?
             public var maxBlksize: Int
+            /// A windowsize cap for the class; nil keeps `max-windowsize`.
+            public var maxWindowsize: Int?
 
-            public init(vendorClass: String? = nil, network: IPv4Prefix? = nil, maxBlksize: Int) {
+            public init(vendorClass: String? = nil, network: IPv4Prefix? = nil, pathPrefix: String? = nil,
+                        pathContains: String? = nil, maxBlksize: Int, maxWindowsize: Int? = nil) {
                 self.vendorClass = vendorClass
                 self.network = network
+                self.pathPrefix = pathPrefix
+                self.pathContains = pathContains
                 self.maxBlksize = maxBlksize
+                self.maxWindowsize = maxWindowsize
             }
         }
 
@@ -69,12 +79,17 @@ extension NetbootConfiguration {
                 defer { e.finish() }
                 let vendorClass = e.optionalString("vendor-class")
                 let network = e.prefix("network")
+                let pathPrefix = e.optionalString("path-prefix")
+                let pathContains = e.optionalString("path-contains")
+                let maxWindowsize = e.optionalInt("max-windowsize", in: 1...65535)
                 guard let maxBlksize = e.require(e.optionalInt("max-blksize", in: blksizeLimits), "max-blksize") else { return nil }
-                if !e.has("vendor-class"), !e.has("network") {
-                    e.log.error("\(name): needs vendor-class or network to match clients", at: node.mark, rule: .missingKey)
+                if !e.has("vendor-class"), !e.has("network"), !e.has("path-prefix"), !e.has("path-contains") {
+                    e.log.error("\(name): needs vendor-class, network, path-prefix or path-contains to match clients",
+                                at: node.mark, rule: .missingKey)
                     return nil
                 }
-                return ClientClass(vendorClass: vendorClass, network: network, maxBlksize: maxBlksize)
+                return ClientClass(vendorClass: vendorClass, network: network, pathPrefix: pathPrefix,
+                                   pathContains: pathContains, maxBlksize: maxBlksize, maxWindowsize: maxWindowsize)
             }
             return s
         }

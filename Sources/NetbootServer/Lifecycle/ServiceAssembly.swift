@@ -57,6 +57,9 @@ public enum ServiceAssembly {
         var entries: [Entry] = []
         func add(_ name: String, _ service: any Service) { entries.append(Entry(name: name, service: service)) }
         // One block per service, in start order (see above).
+        if context.configuration.tftp.enabled {
+            add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp")))
+        }
         return entries
     }
 

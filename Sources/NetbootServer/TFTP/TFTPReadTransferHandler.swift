@@ -1,0 +1,205 @@
+import BootServices
+import NIOCore
+import NIOPosix
+import NetbootWire
+
+/// The thin shell around one ``TFTPReadTransfer``: its own UDP socket (the transfer ID), the
+/// file read in large chunks on the thread pool into a retained buffer, DATA packets written
+/// into a reused arena and sent as slices (no allocation per block once warm).
+final class TFTPReadTransferHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let setup: TFTPTransferContext
+    private let file: TFTPOpenedFile
+    private var machine: TFTPReadTransfer
+    private var actions: [TFTPReadTransfer.Action] = []
+    private var scratch: [UInt8] = []
+    /// Stream bytes `dataStart ..< dataStart + data.readableBytes`.
+    private var data: ByteBuffer
+    private var dataStart: UInt64 = 0
+    private var arena: ByteBuffer
+    private var timer = TFTPDeadlineTimer()
+    private var context: ChannelHandlerContext?
+    private var finished = false
+
+    init(setup: TFTPTransferContext, file: TFTPOpenedFile) {
+        self.setup = setup
+        self.file = file
+        self.machine = TFTPReadTransfer(size: file.size, options: setup.options, configuration: setup.configuration)
+        let allocator = ByteBufferAllocator()
+        switch file.source {
+        case .memory(let bytes):
+            data = allocator.buffer(bytes: bytes)
+        case .descriptor:
+            data = allocator.buffer(capacity: 0)
+        }
+        let window = setup.options.windowSize * (setup.options.blockSize + TFTPPacket.dataHeaderLength)
+        arena = allocator.buffer(capacity: min(window, 1 << 22))
+        actions.reserveCapacity(setup.options.windowSize + 4)
+        scratch.reserveCapacity(64)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        machine.start(now: .now, into: &actions)
+        perform()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished { finish(.failed(.notDefined, "server shutting down")) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard envelope.remoteAddress == setup.peer else {
+            // RFC 1350 §4: answer the stranger with ERROR 5, leave the transfer alone.
+            setup.metrics.dropped("wrong_tid")
+            if let reply = TFTPTransferContext.foreignReply(to: envelope) {
+                let buffer = context.channel.allocator.buffer(bytes: reply)
+                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
+                                                                        data: buffer)), promise: nil)
+            }
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        envelope.data.withUnsafeReadableBytes { scratch.append(contentsOf: $0) }
+        guard let packet = try? TFTPPacket(decoding: scratch) else {
+            setup.metrics.dropped("malformed")
+            return
+        }
+        machine.packetReceived(packet, now: .now, into: &actions)
+        perform()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and the like surface here; the retry limit ends a dead transfer.
+    }
+
+    // MARK: actions
+
+    private func perform() {
+        guard let context else { return }
+        arena.clear()
+        var wrote = false
+        var index = 0
+        while index < actions.count {
+            let action = actions[index]
+            index += 1
+            switch action {
+            case .sendOptionAcknowledgement(let options):
+                send(TFTPPacket.optionAcknowledgement(options).encoded(), context: context)
+                wrote = true
+            case .sendData(let block, let offset, let count):
+                guard offset >= dataStart, offset + UInt64(count) <= dataStart + UInt64(data.readableBytes) else {
+                    machine.fileReadFailed("internal: block outside the loaded range", into: &actions)
+                    continue
+                }
+                let start = arena.writerIndex
+                arena.writeInteger(TFTPPacket.dataHeaderWord(block: block))
+                let from = Int(offset - dataStart)
+                if count > 0 {
+                    data.withUnsafeReadableBytes { raw in
+                        _ = arena.writeBytes(UnsafeRawBufferPointer(rebasing: raw[from ..< from + count]))
+                    }
+                }
+                if let packet = arena.getSlice(at: start, length: TFTPPacket.dataHeaderLength + count) {
+                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: packet)),
+                                  promise: nil)
+                    wrote = true
+                }
+            case .sendError(let code, let message):
+                send(TFTPPacket.error(code: code, message: message).encoded(), context: context)
+                wrote = true
+            case .load(let range):
+                load(range)
+            case .finish(let outcome):
+                if wrote { context.flush() }
+                wrote = false
+                finish(outcome)
+            }
+        }
+        actions.removeAll(keepingCapacity: true)
+        if wrote { context.flush() }
+        if !finished {
+            timer.arm(machine.nextDeadline, on: context.eventLoop) { [weak self] in self?.deadlineFired() }
+        }
+    }
+
+    private func send(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        let buffer = context.channel.allocator.buffer(bytes: bytes)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: buffer)), promise: nil)
+    }
+
+    private func deadlineFired() {
+        timer.fired()
+        guard !finished else { return }
+        machine.deadlineReached(now: .now, into: &actions)
+        perform()
+    }
+
+    /// Drops bytes below the range and reads up to its end (synchronously from memory, else
+    /// one chunked `pread` on the thread pool), then reports what is held.
+    private func load(_ range: Range<UInt64>) {
+        if range.lowerBound > dataStart {
+            let drop = Int(min(range.lowerBound - dataStart, UInt64(data.readableBytes)))
+            data.moveReaderIndex(forwardBy: drop)
+            dataStart += UInt64(drop)
+            if data.readerIndex > data.capacity / 2 { data.discardReadBytes() }
+        }
+        let held = dataStart ..< dataStart + UInt64(data.readableBytes)
+        guard case .descriptor(let fd) = file.source, held.upperBound < range.upperBound else {
+            machine.fileDataLoaded(held, now: .now, into: &actions)
+            return
+        }
+        let offset = held.upperBound
+        let count = Int(range.upperBound - offset)
+        guard let context else { return }
+        setup.threadPool.runIfActive(eventLoop: context.eventLoop) { () throws -> ByteBuffer in
+            var chunk = ByteBufferAllocator().buffer(capacity: count)
+            let read = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+                max(0, TFTPFileAccess.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]),
+                                                at: offset))
+            }
+            guard read == count else { throw TFTPReadError.shortRead }
+            return chunk
+        }.assumeIsolated().whenComplete { [weak self] result in
+            self?.loaded(result)
+        }
+    }
+
+    private func loaded(_ result: Result<ByteBuffer, any Error>) {
+        guard !finished else { return }
+        switch result {
+        case .success(var chunk):
+            data.writeBuffer(&chunk)
+            machine.fileDataLoaded(dataStart ..< dataStart + UInt64(data.readableBytes), now: .now, into: &actions)
+        case .failure:
+            machine.fileReadFailed("the file changed or cannot be read", into: &actions)
+        }
+        perform()
+    }
+
+    private func finish(_ outcome: TFTPTransferOutcome) {
+        guard !finished else { return }
+        finished = true
+        timer.cancel()
+        file.close()
+        setup.registry.release(setup.key)
+        setup.metrics.activeTransfers.record(setup.registry.count)
+        setup.logFinished(direction: "read", outcome: outcome, statistics: machine.statistics, file: file.path)
+        context?.close(promise: nil)
+    }
+}
+
+enum TFTPReadError: Error {
+    case shortRead
+}
+
+@available(*, unavailable)
+extension TFTPReadTransferHandler: Sendable {}

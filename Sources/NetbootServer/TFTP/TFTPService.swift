@@ -1,0 +1,66 @@
+import BootServices
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The TFTP server (RFC 1350, 2347, 2348, 2349, 7440) as a ServiceLifecycle `Service`:
+/// a listener on `options.port` and one ephemeral socket per transfer (issue 4, docs/tftp.md).
+public final class TFTPService: Service, Sendable {
+    private let options: TFTPServiceOptions
+    private let logger: Logger
+    private let group: any EventLoopGroup
+
+    public init(options: TFTPServiceOptions, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.options = options
+        self.logger = logger
+        self.group = group
+    }
+
+    public func run() async throws {
+        // A missing directory is not fatal (images/ may appear later): requests are refused
+        // until it exists, and the root is resolved again for every request.
+        if TFTPFileAccess.realDirectory(options.root) == nil {
+            logger.warning("tftp root \(options.root) is not a directory yet: every read request gets ERROR 1 until it is")
+        }
+        if let upload = options.uploadDirectory, TFTPFileAccess.realDirectory(upload) == nil {
+            logger.warning("tftp upload directory \(upload) is not a directory yet: write requests get ERROR 2 until it is")
+        }
+        for vendor in options.unmatchedVendorClasses {
+            logger.warning("tftp client class vendor-class \(vendor) is not applied: TFTP cannot see DHCP option 60 yet")
+        }
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)
+        let shared = TFTPListenerHandler.Shared(
+            options: options, registry: registry,
+            metrics: TFTPMetrics(), threadPool: threadPool, group: group, logger: logger)
+        let listener: any Channel
+        do {
+            listener = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.receivePacketInfo, value: true)
+                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(TFTPListenerHandler(shared: shared))
+                    }
+                }
+                .bind(host: options.address, port: options.port).get()
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        logger.info("tftp listening on \(options.address):\(listener.localAddress?.port ?? options.port) root=\(options.root) uploads=\(options.uploadDirectory ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
+        await withGracefulShutdownHandler {
+            try? await listener.closeFuture.get()
+        } onGracefulShutdown: {
+            listener.close(promise: nil)
+        }
+        for channel in registry.closeAll() { channel.close(promise: nil) }
+        try? await threadPool.shutdownGracefully()
+        logger.info("tftp stopped")
+    }
+}

@@ -1,0 +1,46 @@
+import BootServices
+import NetbootWire
+
+/// Everything ``TFTPService`` needs to know, with documented defaults
+/// (issue 4; boot-servers-dhcp-tftp-http.md §1).
+public struct TFTPServiceOptions: Sendable {
+    /// The address to listen on; `0.0.0.0` answers on every interface, and each transfer's
+    /// socket is bound to the address the request arrived on (IP_PKTINFO).
+    public var address: String
+    /// UDP port for requests (69).
+    public var port: Int
+    /// Files are served from here (RRQ). Must exist.
+    public var root: String
+    /// WRQ is refused with ERROR 2 unless this is set; uploads land here, never overwriting.
+    public var uploadDirectory: String?
+    /// How requested names map into the root.
+    public var pathMapping: TFTPPathMapping
+    /// Limits and timings of each transfer, client classes included.
+    public var transfer: TFTPTransferConfiguration
+    /// Transfers at once; the next request gets ERROR 0 "server busy". Each costs one UDP
+    /// socket and about `transfer.readAheadBytes` of memory.
+    public var maxTransfers: Int
+    /// File opens waiting on the thread pool at once; requests past this are dropped and
+    /// counted (a flood of RRQs cannot queue unbounded work).
+    public var maxPendingOpens: Int
+    /// netascii transfers are converted in memory; larger files are refused with ERROR 0.
+    public var maxNetasciiFileSize: Int
+    /// Configured client classes matched by a DHCP vendor class the TFTP service cannot see
+    /// yet (logged at start-up).
+    public var unmatchedVendorClasses: [String] = []
+
+    public init(address: String = "0.0.0.0", port: Int = 69, root: String, uploadDirectory: String? = nil,
+                pathMapping: TFTPPathMapping = TFTPPathMapping(),
+                transfer: TFTPTransferConfiguration = TFTPTransferConfiguration(), maxTransfers: Int = 512,
+                maxPendingOpens: Int = 1024, maxNetasciiFileSize: Int = 16 << 20) {
+        self.address = address
+        self.port = port
+        self.root = root
+        self.uploadDirectory = uploadDirectory
+        self.pathMapping = pathMapping
+        self.transfer = transfer
+        self.maxTransfers = max(1, maxTransfers)
+        self.maxPendingOpens = max(1, maxPendingOpens)
+        self.maxNetasciiFileSize = max(0, maxNetasciiFileSize)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import BootServices
+import NetbootWire
+import Logging
+import NetbootServer
+import ServiceLifecycle
+
+/// `netboot tftp-serve`: runs only the TFTP service, configured from flags. A hidden developer
+/// command for integration tests and benchmarks; `netboot serve` runs it from the `tftp:` section.
+struct TFTPServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tftp-serve", abstract: "Serve TFTP only (development and benchmarks).", shouldDisplay: false)
+
+    @Option(help: "Directory to serve.") var root: String
+    @Option(help: "UDP port.") var port: Int = 69
+    @Option(help: "Address to listen on.") var address: String = "0.0.0.0"
+    @Option(name: .customLong("max-blksize"), help: "Largest block size granted (RFC 2348).") var maxBlockSize: Int = 1468
+    @Option(name: .customLong("max-windowsize"), help: "Largest window granted (RFC 7440).") var maxWindowSize: Int = 64
+    @Option(name: .customLong("upload-dir"), help: "Accept WRQ into this directory.") var uploadDirectory: String?
+    @Option(name: .customLong("timeout-ms"), help: "First retransmission timeout.") var timeoutMilliseconds: Int = 1000
+    @Option(name: .customLong("max-timeout-ms"), help: "Largest retransmission timeout.") var maxTimeoutMilliseconds: Int = 8000
+    @Option(help: "Retransmissions before giving up.") var retries: Int = 5
+    @Option(name: .customLong("max-transfers"), help: "Concurrent transfers.") var maxTransfers: Int = 512
+    @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "netboot.tftp")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        guard let rolloverValue = TFTPBlockNumbering.Rollover(rawValue: rollover) else {
+            throw ValidationError("--rollover must be 0 or 1")
+        }
+        let transfer = TFTPTransferConfiguration(
+            maxBlockSize: maxBlockSize, maxWindowSize: maxWindowSize,
+            retransmitTimeout: .milliseconds(timeoutMilliseconds),
+            maxRetransmitTimeout: .milliseconds(maxTimeoutMilliseconds), maxRetries: retries,
+            numbering: TFTPBlockNumbering(rollover: rolloverValue))
+        let options = TFTPServiceOptions(address: address, port: port, root: root, uploadDirectory: uploadDirectory,
+                                         transfer: transfer, maxTransfers: maxTransfers)
+        let service = TFTPService(options: options, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

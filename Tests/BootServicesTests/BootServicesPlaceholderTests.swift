@@ -1,4 +1,0 @@
-import Testing
-@testable import BootServices
-
-@Test func BootServicesBuilds() { #expect(Bool(true)) }
