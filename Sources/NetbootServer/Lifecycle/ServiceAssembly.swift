@@ -60,6 +60,11 @@ public enum ServiceAssembly {
         if context.configuration.tftp.enabled {
             add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp")))
         }
+        let c = context.configuration
+        if c.http.enabled {
+            add("http", HTTPService(options: HTTPService.Options(c.http, pxe: c.pxe, metrics: context.metrics),
+                                    logger: context.logger("http")))
+        }
         return entries
     }
 

@@ -1,0 +1,129 @@
+import NetbootWire
+
+/// One PXE image: what iPXE loads and how (the `images/pxe/<name>/` set: kernel, initrd,
+/// command line). Paths are relative to the HTTP root (`images/pxe/debian/vmlinuz`) or full
+/// URLs (`http://…`); both may hold the `{mac}`, `{ip}` and `{server}` placeholders.
+public struct PXEImage: Equatable, Sendable {
+    public var name: String
+    /// A label for menus; the name when nil.
+    public var title: String?
+    public var kernel: String
+    public var initrds: [String]
+    public var cmdline: String
+
+    public init(name: String, title: String? = nil, kernel: String, initrds: [String] = [], cmdline: String = "") {
+        self.name = name
+        self.title = title
+        self.kernel = kernel
+        self.initrds = initrds
+        self.cmdline = cmdline
+    }
+}
+
+/// The PXE image set as iPXE sees it, and the script a client gets from `GET /boot/ipxe?mac=…`.
+///
+/// A client whose MAC is assigned gets that image; others get the default image; with no
+/// default and several images they get a `menu`/`item`/`choose` menu; with no default and one
+/// image, that image. With no images the script says so and exits (iPXE then tries the next
+/// boot device). Script syntax: ipxe.org/scripting, ipxe.org/cmd/menu.
+public struct IPXEBootMenu: Equatable, Sendable {
+    public var images: [PXEImage]
+    /// The image name unknown clients boot.
+    public var defaultImage: String?
+    /// Per-client image names.
+    public var assignments: [MACAddress: String]
+    /// Menu timeout in milliseconds (0 waits for a choice).
+    public var menuTimeoutMilliseconds: Int
+
+    public init(images: [PXEImage] = [], defaultImage: String? = nil,
+                assignments: [MACAddress: String] = [:], menuTimeoutMilliseconds: Int = 0) {
+        self.images = images
+        self.defaultImage = defaultImage
+        self.assignments = assignments
+        self.menuTimeoutMilliseconds = menuTimeoutMilliseconds
+    }
+
+    /// Who asks: substituted for `{mac}`, `{ip}` and `{server}` (`host[:port]` the client used).
+    public struct Client: Equatable, Sendable {
+        public var mac: MACAddress?
+        public var ip: String
+        public var server: String
+
+        public init(mac: MACAddress?, ip: String, server: String) {
+            self.mac = mac
+            self.ip = ip
+            self.server = server
+        }
+    }
+
+    /// The image this client boots, or nil when it gets a menu (or there is nothing to boot).
+    public func image(for mac: MACAddress?) -> PXEImage? {
+        if let mac, let name = assignments[mac], let image = images.first(where: { $0.name == name }) {
+            return image
+        }
+        if let name = defaultImage, let image = images.first(where: { $0.name == name }) { return image }
+        return images.count == 1 ? images[0] : nil
+    }
+
+    /// The script, `#!ipxe` first, lines ending in `\n`.
+    public func script(for client: Client) -> String {
+        var out = "#!ipxe\n"
+        if let image = image(for: client.mac) {
+            out += Self.bootLines(image, client: client)
+            return out
+        }
+        guard !images.isEmpty else {
+            return out + "echo netboot: no PXE images are configured\nexit 1\n"
+        }
+        out += "menu netboot: choose an image\n"
+        for (index, image) in images.enumerated() {
+            out += "item img\(index) " + Self.clean(image.title ?? image.name) + "\n"
+        }
+        let timeout = menuTimeoutMilliseconds > 0 ? " --timeout \(menuTimeoutMilliseconds)" : ""
+        out += "choose\(timeout) target && goto ${target} || exit 1\n"
+        for (index, image) in images.enumerated() {
+            out += ":img\(index)\n" + Self.bootLines(image, client: client)
+        }
+        return out
+    }
+
+    private static func bootLines(_ image: PXEImage, client: Client) -> String {
+        var lines = "kernel " + url(image.kernel, client: client)
+        let cmdline = clean(substitute(image.cmdline, client: client))
+        if !cmdline.isEmpty { lines += " " + cmdline }
+        lines += "\n"
+        for initrd in image.initrds { lines += "initrd " + url(initrd, client: client) + "\n" }
+        return lines + "boot\n"
+    }
+
+    private static func url(_ path: String, client: Client) -> String {
+        let value = clean(substitute(path, client: client))
+        if value.contains("://") { return value }
+        let relative = value.drop { $0 == "/" }
+        return "http://" + clean(client.server) + "/" + relative
+    }
+
+    /// Replaces the placeholders (single pass, so a substituted value is never re-expanded).
+    static func substitute(_ text: String, client: Client) -> String {
+        var out = ""
+        var rest = Substring(text)
+        let values = ["{mac}": client.mac?.description ?? "", "{ip}": client.ip, "{server}": client.server]
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let tail = rest[open...]
+            if let (key, value) = values.first(where: { tail.hasPrefix($0.key) }) {
+                out += value
+                rest = tail.dropFirst(key.count)
+            } else {
+                out += "{"
+                rest = tail.dropFirst()
+            }
+        }
+        return out + rest
+    }
+
+    /// One script line can never become two: control characters become spaces.
+    static func clean(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+}

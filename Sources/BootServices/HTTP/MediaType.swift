@@ -1,0 +1,48 @@
+/// The `Content-Type` for a served file, chosen from its name (RFC 9110 §8.3).
+///
+/// Boot payloads first: Apple disk images, EFI applications, kernels and initrds, iPXE
+/// scripts; then the common text and image types. Unknown names are
+/// `application/octet-stream`, which every boot client accepts.
+public enum MediaType {
+    /// The fallback for names without a known extension (kernels, initrds, `.img`, `.wim`…).
+    public static let octetStream = "application/octet-stream"
+
+    /// Lowercased extension → media type. iPXE scripts are `text/plain`: iPXE recognises a
+    /// script by its `#!ipxe` magic, not by the media type, and browsers and curl show them.
+    public static let byExtension: [String: String] = [
+        "dmg": "application/x-apple-diskimage",
+        "efi": "application/efi",
+        "ipxe": "text/plain; charset=utf-8",
+        "plist": "application/x-plist",
+        "iso": "application/x-iso9660-image",
+        "img": octetStream,
+        "wim": "application/x-ms-wim",
+        "pxe": octetStream, "kpxe": octetStream, "lkrn": octetStream,
+        "chunklist": octetStream, "kernelcache": octetStream, "cpio": octetStream,
+        "squashfs": octetStream, "bin": octetStream, "qcow2": octetStream, "vhd": octetStream,
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "txt": "text/plain; charset=utf-8", "cfg": "text/plain; charset=utf-8",
+        "conf": "text/plain; charset=utf-8", "sh": "text/x-shellscript; charset=utf-8",
+        "log": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
+        "json": "application/json", "xml": "application/xml",
+        "yaml": "application/yaml", "yml": "application/yaml",
+        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "svg": "image/svg+xml", "ico": "image/vnd.microsoft.icon",
+        "gz": "application/gzip", "tgz": "application/gzip", "xz": "application/x-xz",
+        "zst": "application/zstd", "bz2": "application/x-bzip2", "tar": "application/x-tar",
+        "zip": "application/zip", "pkg": octetStream, "mpkg": octetStream,
+        "pem": "application/x-pem-file", "sig": "application/pgp-signature",
+    ]
+
+    /// The media type for a file name (the last path component). Kernels and initrds
+    /// (`vmlinuz`, `initrd.img`, `bzImage`…) land on `application/octet-stream`.
+    public static func forFileName(_ name: String) -> String {
+        let lower = name.lowercased()
+        if let dot = lower.lastIndex(of: "."), dot != lower.startIndex {
+            let ext = String(lower[lower.index(after: dot)...])
+            if let type = byExtension[ext] { return type }
+        }
+        return octetStream
+    }
+}

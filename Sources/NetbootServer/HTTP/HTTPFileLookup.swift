@@ -1,0 +1,81 @@
+import BootServices
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file side of a request, worked out in one go where the files are opened (a pool thread
+/// or the event loop): open, `fstat`, the ``FileResponse`` decision, and for small bodies the
+/// bytes themselves, so the event loop only writes.
+///
+/// Bodies up to `inlineLimit` bytes (``HTTPService/Options/inlineBodyLimit``) are read into
+/// the response buffer and leave in the same `writev` as the head (one syscall, one segment);
+/// larger ones keep the descriptor and go out with `sendfile` through `FileRegion`.
+enum HTTPFileLookup: Sendable {
+    enum Body: Sendable {
+        case none
+        case bytes(ByteBuffer)
+        /// The open file; the receiver closes it.
+        case descriptor(CInt)
+    }
+
+    case response(FileResponse, Body)
+    case redirect
+    case listing([String])
+    case status(Int)
+
+    static func perform(opener: HTTPFileOpener, target: RequestTarget, conditions: FileResponse.Conditions,
+                        directoryListing: Bool, maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
+        switch opener.open(segments: target.segments) {
+        case let .file(fd, attributes):
+            return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+                           inlineLimit: inlineLimit)
+        case .notFound: return .status(404)
+        case .forbidden: return .status(403)
+        case .failed: return .status(500)
+        case let .directory(realPath):
+            guard target.isDirectory else { return .redirect }
+            switch opener.open(segments: target.segments + ["index.html"]) {
+            case let .file(fd, attributes):
+                return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+                           inlineLimit: inlineLimit)
+            case .directory, .forbidden:
+                return .status(403)
+            case .notFound, .failed:
+                guard directoryListing, let names = opener.listing(realPath: realPath) else { return .status(403) }
+                return .listing(names)
+            }
+        }
+    }
+
+    private static func respond(fd: CInt, attributes: FileResponse.Attributes, conditions: FileResponse.Conditions,
+                                maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
+        // A boundary only when several ranges may be answered (getrandom is not free).
+        let boundary = conditions.range?.contains(",") == true
+            ? "netboot-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) : "netboot"
+        let plan = FileResponse(attributes: attributes, conditions: conditions, maxRanges: maxRanges, boundary: boundary)
+        switch plan.body {
+        case .none:
+            close(fd)
+            return .response(plan, .none)
+        case let .file(range) where FileResponse.length(range) <= inlineLimit:
+            let count = Int(FileResponse.length(range))
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
+                var done = 0
+                while done < count {
+                    let n = pread(fd, pointer.baseAddress.map { $0 + done }, count - done,
+                                  off_t(range.lowerBound) + off_t(done))
+                    if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { break }
+                }
+                return done
+            }
+            close(fd)
+            // The file shrank under us: fail rather than send fewer bytes than Content-Length.
+            return read == count ? .response(plan, .bytes(buffer)) : .status(500)
+        case .file, .multipart:
+            return .response(plan, .descriptor(fd))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import BootServices
+import Logging
+import NetbootServer
+
+/// `netboot http-serve`: the HTTP image server alone, for development and benchmarks, until
+/// `netboot serve` wires it from the `http:` section of the configuration.
+struct HTTPServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http-serve",
+        abstract: "Serve files over HTTP (ranges, sendfile, /boot/ipxe, /metrics) — development command."
+    )
+
+    @Option(help: "Directory to serve.") var root: String
+    @Option(help: "TCP port (0 picks one and logs it).") var port: Int = 80
+    @Option(help: "Address to bind.") var host: String = "0.0.0.0"
+    @Option(help: "Event loop threads (default: one per core).") var threads: Int?
+    @Option(help: "Threads that open files (0: open on the event loops).") var fileThreads: Int = 0
+    @Option(help: "Bodies up to this many bytes are copied instead of sent with sendfile.") var inlineBodyLimit: Int = 16384
+    @Flag(help: "Serve HTML indexes of directories without index.html.") var directoryListing = false
+    @Flag(help: "Do not log one line per request.") var noAccessLog = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(help: "Idle and request-head timeout, seconds.") var idleTimeout: Int64 = 60
+    @Option(help: "Maximum open connections.") var maxConnections: Int = 1024
+    @Option(
+        name: .customLong("pxe-image"),
+        help: "PXE image for /boot/ipxe as NAME:KERNEL[:INITRD[:CMDLINE]] (repeatable; paths relative to --root)."
+    ) var pxeImages: [String] = []
+    @Option(help: "PXE image unknown clients boot (otherwise a menu when several).") var pxeDefault: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        for spec in pxeImages where Self.image(spec) == nil {
+            throw ValidationError("--pxe-image \(spec): expected NAME:KERNEL[:INITRD[:CMDLINE]]")
+        }
+    }
+
+    static func image(_ spec: String) -> PXEImage? {
+        let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        let initrds = parts.count > 2 && !parts[2].isEmpty ? [parts[2]] : []
+        return PXEImage(name: parts[0], kernel: parts[1], initrds: initrds, cmdline: parts.count > 3 ? parts[3] : "")
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "netboot.http")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        var options = HTTPService.Options(root: root, port: port)
+        options.host = host
+        if let threads { options.eventLoopThreads = threads }
+        options.fileThreads = max(0, fileThreads)
+        options.inlineBodyLimit = inlineBodyLimit
+        options.directoryListing = directoryListing
+        options.accessLog = !noAccessLog
+        options.limits.idleTimeout = .seconds(idleTimeout)
+        options.limits.maxConnections = maxConnections
+        options.ipxe = IPXEBootMenu(images: pxeImages.compactMap(Self.image), defaultImage: pxeDefault)
+        try await HTTPService.runStandalone(options: options, logger: logger)
+    }
+}

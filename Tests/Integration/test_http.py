@@ -1,0 +1,459 @@
+"""HTTP image server: real curl and raw sockets against `netboot http-serve` running in a
+network namespace; every client runs in the peer namespace (entered with setns). Ranges, HEAD,
+conditional requests, a 5 GiB sparse file, pipelining, and the bad inputs of issue 5 — each
+answered with the right status or a closed connection while a normal client is still served."""
+import contextlib
+import ctypes
+import os
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import netboot_bin, require_tool
+
+PORT = 8080
+CLONE_NEWNET = 0x40000000
+FIVE_GIB = 5 * 1024 ** 3
+MARKER_AT = 4 * 1024 ** 3 + 12345
+MARKER = b"netboot-past-4GiB"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@contextlib.contextmanager
+def inside(ns):
+    """Run the body (and any subprocess or socket it makes) in network namespace `ns`."""
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open(f"/var/run/netns/{ns}", os.O_RDONLY)
+    try:
+        if _libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        yield
+    finally:
+        _libc.setns(home, CLONE_NEWNET)
+        os.close(home)
+        os.close(target)
+
+
+class Server:
+    def __init__(self, pair, root, proc, log):
+        self.pair, self.root, self.proc, self.log = pair, root, proc, log
+        self.host = pair.server_ip
+        self.base = f"http://{pair.server_ip}:{PORT}"
+
+    def curl(self, *args, timeout=60):
+        require_tool("curl")
+        with inside(self.pair.client):
+            return subprocess.run(["curl", "-sS", "--max-time", str(timeout), *args],
+                                  capture_output=True, timeout=timeout + 5)
+
+    def fetch(self, path, *headers, method=None):
+        """(status, headers dict lowercased, body) through curl."""
+        args = ["-i", "--path-as-is"] + [a for h in headers for a in ("-H", h)]
+        if method == "HEAD":
+            args.append("-I")
+        elif method:
+            args += ["-X", method]
+        out = self.curl(*args, self.base + path)
+        assert out.returncode == 0, out.stderr
+        head, _, body = out.stdout.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        fields = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        return status, fields, body
+
+    def connect(self):
+        with inside(self.pair.client):
+            sock = socket.create_connection((self.host, PORT), timeout=10)
+        return sock
+
+    def healthy(self):
+        status, _, body = self.fetch("/healthz")
+        return status == 200 and body == b"ok\n"
+
+
+def start_server(netns, tmp_path, *extra):
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "small.txt").write_bytes(b"0123456789" * 100)
+    (root / "f.bin").write_bytes(os.urandom(200_000))
+    (root / "sub" / "index.html").write_text("<h1>sub</h1>\n")
+    (root / "BaseSystem.dmg").write_bytes(b"koly")
+    (root / "bootx64.efi").write_bytes(b"MZ")
+    (root / "boot.ipxe").write_text("#!ipxe\n")
+    (root / "inside").symlink_to(root / "small.txt")
+    (tmp_path / "secret.txt").write_text("secret\n")
+    (root / "escape").symlink_to(tmp_path / "secret.txt")
+    (root / "escape-dir").symlink_to(tmp_path)
+    big = root / "big.img"
+    with open(big, "wb") as f:  # sparse: 5 GiB apparent, a few real bytes past 4 GiB
+        f.truncate(FIVE_GIB)
+        f.seek(MARKER_AT)
+        f.write(MARKER)
+        f.seek(FIVE_GIB - 4)
+        f.write(b"END!")
+    log = open(tmp_path / "server.log", "w+")
+    proc = netns.popen(netns.server, netboot_bin(), "http-serve", "--root", str(root),
+                       "--host", netns.server_ip, "--port", str(PORT), *extra,
+                       stdout=log, stderr=subprocess.STDOUT)
+    server = Server(netns, root, proc, log)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, open(log.name).read()
+        try:
+            server.connect().close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start: " + open(log.name).read())
+
+
+@pytest.fixture
+def server(netns, tmp_path):
+    srv = start_server(netns, tmp_path, "--idle-timeout", "3", "--max-connections", "1100",
+                       "--pxe-image", "debian:images/debian/vmlinuz:images/debian/initrd.gz:ip={ip} mac={mac}",
+                       "--pxe-image", "alpine:images/alpine/vmlinuz-lts")
+    yield srv
+    srv.proc.terminate()
+    try:
+        srv.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+    srv.log.close()
+
+
+def raw(server, data, read_until_close=True, timeout=10):
+    """Send raw bytes, return everything the server sends back until it closes (or timeout)."""
+    sock = server.connect()
+    sock.settimeout(timeout)
+    out = b""
+    try:
+        sock.sendall(data)
+        if not read_until_close:
+            return sock.recv(65536)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except socket.timeout:
+        pass
+    finally:
+        sock.close()
+    return out
+
+
+# ---------------------------------------------------------------- GET, HEAD, ranges
+
+def test_get_and_head(server):
+    status, fields, body = server.fetch("/f.bin")
+    assert status == 200
+    assert body == (server.root / "f.bin").read_bytes()
+    assert fields["content-length"] == "200000"
+    assert fields["accept-ranges"] == "bytes"
+    assert fields["etag"].startswith('"') and fields["last-modified"].endswith("GMT")
+    status, head_fields, body = server.fetch("/f.bin", method="HEAD")
+    assert status == 200 and body == b""
+    assert head_fields["content-length"] == "200000"
+    assert head_fields["etag"] == fields["etag"]
+
+
+@pytest.mark.parametrize("path,content_type", [
+    ("/BaseSystem.dmg", "application/x-apple-diskimage"),
+    ("/bootx64.efi", "application/efi"),
+    ("/boot.ipxe", "text/plain; charset=utf-8"),
+    ("/big.img", "application/octet-stream"),
+    ("/small.txt", "text/plain; charset=utf-8"),
+])
+def test_content_types(server, path, content_type):
+    _, fields, _ = server.fetch(path, method="HEAD")
+    assert fields["content-type"] == content_type
+
+
+@pytest.mark.parametrize("spec,start,end", [
+    ("0-9", 0, 9), ("100-", 100, 199_999), ("-100", 199_900, 199_999),
+    ("199999-", 199_999, 199_999), ("0-999999", 0, 199_999),
+])
+def test_single_ranges(server, spec, start, end):
+    data = (server.root / "f.bin").read_bytes()
+    status, fields, body = server.fetch("/f.bin", f"Range: bytes={spec}")
+    assert status == 206
+    assert fields["content-range"] == f"bytes {start}-{end}/200000"
+    assert body == data[start:end + 1]
+    assert fields["content-length"] == str(end - start + 1)
+
+
+def test_unsatisfiable_and_invalid_ranges(server):
+    status, fields, body = server.fetch("/f.bin", "Range: bytes=200000-")
+    assert status == 416 and fields["content-range"] == "bytes */200000"
+    status, fields, _ = server.fetch("/f.bin", "Range: bytes=999999999999-")
+    assert status == 416 and fields["content-range"] == "bytes */200000"
+    status, _, body = server.fetch("/f.bin", "Range: bytes=abc")
+    assert status == 200 and len(body) == 200_000
+
+
+def test_multipart_byteranges(server):
+    data = (server.root / "f.bin").read_bytes()
+    status, fields, body = server.fetch("/f.bin", "Range: bytes=0-9,100000-100009")
+    assert status == 206
+    match = re.fullmatch(r"multipart/byteranges; boundary=(\S+)", fields["content-type"])
+    assert match
+    boundary = match.group(1).encode()
+    assert int(fields["content-length"]) == len(body)
+    parts = body.split(b"--" + boundary)
+    assert parts[-1] == b"--\r\n"
+    payloads = []
+    for part in parts[1:-1]:
+        head, _, payload = part.partition(b"\r\n\r\n")
+        payloads.append((re.search(rb"Content-Range: bytes (\d+)-(\d+)/200000", head).groups(),
+                         payload.removesuffix(b"\r\n")))
+    assert payloads == [((b"0", b"9"), data[0:10]), ((b"100000", b"100009"), data[100000:100010])]
+
+
+def test_sparse_file_past_4_gib(server):
+    status, fields, _ = server.fetch("/big.img", method="HEAD")
+    assert status == 200 and fields["content-length"] == str(FIVE_GIB)
+    status, fields, body = server.fetch("/big.img", f"Range: bytes={MARKER_AT}-{MARKER_AT + len(MARKER) - 1}")
+    assert status == 206
+    assert fields["content-range"] == f"bytes {MARKER_AT}-{MARKER_AT + len(MARKER) - 1}/{FIVE_GIB}"
+    assert body == MARKER
+    status, fields, body = server.fetch("/big.img", "Range: bytes=4294967296-4294967395")
+    assert status == 206 and fields["content-range"] == f"bytes 4294967296-4294967395/{FIVE_GIB}"
+    assert body == b"\0" * 100
+    status, fields, body = server.fetch("/big.img", "Range: bytes=-4")
+    assert status == 206 and body == b"END!"
+    assert fields["content-range"] == f"bytes {FIVE_GIB - 4}-{FIVE_GIB - 1}/{FIVE_GIB}"
+    status, fields, _ = server.fetch("/big.img", f"Range: bytes={FIVE_GIB}-")
+    assert status == 416 and fields["content-range"] == f"bytes */{FIVE_GIB}"
+
+
+# ---------------------------------------------------------------- conditional requests
+
+def test_conditional_requests(server):
+    _, fields, _ = server.fetch("/small.txt", method="HEAD")
+    etag, last_modified = fields["etag"], fields["last-modified"]
+    assert server.fetch("/small.txt", f"If-None-Match: {etag}")[0] == 304
+    assert server.fetch("/small.txt", f'If-None-Match: "nope", {etag}')[0] == 304
+    assert server.fetch("/small.txt", 'If-None-Match: "nope"')[0] == 200
+    assert server.fetch("/small.txt", f"If-Modified-Since: {last_modified}")[0] == 304
+    assert server.fetch("/small.txt", "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT")[0] == 200
+    status, fields304, body = server.fetch("/small.txt", f"If-None-Match: {etag}")
+    assert body == b"" and fields304["etag"] == etag
+    # If-Range: a matching validator gives the range, a stale one the whole file.
+    status, fields, body = server.fetch("/small.txt", "Range: bytes=0-4", f"If-Range: {etag}")
+    assert status == 206 and body == b"01234"
+    status, _, body = server.fetch("/small.txt", "Range: bytes=0-4", 'If-Range: "stale"')
+    assert status == 200 and len(body) == 1000
+    status, _, body = server.fetch("/small.txt", "Range: bytes=0-4", f"If-Range: {last_modified}")
+    assert status == 206 and body == b"01234"
+    status, _, body = server.fetch("/small.txt", "Range: bytes=0-4", "If-Range: Thu, 01 Jan 1970 00:00:00 GMT")
+    assert status == 200 and len(body) == 1000
+    assert server.fetch("/small.txt", 'If-Match: "stale"')[0] == 412
+
+
+# ---------------------------------------------------------------- keep-alive, pipelining
+
+def test_keep_alive_and_pipelining(server):
+    requests = b"".join(
+        f"GET {p} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for p in ("/small.txt", "/healthz", "/nope"))
+    requests += b"GET /small.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-2\r\nConnection: close\r\n\r\n"
+    out = raw(server, requests)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", out)
+    assert statuses == [b"200", b"200", b"404", b"206"]
+    assert out.endswith(b"012")
+    assert b"0123456789" * 100 in out and b"ok\n" in out
+
+
+def test_keep_alive_with_curl_reuses_the_connection(server):
+    out = server.curl("-v", "-o", "/dev/null", "-o", "/dev/null", server.base + "/small.txt",
+                      server.base + "/f.bin")
+    assert out.returncode == 0
+    assert b"Re-using existing connection" in out.stderr or b"Reusing existing connection" in out.stderr
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("line", [
+    b"GARBAGE\r\n\r\n",
+    b"GET\r\n\r\n",
+    b"GET /x HTTP/9.9\r\n\r\n",
+    b"GET /x HTTP/1.1\r\nBad Header Without Colon\r\n\r\n",
+    b"\x00\x01\x02\x03\r\n\r\n",
+    b"GET /a b c HTTP/1.1\r\n\r\n",
+])
+def test_malformed_request_lines(server, line):
+    out = raw(server, line)
+    assert out == b"" or re.match(rb"HTTP/1\.1 (400|505) ", out), out[:200]
+    assert server.healthy()
+
+
+def test_method_not_allowed(server):
+    status, fields, _ = server.fetch("/small.txt", method="POST")
+    assert status == 405 and fields["allow"] == "GET, HEAD"
+
+
+def test_thousands_of_overlapping_ranges_are_cheap(server):
+    started = time.monotonic()
+    # 5000 specs: over the cap, so the field is ignored and the whole file sent (nginx max_ranges).
+    status, _, body = server.fetch("/f.bin", "Range: bytes=" + ",".join(["0-"] * 5000))
+    assert status == 200 and len(body) == 200_000
+    # 1000 overlapping specs coalesce into one range.
+    spec = ",".join(f"{i}-{i + 1000}" for i in range(1000))
+    status, fields, body = server.fetch("/f.bin", "Range: bytes=" + spec)
+    assert status == 206 and fields["content-range"] == "bytes 0-1999/200000" and len(body) == 2000
+    assert time.monotonic() - started < 10
+    assert server.healthy()
+
+
+def test_one_megabyte_of_headers(server):
+    headers = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"a" * 1000) for i in range(1024))
+    out = raw(server, b"GET /small.txt HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    assert out == b"" or out.startswith(b"HTTP/1.1 431 "), out[:200]
+    one = b"GET /small.txt HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_048_576 + b"\r\n\r\n"
+    out = raw(server, one)
+    assert out == b"" or out.startswith(b"HTTP/1.1 431 "), out[:200]
+    assert server.healthy()
+
+
+def test_long_request_target(server):
+    status, _, _ = server.fetch("/" + "a" * 9000)
+    assert status == 414
+    assert server.healthy()
+
+
+def test_thousand_idle_connections(server):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    socks = []
+    try:
+        for _ in range(1000):
+            socks.append(server.connect())
+        started = time.monotonic()
+        assert server.healthy()  # a normal client is served while 1000 sit idle
+        assert server.fetch("/f.bin")[0] == 200
+        assert time.monotonic() - started < 10
+        # The idle timeout (3 s here) closes them all.
+        time.sleep(4.5)
+        closed = 0
+        for sock in socks:
+            sock.settimeout(2)
+            try:
+                if sock.recv(1) == b"":
+                    closed += 1
+            except (ConnectionResetError, socket.timeout):
+                closed += isinstance(sock, socket.socket)
+        assert closed == 1000
+    finally:
+        for sock in socks:
+            sock.close()
+    assert server.healthy()
+
+
+def test_slowloris_head_is_cut_off(server):
+    sock = server.connect()
+    sock.settimeout(10)
+    started = time.monotonic()
+    try:
+        sock.sendall(b"GET /small.txt HTTP/1.1\r\n")
+        for _ in range(8):  # one header byte a second, never finishing the head
+            time.sleep(1)
+            sock.sendall(b"X")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    try:
+        rest = sock.recv(100)
+    except ConnectionResetError:
+        rest = b""
+    assert rest == b""
+    assert time.monotonic() - started < 10
+    sock.close()
+
+
+def test_connection_limit(netns, tmp_path):
+    srv = start_server(netns, tmp_path, "--max-connections", "5")
+    try:
+        time.sleep(0.5)  # let the start-up probe connection be released
+        socks = [srv.connect() for _ in range(5)]
+        for sock in socks:  # all five admitted and served, kept alive
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+        out = raw(srv, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 503 ")
+        socks[0].sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        metrics = b""
+        while not re.search(rb"netboot_http_connections_refused_total \d", metrics):
+            chunk = socks[0].recv(65536)
+            assert chunk
+            metrics += chunk
+        assert re.search(rb"netboot_http_connections_refused_total [1-9]", metrics)
+        for sock in socks:
+            sock.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not raw(srv, b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200"):
+            time.sleep(0.1)
+        assert srv.healthy()
+    finally:
+        srv.proc.terminate()
+        srv.proc.wait(timeout=10)
+        srv.log.close()
+
+
+@pytest.mark.parametrize("path,statuses", [
+    ("/../secret.txt", (403,)),
+    ("/sub/../../secret.txt", (403,)),
+    ("/%2e%2e/secret.txt", (403,)),
+    ("/%2E%2E%2fsecret.txt", (403,)),
+    ("/small.txt%00.png", (400,)),
+    ("/..%5csecret.txt", (400,)),
+    ("/escape", (403,)),
+    ("/escape-dir/secret.txt", (403,)),
+    ("/sub/", (200,)),
+    ("/inside", (200,)),
+    ("/sub", (301,)),
+    ("/", (403,)),  # no index.html, no listing configured
+])
+def test_path_escapes(server, path, statuses):
+    status, _, body = server.fetch(path)
+    assert status in statuses
+    assert b"secret" not in body
+
+
+# ---------------------------------------------------------------- iPXE, metrics, access log
+
+def test_ipxe_script(server):
+    status, fields, body = server.fetch("/boot/ipxe?mac=52:54:00:12:34:56")
+    assert status == 200 and fields["content-type"].startswith("text/plain")
+    text = body.decode()
+    assert text.startswith("#!ipxe\nmenu ")  # two images, no default: a menu
+    assert f"kernel http://{server.host}:{PORT}/images/debian/vmlinuz ip={netns_client_ip(server)} mac=52:54:00:12:34:56" in text
+    assert f"initrd http://{server.host}:{PORT}/images/debian/initrd.gz" in text
+
+
+def netns_client_ip(server):
+    return server.pair.client_ip
+
+
+def test_metrics_and_access_log(server):
+    server.fetch("/small.txt")
+    server.fetch("/small.txt", "Range: bytes=0-1")
+    server.fetch("/missing")
+    status, fields, body = server.fetch("/metrics")
+    assert status == 200
+    text = body.decode()
+    assert re.search(r'netboot_http_requests_total\{status="206"\} [1-9]', text)
+    assert re.search(r'netboot_http_requests_total\{status="404"\} [1-9]', text)
+    assert "netboot_http_request_duration_seconds_bucket" in text
+    assert re.search(r"netboot_http_response_bytes_total [1-9]", text)
+    server.log.flush()
+    log = open(server.log.name).read()
+    assert re.search(rf"{re.escape(server.pair.client_ip)} GET /small.txt \"bytes=0-1\" 206 2 [0-9.]+ms", log), log[-2000:]
+    assert re.search(rf"{re.escape(server.pair.client_ip)} GET /missing - 404 \d+ [0-9.]+ms", log)
