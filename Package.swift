@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
-        .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"]),
+        .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "NetbootServerTests", dependencies: [

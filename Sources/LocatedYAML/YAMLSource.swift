@@ -75,3 +75,44 @@ public struct YAMLSource {
         }
     }
 }
+
+extension YAMLSource {
+    /// Parses raw bytes named `file`: bytes that are not UTF-8 give one `encoding` error at 1:1
+    /// instead of a parse (added for task sequences and inventories read from fixtures).
+    public init(data: Data, file: String) {
+        guard let text = String(data: data, encoding: .utf8) else {
+            self.init(failed: file, "file is not valid UTF-8", rule: "encoding")
+            return
+        }
+        self.init(text: text, file: file)
+    }
+
+    /// A source that could not be read: no text, no root, one error diagnostic at 1:1.
+    public init(unreadable file: String, _ message: String, rule: String) {
+        self.init(failed: file, message, rule: rule)
+    }
+
+    /// Parses `text` with a chosen tag resolver. `Resolver.basic` skips Yams' per-scalar
+    /// regular expressions (most of the parse time on big files); the caller then types plain
+    /// scalars itself (task sequences do, in `SyntaxReader`).
+    public init(text: String, file: String, resolver: Resolver) {
+        self.file = file
+        self.text = text
+        do {
+            root = try Yams.compose(yaml: text, resolver)
+            diagnostics = []
+        } catch {
+            root = nil
+            diagnostics = [YAMLSource.diagnostic(for: error, file: file)]
+        }
+    }
+
+    /// A source whose text is kept (for rendering carets) but which a caller refused to parse,
+    /// e.g. because a pre-scan found nesting deeper than the parser should recurse.
+    public init(rejecting text: String, file: String, because diagnostic: Diagnostic) {
+        self.file = file
+        self.text = text
+        self.root = nil
+        self.diagnostics = [diagnostic]
+    }
+}

@@ -14,6 +14,7 @@ struct Netboot: AsyncParsableCommand {
             ImagesCommand.self,
             TFTPServeCommand.self,
             HTTPServeCommand.self,
+            TSCommand.self,
         ]
     )
 }

@@ -1,4 +1,0 @@
-import Testing
-@testable import TaskSequence
-
-@Test func TaskSequenceBuilds() { #expect(Bool(true)) }
