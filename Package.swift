@@ -75,7 +75,7 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices",
+            "BootServices", "NetbootStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

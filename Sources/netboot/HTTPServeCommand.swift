@@ -30,17 +30,24 @@ struct HTTPServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard (1...86400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1…86400 seconds") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (threads ?? 1) >= 1, (threads ?? 1) <= 256 else { throw ValidationError("--threads must be 1…256") }
+        guard (0...256).contains(fileThreads) else { throw ValidationError("--file-threads must be 0…256") }
+        guard (0...(1 << 20)).contains(inlineBodyLimit) else {
+            throw ValidationError("--inline-body-limit must be 0…1048576 bytes")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         for spec in pxeImages where Self.image(spec) == nil {
             throw ValidationError("--pxe-image \(spec): expected NAME:KERNEL[:INITRD[:CMDLINE]]")
         }
     }
 
-    static func image(_ spec: String) -> PXEImage? {
+    static func image(_ spec: String) -> IPXEImage? {
         let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
         let initrds = parts.count > 2 && !parts[2].isEmpty ? [parts[2]] : []
-        return PXEImage(name: parts[0], kernel: parts[1], initrds: initrds, cmdline: parts.count > 3 ? parts[3] : "")
+        return IPXEImage(name: parts[0], kernel: parts[1], initrds: initrds, cmdline: parts.count > 3 ? parts[3] : "")
     }
 
     func run() async throws {

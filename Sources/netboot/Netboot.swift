@@ -13,6 +13,7 @@ struct Netboot: AsyncParsableCommand {
             ConfigCommand.self,
             ImagesCommand.self,
             TFTPServeCommand.self,
+            LeasesCommand.self,
             HTTPServeCommand.self,
             TSCommand.self,
         ]

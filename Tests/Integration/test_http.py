@@ -457,3 +457,33 @@ def test_metrics_and_access_log(server):
     log = open(server.log.name).read()
     assert re.search(rf"{re.escape(server.pair.client_ip)} GET /small.txt \"bytes=0-1\" 206 2 [0-9.]+ms", log), log[-2000:]
     assert re.search(rf"{re.escape(server.pair.client_ip)} GET /missing - 404 \d+ [0-9.]+ms", log)
+
+
+def test_thread_pool_opening(netns, tmp_path):
+    """--file-threads 2: files are opened and decided on a pool, answers are the same."""
+    srv = start_server(netns, tmp_path, "--file-threads", "2")
+    try:
+        data = (srv.root / "f.bin").read_bytes()
+        status, fields, body = srv.fetch("/f.bin")
+        assert status == 200 and body == data
+        status, _, body = srv.fetch("/f.bin", "Range: bytes=-10")
+        assert status == 206 and body == data[-10:]
+        assert srv.fetch("/f.bin", f"If-None-Match: {fields['etag']}")[0] == 304
+        assert srv.fetch("/escape")[0] == 403
+        out = raw(srv, b"GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                       b"GET /small.txt HTTP/1.1\r\nRange: bytes=0-2\r\nConnection: close\r\n\r\n")
+        assert re.findall(rb"HTTP/1\.1 (\d{3}) ", out) == [b"200", b"404", b"206"]
+    finally:
+        srv.proc.terminate()
+        srv.proc.wait(timeout=10)
+        srv.log.close()
+
+
+@pytest.mark.parametrize("args", [
+    ["--idle-timeout", "99999999999"], ["--idle-timeout", "0"], ["--max-connections", "0"],
+    ["--port", "70000"], ["--pxe-image", "nokernel"], ["--log-level", "loud"],
+])
+def test_http_serve_rejects_bad_arguments(args):
+    out = subprocess.run([netboot_bin(), "http-serve", "--root", "/tmp", *args],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode != 0 and "Error" in out.stderr

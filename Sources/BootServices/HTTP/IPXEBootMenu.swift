@@ -1,9 +1,11 @@
+import BootImages
 import NetbootWire
 
-/// One PXE image: what iPXE loads and how (the `images/pxe/<name>/` set: kernel, initrd,
-/// command line). Paths are relative to the HTTP root (`images/pxe/debian/vmlinuz`) or full
-/// URLs (`http://…`); both may hold the `{mac}`, `{ip}` and `{server}` placeholders.
-public struct PXEImage: Equatable, Sendable {
+/// One bootable entry as the iPXE script sees it: what iPXE loads and how (kernel, initrds,
+/// command line). Paths are relative to the HTTP root (`pxe/debian/vmlinuz`) or full URLs
+/// (`http://…`); both may hold the `{mac}`, `{ip}` and `{server}` placeholders. Built from
+/// BootImages' `PXEImage` (the `images/pxe/<name>/` set) with ``init(_:)``.
+public struct IPXEImage: Equatable, Sendable {
     public var name: String
     /// A label for menus; the name when nil.
     public var title: String?
@@ -20,6 +22,15 @@ public struct PXEImage: Equatable, Sendable {
     }
 }
 
+extension IPXEImage {
+    /// An entry from the PXE image set; its paths are relative to the images directory, which
+    /// is the HTTP root in the default configuration.
+    public init(_ image: PXEImage) {
+        self.init(name: image.name, kernel: image.kernel, initrds: image.initrd.map { [$0] } ?? [],
+                  cmdline: image.cmdline)
+    }
+}
+
 /// The PXE image set as iPXE sees it, and the script a client gets from `GET /boot/ipxe?mac=…`.
 ///
 /// A client whose MAC is assigned gets that image; others get the default image; with no
@@ -27,7 +38,7 @@ public struct PXEImage: Equatable, Sendable {
 /// image, that image. With no images the script says so and exits (iPXE then tries the next
 /// boot device). Script syntax: ipxe.org/scripting, ipxe.org/cmd/menu.
 public struct IPXEBootMenu: Equatable, Sendable {
-    public var images: [PXEImage]
+    public var images: [IPXEImage]
     /// The image name unknown clients boot.
     public var defaultImage: String?
     /// Per-client image names.
@@ -35,12 +46,18 @@ public struct IPXEBootMenu: Equatable, Sendable {
     /// Menu timeout in milliseconds (0 waits for a choice).
     public var menuTimeoutMilliseconds: Int
 
-    public init(images: [PXEImage] = [], defaultImage: String? = nil,
+    public init(images: [IPXEImage] = [], defaultImage: String? = nil,
                 assignments: [MACAddress: String] = [:], menuTimeoutMilliseconds: Int = 0) {
         self.images = images
         self.defaultImage = defaultImage
         self.assignments = assignments
         self.menuTimeoutMilliseconds = menuTimeoutMilliseconds
+    }
+
+    /// The menu of a scanned or validated PXE image set (its default, if any, boots unknown clients).
+    public init(imageSet: PXEImageSet, assignments: [MACAddress: String] = [:]) {
+        self.init(images: imageSet.images.map(IPXEImage.init), defaultImage: imageSet.defaultImage?.name,
+                  assignments: assignments)
     }
 
     /// Who asks: substituted for `{mac}`, `{ip}` and `{server}` (`host[:port]` the client used).
@@ -57,7 +74,7 @@ public struct IPXEBootMenu: Equatable, Sendable {
     }
 
     /// The image this client boots, or nil when it gets a menu (or there is nothing to boot).
-    public func image(for mac: MACAddress?) -> PXEImage? {
+    public func image(for mac: MACAddress?) -> IPXEImage? {
         if let mac, let name = assignments[mac], let image = images.first(where: { $0.name == name }) {
             return image
         }
@@ -87,7 +104,7 @@ public struct IPXEBootMenu: Equatable, Sendable {
         return out
     }
 
-    private static func bootLines(_ image: PXEImage, client: Client) -> String {
+    private static func bootLines(_ image: IPXEImage, client: Client) -> String {
         var lines = "kernel " + url(image.kernel, client: client)
         let cmdline = clean(substitute(image.cmdline, client: client))
         if !cmdline.isEmpty { lines += " " + cmdline }

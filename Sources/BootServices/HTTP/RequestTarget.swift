@@ -44,22 +44,24 @@ public struct RequestTarget: Equatable, Sendable {
         }
         guard let decoded = Self.percentDecode(rawPath.utf8, plusIsSpace: false) else { throw .malformed }
         var segments: [String] = []
-        var segment: [UInt8] = []
-        for byte in decoded + [UInt8(ascii: "/")] {
+        var start = 0
+        for index in 0...decoded.count {
+            let byte = index < decoded.count ? decoded[index] : UInt8(ascii: "/")
             switch byte {
             case 0, UInt8(ascii: "\\"):
                 throw .malformed
             case UInt8(ascii: "/"):
-                if segment == [UInt8(ascii: ".")] || segment.isEmpty {
-                } else if segment == [UInt8(ascii: "."), UInt8(ascii: ".")] {
+                let segment = decoded[start..<index]
+                start = index + 1
+                if segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) {
+                } else if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
                     throw .traversal
                 } else {
                     guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
                     segments.append(text)
                 }
-                segment.removeAll(keepingCapacity: true)
             default:
-                segment.append(byte)
+                break
             }
         }
         self.segments = segments

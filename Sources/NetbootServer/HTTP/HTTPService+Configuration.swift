@@ -1,16 +1,19 @@
+import BootImages
 import BootServices
 import NIOCore
 import NetbootConfig
 import Prometheus
 
 extension HTTPService.Options {
-    /// Options from the `http:` section, with `/boot/ipxe` rendering the `pxe:` image set and
-    /// `/metrics` rendering `metrics`.
+    /// Options from the `http:` section, with `/boot/ipxe` rendering the PXE image set (the
+    /// `pxe.images` the config declares, validated, or else the folders found under
+    /// `<images-dir>/pxe/`, as `netboot images list` shows them) and `/metrics` rendering
+    /// `metrics`.
     ///
-    /// PXE image files live under `images/pxe/<name>/`; with the default `http.root: images`
-    /// their URL path is `pxe/<name>/<file>`. A kernel or initrd given as a URL (`http://…`) or
-    /// an absolute path (`/…`) is used as it is.
-    public init(_ http: NetbootConfiguration.HTTP, pxe: NetbootConfiguration.PXE, metrics: PrometheusCollectorRegistry?) {
+    /// Image paths are relative to the images directory (`pxe/<name>/vmlinuz`), which is the
+    /// HTTP root in the default configuration (`images-dir: images`, `http.root: images`).
+    public init(_ configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry?) {
+        let http = configuration.http
         self.init(root: http.root, port: http.port)
         directoryListing = http.directoryListing
         limits.maxConnections = http.maxConnections
@@ -18,15 +21,12 @@ extension HTTPService.Options {
         limits.maxHeaderBytes = http.maxHeaderBytes
         limits.idleTimeout = .seconds(Int64(http.idleTimeout))
         metricsRegistry = metrics
-        func path(_ file: String, image: String) -> String {
-            file.contains("://") || file.hasPrefix("/") ? file : "pxe/\(image)/\(file)"
-        }
-        ipxe = IPXEBootMenu(
-            images: pxe.images.map { image in
-                PXEImage(name: image.name, kernel: path(image.kernel, image: image.name),
-                         initrds: image.initrd.map { [path($0, image: image.name)] } ?? [], cmdline: image.cmdline)
-            },
-            defaultImage: pxe.defaultImage
-        )
+        let pxe = configuration.pxe
+        let set = pxe.images.isEmpty
+            ? PXEImageSet.scan(imagesDirectory: configuration.imagesDir, defaultName: pxe.defaultImage)
+            : PXEImageSet.validate(pxe.images.map {
+                PXEImageDeclaration(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline)
+            }, defaultName: pxe.defaultImage, imagesDirectory: configuration.imagesDir)
+        ipxe = IPXEBootMenu(imageSet: set)
     }
 }

@@ -62,7 +62,7 @@ public enum ServiceAssembly {
         }
         let c = context.configuration
         if c.http.enabled {
-            add("http", HTTPService(options: HTTPService.Options(c.http, pxe: c.pxe, metrics: context.metrics),
+            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
                                     logger: context.logger("http")))
         }
         return entries

@@ -4,10 +4,10 @@ import Testing
 @testable import BootServices
 
 @Suite struct IPXEBootMenuTests {
-    static let debian = PXEImage(name: "debian", title: "Debian 12", kernel: "images/pxe/debian/vmlinuz",
+    static let debian = IPXEImage(name: "debian", title: "Debian 12", kernel: "images/pxe/debian/vmlinuz",
                                  initrds: ["images/pxe/debian/initrd.gz"],
                                  cmdline: "auto url=http://{server}/preseed/{mac}.cfg ip={ip}")
-    static let alpine = PXEImage(name: "alpine", kernel: "http://mirror.test/alpine/vmlinuz-lts",
+    static let alpine = IPXEImage(name: "alpine", kernel: "http://mirror.test/alpine/vmlinuz-lts",
                                  initrds: ["/images/pxe/alpine/initramfs-lts"], cmdline: "modules=loop")
     static let mac = MACAddress("52:54:00:12:34:56")
     static let client = IPXEBootMenu.Client(mac: mac, ip: "198.51.100.2", server: "198.51.100.1:8080")
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func valuesCannotInjectLines() {
-        let evil = PXEImage(name: "x", kernel: "k", cmdline: "a\nshell {mac}{unknown}")
+        let evil = IPXEImage(name: "x", kernel: "k", cmdline: "a\nshell {mac}{unknown}")
         let script = IPXEBootMenu(images: [evil]).script(for: .init(mac: nil, ip: "1", server: "s\r\nshell"))
         #expect(script == "#!ipxe\nkernel http://s  shell/k a shell {unknown}\nboot\n")
     }

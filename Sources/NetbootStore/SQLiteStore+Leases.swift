@@ -1,0 +1,113 @@
+import BootServices
+import Foundation
+import GRDB
+import NetbootWire
+
+extension SQLiteStore: LeaseStore {
+    public func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome] {
+        guard !leases.isEmpty else { return [] }
+        return try database.write { db in
+            var outcomes: [LeaseCommitOutcome] = []
+            outcomes.reserveCapacity(leases.count)
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (address) DO UPDATE SET
+                    client_id = excluded.client_id, mac = excluded.mac, hostname = excluded.hostname,
+                    state = excluded.state, expires = excluded.expires, updated = excluded.updated
+                WHERE dhcp_lease.client_id = excluded.client_id
+                   OR dhcp_lease.state = 'released' OR dhcp_lease.expires <= ?
+                """)
+            let stamp = now.timeIntervalSince1970
+            for lease in leases {
+                try statement.execute(arguments: [
+                    Int64(lease.address.rawValue), Data(lease.clientID.bytes), Int64(lease.mac.rawValue),
+                    lease.hostname, lease.state.rawValue, lease.expires.timeIntervalSince1970, stamp, stamp,
+                ])
+                if db.changesCount == 1 {
+                    outcomes.append(.applied)
+                } else if let holder = try Self.fetchLease(db, at: lease.address) {
+                    outcomes.append(.refused(holder: holder))
+                } else {
+                    outcomes.append(.applied)
+                }
+            }
+            return outcomes
+        }
+    }
+
+    public func allLeases() throws -> [DHCPLease] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dhcp_lease ORDER BY address").compactMap(Self.lease(from:))
+        }
+    }
+
+    public func lease(at address: IPv4Address) throws -> DHCPLease? {
+        try database.read { db in try Self.fetchLease(db, at: address) }
+    }
+
+    static func fetchLease(_ db: Database, at address: IPv4Address) throws -> DHCPLease? {
+        try Row.fetchOne(db, sql: "SELECT * FROM dhcp_lease WHERE address = ?",
+                         arguments: [Int64(address.rawValue)]).flatMap(lease(from:))
+    }
+
+    /// A row as a lease; nil for a row this version cannot read (an unknown state), which is
+    /// skipped rather than trusted.
+    static func lease(from row: Row) -> DHCPLease? {
+        let address: Int64 = row["address"]
+        let mac: Int64 = row["mac"]
+        let clientID: Data = row["client_id"]
+        let stateText: String = row["state"]
+        let expires: Double = row["expires"]
+        guard let state = DHCPLease.State(rawValue: stateText),
+              let raw = UInt32(exactly: address), mac >= 0 else { return nil }
+        return DHCPLease(address: IPv4Address(rawValue: raw), clientID: DHCPClientID(bytes: Array(clientID)),
+                         mac: MACAddress(rawValue: UInt64(mac)), hostname: row["hostname"], state: state,
+                         expires: Date(timeIntervalSince1970: expires))
+    }
+}
+
+extension SQLiteStore: BSDPBindingStore {
+    public func binding(for mac: MACAddress) throws -> BSDPClientBinding? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM bsdp_binding WHERE mac = ?",
+                             arguments: [Int64(mac.rawValue)]).flatMap(Self.binding(from:))
+        }
+    }
+
+    public func save(_ binding: BSDPClientBinding) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO bsdp_binding (mac, image_id, server_id, selected_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (mac) DO UPDATE SET image_id = excluded.image_id,
+                    server_id = excluded.server_id, selected_at = excluded.selected_at
+                """, arguments: [Int64(binding.mac.rawValue), Int64(binding.imageID),
+                                 Int64(binding.serverIdentifier.rawValue), binding.selectedAt.timeIntervalSince1970])
+        }
+    }
+
+    @discardableResult
+    public func removeBinding(for mac: MACAddress) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM bsdp_binding WHERE mac = ?", arguments: [Int64(mac.rawValue)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func allBindings() throws -> [BSDPClientBinding] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM bsdp_binding ORDER BY mac").compactMap(Self.binding(from:))
+        }
+    }
+
+    static func binding(from row: Row) -> BSDPClientBinding? {
+        let mac: Int64 = row["mac"]
+        let image: Int64 = row["image_id"]
+        let server: Int64 = row["server_id"]
+        let selectedAt: Double = row["selected_at"]
+        guard mac >= 0, let imageID = UInt32(exactly: image), let serverID = UInt32(exactly: server) else { return nil }
+        return BSDPClientBinding(mac: MACAddress(rawValue: UInt64(mac)), imageID: imageID,
+                                 serverIdentifier: IPv4Address(rawValue: serverID),
+                                 selectedAt: Date(timeIntervalSince1970: selectedAt))
+    }
+}

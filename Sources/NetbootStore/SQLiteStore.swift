@@ -1,0 +1,81 @@
+import BootServices
+import Foundation
+import GRDB
+import NetbootWire
+
+/// The embedded store: one SQLite file (`state-dir/netboot.sqlite`) in WAL mode through GRDB,
+/// holding DHCP leases and BSDP bindings (DESIGN §5, docs/dhcp.md).
+///
+/// Durability: `PRAGMA synchronous = FULL`. In WAL mode NORMAL already survives `kill -9` (a
+/// committed transaction is in the kernel's page cache), but not a power cut or kernel panic,
+/// after which an ACKed lease could vanish and its address go to a second client. FULL syncs the
+/// WAL at every commit; batching many leases into one `commit` pays that sync once per batch.
+public final class SQLiteStore: Sendable {
+    /// The file name inside the state directory.
+    public static let fileName = "netboot.sqlite"
+
+    let database: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed, unless `readOnly`) the database at `path` and migrates it.
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(5)
+        configuration.label = "netboot.store"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.path = path
+        database = try DatabasePool(path: path, configuration: configuration)
+        if !readOnly {
+            try SQLiteStore.migrator.migrate(database)
+        }
+    }
+
+    /// Opens `directory/netboot.sqlite`, creating the directory unless `readOnly`.
+    public convenience init(stateDirectory directory: String, readOnly: Bool = false) throws {
+        if !readOnly {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try self.init(path: (directory as NSString).appendingPathComponent(SQLiteStore.fileName), readOnly: readOnly)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: dhcp_lease, bsdp_binding") { db in
+            // `address` is the primary key: one record per address, the first guard against an
+            // address leased to two clients; `commit` is the second (it never overwrites an
+            // active record of another client).
+            try db.execute(sql: """
+                CREATE TABLE dhcp_lease (
+                    address INTEGER PRIMARY KEY NOT NULL CHECK (address BETWEEN 0 AND 4294967295),
+                    client_id BLOB NOT NULL,
+                    mac INTEGER NOT NULL,
+                    hostname TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('bound', 'released', 'declined')),
+                    expires REAL NOT NULL,
+                    updated REAL NOT NULL
+                );
+                CREATE INDEX dhcp_lease_client ON dhcp_lease (client_id);
+                CREATE TABLE bsdp_binding (
+                    mac INTEGER PRIMARY KEY NOT NULL,
+                    image_id INTEGER NOT NULL CHECK (image_id BETWEEN 0 AND 4294967295),
+                    server_id INTEGER NOT NULL,
+                    selected_at REAL NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// The SQLite `synchronous` setting in force (2 = FULL), for tests and `status`.
+    public func synchronousLevel() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The journal mode in force ("wal").
+    public func journalMode() throws -> String {
+        try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+}

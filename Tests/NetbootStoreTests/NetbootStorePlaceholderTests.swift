@@ -1,4 +1,0 @@
-import Testing
-@testable import NetbootStore
-
-@Test func NetbootStoreBuilds() { #expect(Bool(true)) }
