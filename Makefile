@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 CONFIG ?= etc/netboot.yaml
 
-.PHONY: run build test unit integration bench clean
+.PHONY: run build test unit integration demo clean
 
 run: ## install what is missing, build, and serve on the embedded defaults
 	scripts/install-deps run
@@ -23,6 +23,11 @@ unit:
 
 integration:
 	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) -m pytest -q Tests/Integration
+
+demo: ## a newcomer's tour: a VM boots over PXE from the appliance (needs root)
+	scripts/install-deps test
+	$(SWIFT) build
+	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) scripts/lab/lab.py demo
 
 clean:
 	rm -rf .build

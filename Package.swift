@@ -55,7 +55,7 @@ let package = Package(
         ]),
 
         // MARK: capture
-        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "CPcap"]),
+        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "TaskSequence", "CPcap"]),
 
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
@@ -88,9 +88,9 @@ let package = Package(
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
-            "NetbootServer", "CLinuxPacket",
+            "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
             "NetbootConfig",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

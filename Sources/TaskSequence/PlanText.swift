@@ -1,12 +1,58 @@
 import Foundation
 
 extension Plan {
-    /// The plan as stable, pretty JSON (sorted keys). Secrets are already `***` in the model.
+    /// The plan as stable, pretty JSON (sorted keys; absent values omitted), the same document
+    /// `JSONEncoder` gives for `Codable`, written directly because the encoder was a fifth of
+    /// the time of `ts plan --json` on big sequences. Secrets are already `***` in the model.
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self), let text = String(data: data, encoding: .utf8) else { return "{}" }
-        return text
+        var out = ""
+        out.reserveCapacity(steps.count * 600)
+        JSONText.write(jsonNode, into: &out, indent: 0)
+        return out
+    }
+
+    /// The plan as JSON fields, written in sorted key order (keys below are in that order).
+    var jsonNode: JSONText.Node {
+        func variable(_ v: Variable) -> JSONText.Node {
+            var f: [(String, JSONText.Node)] = [("layer", .string(v.layer)), ("name", .string(v.name)), ("prompted", .bool(v.prompted)), ("secret", .bool(v.secret))]
+            if let value = v.value { f.append(("value", .string(value))) }
+            return .fields(f)
+        }
+        var machineFields: [(String, JSONText.Node)] = [("mac", .string(machine.mac))]
+        if let model = machine.model { machineFields.append(("model", .string(model))) }
+        machineFields.append(("platform", .string(machine.platform.rawValue)))
+        if let serial = machine.serial { machineFields.append(("serial", .string(serial))) }
+        var root: [(String, JSONText.Node)] = [
+            ("collections", .array(collections.map(JSONText.Node.string))),
+            ("deployedTo", .array(deployedTo.map(JSONText.Node.string))),
+        ]
+        if let device { root.append(("device", .string(device))) }
+        root += [
+            ("file", .string(file)),
+            ("instructionCount", .int(instructionCount)),
+            ("machine", .fields(machineFields)),
+            ("prompted", .array(prompted.map(JSONText.Node.string))),
+            ("sequence", .string(sequence)),
+        ]
+        root.append(("steps", .array(steps.map { step in
+            var f: [(String, JSONText.Node)] = [("automatic", .bool(step.automatic))]
+            if let condition = step.condition { f.append(("condition", .string(condition))) }
+            f += [("continueOnError", .bool(step.continueOnError)), ("depth", .int(step.depth)), ("disabled", .bool(step.disabled))]
+            if let id = step.id { f.append(("id", .string(id))) }
+            f += [("kind", .string(step.kind)), ("name", .string(step.name)), ("pointer", .int(step.pointer))]
+            f.append(("properties", .array(step.properties.map { property in
+                var p: [(String, JSONText.Node)] = []
+                if let from = property.from { p.append(("from", .string(from))) }
+                p += [("name", .string(property.name)), ("value", .string(property.value))]
+                return .fields(p)
+            })))
+            if let reason = step.reason { f.append(("reason", .string(reason))) }
+            f += [("runs", .string(step.runs)), ("sets", .array(step.sets.map(variable)))]
+            if let type = step.type { f.append(("type", .string(type))) }
+            return .fields(f)
+        })))
+        root.append(("variables", .array(variables.map(variable))))
+        return .fields(root)
     }
 
     /// The plan for people.
@@ -58,5 +104,78 @@ extension Plan {
 extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+/// Pretty JSON text with sorted keys, formatted as Foundation's `JSONEncoder` does
+/// (`[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`).
+enum JSONText {
+    /// A JSON value whose object fields are already in sorted key order.
+    indirect enum Node {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case array([Node])
+        case fields([(String, Node)])
+    }
+
+    static func write(_ value: Node, into out: inout String, indent: Int) {
+        switch value {
+        case .string(let text): escape(text, into: &out)
+        case .int(let number): out += String(number)
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .array(let items):
+            if items.isEmpty { out += "[\n\n"; out += spaces(indent); out += "]"; return }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += spaces(indent + 2)
+                write(item, into: &out, indent: indent + 2)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += spaces(indent); out += "]"
+        case .fields(let fields):
+            if fields.isEmpty { out += "{\n\n"; out += spaces(indent); out += "}"; return }
+            out += "{\n"
+            for (i, field) in fields.enumerated() {
+                out += spaces(indent + 2)
+                escape(field.0, into: &out)
+                out += " : "
+                write(field.1, into: &out, indent: indent + 2)
+                out += i == fields.count - 1 ? "\n" : ",\n"
+            }
+            out += spaces(indent); out += "}"
+        }
+    }
+
+    static let indents: [String] = (0..<64).map { String(repeating: " ", count: $0) }
+
+    static func spaces(_ count: Int) -> String { count < indents.count ? indents[count] : String(repeating: " ", count: count) }
+
+    static func escape(_ text: String, into out: inout String) {
+        out += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
     }
 }

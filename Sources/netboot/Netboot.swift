@@ -11,11 +11,15 @@ struct Netboot: AsyncParsableCommand {
             VersionCommand.self,
             ServeCommand.self,
             ConfigCommand.self,
-            ImagesCommand.self,
             TFTPServeCommand.self,
+            ImagesCommand.self,
+            TSCommand.self,
+            DecodeCommand.self,
+            CaptureCommand.self,
+            ExplainCommand.self,
+            DebugCommand.self,
             LeasesCommand.self,
             HTTPServeCommand.self,
-            TSCommand.self,
         ]
     )
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TaskSequence
 
@@ -133,5 +134,30 @@ deployments:
         #expect(steps["usesMode"]?.condition == "true")
         #expect(steps["usesMode"]?.properties.first?.value == "fast")
         #expect(steps["usesFlag"]?.condition == Plan.decidedAtRunTime)
+    }
+}
+
+@Suite struct PlanJSONTests {
+    /// The hand-written JSON must be exactly what Foundation's JSONEncoder gives for the Codable plan.
+    @Test func matchesJSONEncoder() throws {
+        let inv = try inventory(inventoryText)
+        let definition = try sequence("""
+        name: "Quotes \\" and \\\\ and / and tab\\t and é"
+        variables: {Asked: , Site: lab, OSDComputerName: host-1}
+        steps:
+          - type: group
+            steps: []
+          - {type: setHostname, disabled: true}
+          - {type: installSoftware, id: a, package: "p/%Site%", condition: {if: {all: [{variable: Asked, equals: x}]}}}
+          - {type: setVariables, variables: {K: {value: s, secret: true}, Empty: }}
+        """, inventory: inv)
+        for machine in [Inventory.Machine(mac: "00:1c:42:00:00:01"), .init(mac: "52:54:00:00:00:01", model: "PC", serial: "S1")] {
+            let plan = Planner.plan(definition, inventory: inv, machine: machine)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let expected = String(decoding: try encoder.encode(plan), as: UTF8.self)
+            #expect(plan.json() == expected)
+            #expect(expected.contains("\"reason\" : \"disabled\"") && expected.contains("\"from\" : \"OSDComputerName\""))
+        }
     }
 }

@@ -40,6 +40,7 @@ public enum Appliance {
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 
         let services: [any Service] = entries.map(\.service) + [HangupService(reloads: reloads, logger: logger)]
+            + [FlightRecorderService(recorder: context.flightRecorder, configuration: configuration, logger: logger)]
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

@@ -12,11 +12,16 @@ public struct ApplianceContext: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// Reload requests (SIGHUP, later `netboot images rescan`); `subscribe()` for a stream.
     public let reloads: Reloads
+    /// The last `capture.flight-recorder` packets of the DHCP/BSDP and TFTP services: each
+    /// service taps every packet in and out (`record(datagram:…)` or `record(frame:…)`).
+    public let flightRecorder: FlightRecorder
 
-    public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads) {
+    public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads,
+                flightRecorder: FlightRecorder? = nil) {
         self.configuration = configuration
         self.metrics = metrics
         self.reloads = reloads
+        self.flightRecorder = flightRecorder ?? FlightRecorder(capacity: configuration.capture.flightRecorder)
     }
 
     /// The logger of one service, labelled `netboot.<service>` (it goes to the log file and
@@ -58,7 +63,8 @@ public enum ServiceAssembly {
         func add(_ name: String, _ service: any Service) { entries.append(Entry(name: name, service: service)) }
         // One block per service, in start order (see above).
         if context.configuration.tftp.enabled {
-            add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp")))
+            add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp"),
+                                    flightRecorder: context.flightRecorder))
         }
         let c = context.configuration
         if c.http.enabled {

@@ -18,6 +18,8 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         var threadPool: NIOThreadPool
         var group: any EventLoopGroup
         var logger: Logger
+        /// Taps every datagram of the listener and the transfers (docs/capture.md).
+        var flightRecorder: FlightRecorder? = nil
     }
 
     private let shared: Shared
@@ -169,6 +171,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let recorder = shared.flightRecorder, recorder.isEnabled {
+                        try channel.pipeline.syncOperations.addHandler(FlightRecorderTap(recorder: recorder, interface: "tftp"))
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler())
                 }
             }

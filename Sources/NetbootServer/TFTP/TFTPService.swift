@@ -10,12 +10,15 @@ public final class TFTPService: Service, Sendable {
     private let options: TFTPServiceOptions
     private let logger: Logger
     private let group: any EventLoopGroup
+    private let flightRecorder: FlightRecorder?
 
     public init(options: TFTPServiceOptions, logger: Logger,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                flightRecorder: FlightRecorder? = nil) {
         self.options = options
         self.logger = logger
         self.group = group
+        self.flightRecorder = flightRecorder
     }
 
     public func run() async throws {
@@ -35,7 +38,7 @@ public final class TFTPService: Service, Sendable {
         let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)
         let shared = TFTPListenerHandler.Shared(
             options: options, registry: registry,
-            metrics: TFTPMetrics(), threadPool: threadPool, group: group, logger: logger)
+            metrics: TFTPMetrics(), threadPool: threadPool, group: group, logger: logger, flightRecorder: flightRecorder)
         let listener: any Channel
         do {
             listener = try await DatagramBootstrap(group: group)
@@ -45,6 +48,9 @@ public final class TFTPService: Service, Sendable {
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let recorder = shared.flightRecorder, recorder.isEnabled {
+                            try channel.pipeline.syncOperations.addHandler(FlightRecorderTap(recorder: recorder, interface: "tftp"))
+                        }
                         try channel.pipeline.syncOperations.addHandler(TFTPListenerHandler(shared: shared))
                     }
                 }

@@ -7,9 +7,12 @@ every fetched file is checked by SHA-256. Prints MB/s per server and the ratio o
 the best peer that ran with the same options (a peer that ignores windowsize runs lockstep and
 is listed, but marked).
 
-atftpd and tftpd-hpa conflict as Debian packages: each is installed, measured and removed in
-turn (package installs here do not start services: policy-rc.d; we also stop them in case),
-and run by hand inside the server namespace. Usage (as root, from the repository):
+atftpd and tftpd-hpa conflict as Debian packages: each is installed in turn (package installs
+here do not start services: policy-rc.d; we also stop and disable them in case), its daemon is
+copied aside and the package removed again. All servers then run by hand at once inside the
+server namespace, each on its own address, and the repetitions interleave so that the noise of
+a shared machine spreads evenly over them. dnsmasq runs with --port=0 --enable-tftp.
+Usage (as root, from the repository):
 
     swift build -c release
     scripts/bench/tftp/run [--size-mib 100] [--reps 3] [--servers netboot,atftpd,tftpd-hpa,dnsmasq]

@@ -1,2 +1,0 @@
-// Target PacketCapture: see docs/architecture.md for what it holds. Replaced as the target fills in.
-enum PacketCapturePlaceholder {}

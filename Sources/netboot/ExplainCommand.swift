@@ -1,0 +1,71 @@
+import ArgumentParser
+import BootImages
+import Foundation
+import NetbootWire
+import PacketCapture
+import TaskSequence
+
+/// `netboot explain --mac MAC [--model M] [--arch A]` (issue 7): why a client does or does not
+/// get each image, traced through the same `ImageCatalog.listDecision(for:)` the BSDP responder
+/// runs, and which collections and deployed sequences apply to it; docs/capture.md.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain which boot images, collections and sequences a client gets, and why."
+    )
+
+    @Option(help: "The client's MAC address.")
+    var mac: String
+
+    @Option(help: "The client's model (BSDP system identifier, e.g. MacBookPro8,1).")
+    var model: String?
+
+    @Option(help: "The client's architecture as in option 60 (i386, ppc, arm64).")
+    var arch = "i386"
+
+    @Option(help: "The attribute filter list the client sends (BSDP sub-option 11), e.g. 0x0101,0x8101.")
+    var attributes: String?
+
+    @Option(help: "The images directory.")
+    var imagesDir = "images"
+
+    @Option(help: "The inventory file (devices, collections, deployments).")
+    var inventory: String?
+
+    func run() throws {
+        guard let address = MACAddress(mac) else {
+            reportError("not a MAC address: \(mac)")
+            throw ExitCode(1)
+        }
+        var filter: [UInt16]?
+        if let attributes {
+            var values: [UInt16] = []
+            for item in attributes.split(separator: ",") {
+                let text = item.trimmingCharacters(in: .whitespaces).lowercased()
+                let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+                guard let value = UInt16(digits, radix: 16) else {
+                    reportError("not a 16-bit hex attribute value: \(item)")
+                    throw ExitCode(1)
+                }
+                values.append(value)
+            }
+            filter = values
+        }
+        let catalog = ImageCatalogScanner(resolver: LiteralHostResolver()).scan(directory: imagesDir)
+        if let problem = catalog.directoryError {
+            reportError("images directory \(imagesDir): \(problem)")
+            throw ExitCode(1)
+        }
+        var loaded: Inventory?
+        if let inventory {
+            let (parsed, errors) = Linter.inventory(data: FileManager.default.contents(atPath: inventory), file: inventory)
+            if let errors { reportError("inventory \(inventory):\n\(errors)") }
+            guard let parsed else { throw ExitCode(1) }
+            loaded = parsed
+        }
+        let client = NetBootClient(mac: address, architecture: arch, systemIdentifier: model, attributeFilter: filter)
+        let explanation = ClientExplanation(client: client, catalog: catalog, inventory: loaded)
+        for line in explanation.lines { print(line) }
+        for folder in catalog.skippedFolders { print("skipped folder \(folder): not loaded, see `netboot images list`") }
+    }
+}

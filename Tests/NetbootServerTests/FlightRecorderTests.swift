@@ -1,0 +1,48 @@
+import NIOCore
+import NIOEmbedded
+import NetbootWire
+import PacketCapture
+import Testing
+@testable import NetbootServer
+
+@Suite struct FlightRecorderTests {
+    @Test func keepsTheLastNPacketsInOrder() throws {
+        let recorder = FlightRecorder(capacity: 3)
+        for index in 0..<5 {
+            recorder.record(frame: [UInt8(index)], direction: .received, interface: "eth0",
+                            time: PacketTime(seconds: Int64(index), microseconds: 0))
+        }
+        let (entries, total) = recorder.snapshot()
+        #expect(total == 5)
+        #expect(entries.map(\.frame) == [[2], [3], [4]])
+        let pcap = try PcapFile(decoding: recorder.pcap())
+        #expect(pcap.records.map(\.seconds) == [2, 3, 4])
+    }
+
+    @Test func offRecordsNothing() {
+        let recorder = FlightRecorder(capacity: 0)
+        recorder.record(frame: [1], direction: .sent, interface: "eth0")
+        #expect(recorder.snapshot().total == 0)
+        #expect(!recorder.isEnabled)
+    }
+
+    /// The tap records datagrams both ways as decodable Ethernet/IPv4/UDP frames.
+    @Test func tapRecordsDatagramsInAndOut() throws {
+        let recorder = FlightRecorder(capacity: 8)
+        let channel = EmbeddedChannel(handler: FlightRecorderTap(recorder: recorder, interface: "veth0"))
+        let peer = try SocketAddress(ipAddress: "198.51.100.2", port: 2070)
+        let rrq = TFTPPacket.readRequest(TFTPRequest(filename: "pxelinux.0")).encoded()
+        try channel.writeInbound(AddressedEnvelope(remoteAddress: peer, data: ByteBuffer(bytes: rrq)))
+        try channel.writeOutbound(AddressedEnvelope(remoteAddress: peer, data: ByteBuffer(bytes: [0, 5, 0, 1, 0x78, 0])))
+        let frames = recorder.snapshot().entries
+        #expect(frames.map(\.direction) == [.received, .sent])
+        let inbound = try UDPFrame(decoding: frames[0].frame)
+        #expect(inbound.ip.source == IPv4Address(198, 51, 100, 2))
+        #expect(inbound.udp.sourcePort == 2070)
+        #expect(inbound.udp.payload == rrq)
+        let outbound = try UDPFrame(decoding: frames[1].frame)
+        #expect(outbound.ip.destination == IPv4Address(198, 51, 100, 2))
+        #expect(outbound.udp.destinationPort == 2070)
+        _ = try channel.finish()
+    }
+}

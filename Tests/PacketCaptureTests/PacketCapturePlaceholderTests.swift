@@ -1,4 +1,0 @@
-import Testing
-@testable import PacketCapture
-
-@Test func PacketCaptureBuilds() { #expect(Bool(true)) }
