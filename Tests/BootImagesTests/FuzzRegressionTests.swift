@@ -15,6 +15,13 @@ import Testing
         #expect(BinaryPlistScreen.problem(Array(Self.bplistWithSet)) != nil)
     }
 
+    /// The same file with a `bplist01` header, which CoreFoundation reads just the same.
+    @Test func binaryPlistOtherVersionIsScreenedToo() {
+        let data = Data(base64Encoded: "YnBsaXN0MDHNAQIDBAUGBwgJCgsMDQ4QERIVFhYXGBkaGxxdQXJjaGl0ZWN0dXJlc1hCb290RmlsZVtEZXNjcmlwdGlvbl8QGEVuYWJsZWRTeXN0ZW1JZGVudGlmaWVyc1VJbmRleFlJc0RlJmF1bHRZSXNFbmFibGVkWUlzSW5zdGFsbFRLaW5kVE5hbWVYUm9vdFBhdGhUVHlwZVlvc1ZlcnNpb26hD1RpMzg2VmJvb3RlchBfHldyaXR0ZW4gYnkgcGxpc3RsaWIgRk1UX0JJTkFSWaITFF5NYWNCb29rUHJvAQAAAAAAAA5taW5pNywxERABCQgQAV8QH0NhdGFsaW5hIE5ldEJvb3QgKGJpbmFyeSBwbGlzdClbTmV0Qm9vdC5kbWdTTkZTVTEwLjE1AAgAIwAxADoARgBhAGcAcQB7AIUAigCPAJgAnQCnAKkArgC1ANYA2QDoAPMA9gD3APgA+gEcASgBLAAAAAAAAAIBAAAAAAAAAB0AAAAAAAAAAAAAAAAAAAEy") ?? Data()
+        #expect(data.count == 396)
+        #expect(throws: PropertyListValue.DecodingError.self) { try PropertyListValue.decode(data) }
+    }
+
     /// A binary plist dictionary whose key is an integer, not a string: refused before Foundation.
     @Test func binaryPlistNonStringKeyIsMalformed() {
         // { 1: "a" } — objects: 0 dict(1), 1 int 1, 2 ascii "a"; 1-byte offsets and refs.

@@ -1,4 +1,4 @@
-/// Refuses binary plists (`bplist00`) that swift-corelibs-foundation cannot bridge without
+/// Refuses binary plists (`bplist00`, or any `bplist` header CoreFoundation accepts) that swift-corelibs-foundation cannot bridge without
 /// trapping: it crashes (null metadata in `swift_dynamicCast`, found by `Fuzz/nbimageinfo`)
 /// bridging a set object (marker `0xC_`) whose elements are not `AnyHashable`, and
 /// dictionary keys take the same path. NBImageInfo.plist holds neither sets nor non-string
@@ -9,7 +9,8 @@
 enum BinaryPlistScreen {
     static func problem(_ bytes: [UInt8]) -> String? {
         let count = bytes.count
-        guard count >= 8 + 32, bytes.starts(with: Array("bplist00".utf8)) else { return nil }
+        // Any "bplist" header: CoreFoundation reads the same format whatever the two version digits say.
+        guard count >= 8 + 32, bytes.starts(with: Array("bplist".utf8)) else { return nil }
         let trailer = count - 32
         let offsetSize = Int(bytes[trailer + 6])
         let refSize = Int(bytes[trailer + 7])
