@@ -7,7 +7,8 @@ Topology, all inside network namespaces this script creates and always removes:
                                                    br0 (bridge)   [lan ns]
                                     qemu ── tap0 ┘
 
-The server namespace runs the boot services (netboot, or dnsmasq as the reference); the lan
+The server namespace runs the boot services (netboot alone — DHCP, TFTP, HTTP — or dnsmasq as
+the reference); the lan
 namespace holds only a bridge and the VM's tap, so no other DHCP server can answer. The VM boots
 with stock Debian firmware: SeaBIOS + iPXE (BIOS PXE) or OVMF (UEFI PXE, UEFI HTTP boot), and
 loads the payload built by scripts/lab/build-payload, whose /init prints a marker on the serial
@@ -33,6 +34,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MARKER = "NETBOOT-LAB-MARKER"
 PREFIX = "203.0.113"
 SERVER_IP = f"{PREFIX}.1"
+LAB_CMDLINE = "console=ttyS0 panic=-1 quiet netboot.lab=1"
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -149,19 +151,38 @@ def start_dnsmasq(lab, root, dhcp_only=False, script_scheme="http", pxe=True):
     lab.spawn(lab.server_ns, args, "dnsmasq.log")
 
 
-def start_netboot_files(lab, root, binary, tftp=True, http=True):
-    """netboot's TFTP and HTTP services over the lab root (DHCP comes from dnsmasq until the
-    appliance's own DHCP service is wired in)."""
+def start_netboot(lab, root, binary):
+    """The appliance alone serves the lab: authoritative DHCP with PXE/iPXE/HTTP-boot answers,
+    TFTP and HTTP, over one images directory whose pxe/lab/ image iPXE is scripted to boot."""
+    image = os.path.join(root, "pxe", "lab")
+    os.makedirs(image, exist_ok=True)
+    for name in ("vmlinuz", "initrd.img"):
+        os.link(os.path.join(root, name), os.path.join(image, name))
     config = os.path.join(lab.workdir, "netboot.yaml")
     with open(config, "w") as out:
         out.write(f"""state-dir: {lab.workdir}/var
 images-dir: {root}
+interfaces: [srv0]
 logs: {{ dir: {lab.workdir}/log }}
-dhcp: {{ enabled: false }}
+dhcp:
+  mode: authoritative
+  subnets:
+    - {{ subnet: {PREFIX}.0/24, range: [{PREFIX}.100, {PREFIX}.150], router: {SERVER_IP}, lease-time: 3600 }}
 bsdp: {{ enabled: false }}
-tftp: {{ enabled: {str(tftp).lower()}, root: {root} }}
-http: {{ enabled: {str(http).lower()}, root: {root} }}
+tftp: {{ root: {root} }}
+http: {{ root: {root} }}
+pxe:
+  bios: undionly.kpxe
+  uefi-x64: ipxe.efi
+  http-boot-url: "http://{{server}}/ipxe.efi"
+  ipxe-script-url: "http://{{server}}/boot/ipxe?mac={{mac}}"
+  images:
+    - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "initrd=initrd.img {LAB_CMDLINE}" }}
+  default-image: lab
 """)
+    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
     lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
 
 
@@ -229,7 +250,32 @@ def boot(lab, firmware, timeout):
     return (elapsed if seen else None), text
 
 
-def run_boot(firmware, server, binary=None, timeout=240, keep=False):
+def start_capture(lab, binary):
+    """`netboot capture` on the server's side of the link, for the demo's decoded exchange."""
+    pcap = os.path.join(lab.workdir, "boot.pcap")
+    process = lab.spawn(lab.server_ns, [binary, "capture", "-i", "srv0", "-w", pcap], "capture.log")
+    return process, pcap
+
+
+def decode_capture(binary, process, pcap):
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    if not os.path.exists(pcap):
+        return "(no capture was written)"
+    lines = subprocess.run([binary, "decode", pcap], capture_output=True, text=True).stdout.splitlines()
+    # The boot protocols; HTTP's TCP segments are summarised by the server's access log below.
+    packets = "\n".join(line for line in lines if " other " not in line)
+    conversations = subprocess.run([binary, "decode", "--conversations", pcap], capture_output=True,
+                                   text=True).stdout
+    return f"{conversations}\n{packets}"
+
+
+def run_boot(firmware, server, binary=None, timeout=240, keep=False, tour=False):
+    """Boots `firmware` from `server`; returns (seconds or None, text). With `tour`, the text is
+    a newcomer's tour: console, the exchange decoded by `netboot decode`, the server's log."""
     workdir = tempfile.mkdtemp(prefix="netboot-lab-")
     try:
         payload = payload_dir()
@@ -242,14 +288,23 @@ def run_boot(firmware, server, binary=None, timeout=240, keep=False):
                     start_http_peer(lab, root)
                 ready = wait_for_port(lab, "udp", 67)
             else:
-                start_dnsmasq(lab, root, dhcp_only=True, script_scheme="http", pxe=pxe)
-                start_netboot_files(lab, root, binary)
+                start_netboot(lab, root, binary)
                 ready = wait_for_port(lab, "udp", 67) and wait_for_port(lab, "udp", 69) \
                     and wait_for_port(lab, "tcp", 80)
             if not ready:
                 return None, "servers did not start:\n" + logs(workdir)
+            capture = start_capture(lab, binary) if tour else None
+            if capture:
+                time.sleep(1)
             seconds, console = boot(lab, firmware, timeout)
-            return seconds, console + "\n" + logs(workdir)
+            if not capture:
+                return seconds, console + "\n" + logs(workdir)
+            wire = decode_capture(binary, *capture)
+            marker = [line for line in console.splitlines() if MARKER in line]
+            return seconds, "\n".join([
+                "== 1. The VM's serial console (the payload's marker lines)", *marker, "",
+                "== 2. What crossed the wire, decoded by `netboot decode` (--conversations, then per packet)",
+                wire, "== 3. The servers' log lines", logs(workdir)])
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -279,7 +334,8 @@ def main():
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
     if args.command == "demo":
         args.firmware, args.server, args.timeout, args.keep = "bios", "netboot", 300, False
-    seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep)
+    seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep,
+                               tour=args.command == "demo")
     print(output)
     if seconds is None:
         log(f"{args.firmware} boot via {args.server}: no marker")

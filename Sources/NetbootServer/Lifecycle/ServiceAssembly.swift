@@ -62,6 +62,10 @@ public enum ServiceAssembly {
         var entries: [Entry] = []
         func add(_ name: String, _ service: any Service) { entries.append(Entry(name: name, service: service)) }
         // One block per service, in start order (see above).
+        if context.configuration.dhcp.enabled {
+            add("dhcp", DHCPService(configuration: context.configuration, reloads: context.reloads,
+                                    logger: context.logger("dhcp")))
+        }
         if context.configuration.tftp.enabled {
             add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp"),
                                     flightRecorder: context.flightRecorder))

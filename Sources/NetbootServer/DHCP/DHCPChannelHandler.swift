@@ -1,0 +1,190 @@
+import BootImages
+import BootServices
+import Foundation
+import Logging
+import NetbootStore
+import NetbootWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The decision core shared by every interface's channel, behind a lock (the core is a value;
+/// each datagram is one short critical section).
+final class DHCPCoreBox: Sendable {
+    private let core: NIOLockedValueBox<DHCPServerCore>
+
+    init(_ core: DHCPServerCore) { self.core = NIOLockedValueBox(core) }
+
+    func handle(_ bytes: [UInt8], receipt: DHCPReceipt, now: Date) -> DHCPExchange {
+        core.withLockedValue { $0.handle(bytes, receipt: receipt, now: now) }
+    }
+
+    func replaceCatalog(_ catalog: ImageCatalog) {
+        core.withLockedValue { $0.bsdp?.catalog = catalog }
+    }
+
+    func adopt(_ leases: [DHCPLease]) {
+        core.withLockedValue { core in leases.forEach { core.adopt($0) } }
+    }
+}
+
+/// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line
+/// and metrics → lease writes committed (batched per read burst, one transaction, off the event
+/// loop) → replies sent only after their writes landed.
+final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all mutable state is touched on the channel's event loop only.
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let core: DHCPCoreBox
+    private let endpoint: DHCPEndpoint
+    private let localPort: UInt16
+    private let store: (any LeaseStore & BSDPBindingStore)?
+    private let threadPool: NIOThreadPool
+    private let linkSender: RawLinkSender?
+    private let logger: Logger
+    private let metrics: DHCPMetrics
+    private var batch = LeaseBatch<[DHCPOutgoing]>()
+    private var bindingChanges: [BSDPBindingChange] = []
+    /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
+    /// next transaction together (group commit: one sync for the whole burst).
+    private var committing = false
+
+    init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
+         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics) {
+        self.core = core
+        self.endpoint = endpoint
+        self.localPort = localPort
+        self.store = store
+        self.threadPool = threadPool
+        self.linkSender = linkSender
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let bytes = Array(envelope.data.readableBytesView)
+        let receipt = DHCPReceipt(
+            interface: DHCPLeaseRequest.Interface(address: endpoint.address, subnet: endpoint.subnet),
+            serverIdentifier: endpoint.serverIdentifier,
+            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
+        let exchange = core.handle(bytes, receipt: receipt, now: Date())
+        record(exchange)
+        var outgoing: [DHCPOutgoing] = []
+        if case .reply(let reply) = exchange.outcome { outgoing.append(reply) }
+        outgoing += exchange.additional
+        if exchange.writes.isEmpty && exchange.bindingChange == nil {
+            for reply in outgoing { send(reply, context: context) }
+        } else {
+            batch.append(exchange.writes, for: outgoing)
+            if let change = exchange.bindingChange { bindingChanges.append(change) }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context: context)
+    }
+
+    private func flush(context: ChannelHandlerContext) {
+        guard !batch.isEmpty, !committing else { return }
+        let pending = batch
+        let changes = bindingChanges
+        batch = LeaseBatch()
+        bindingChanges = []
+        guard let store else {
+            logger.error("lease writes without a lease store: \(pending.count) replies withheld")
+            return
+        }
+        let leases = pending.leases
+        let now = Date()
+        let loop = context.eventLoop
+        let commit = threadPool.runIfActive(eventLoop: loop) { () throws -> [LeaseCommitOutcome] in
+            for change in changes {
+                switch change {
+                case .save(let binding):
+                    try store.save(BSDPClientBinding(mac: binding.mac, imageID: binding.imageID,
+                                                     serverIdentifier: binding.serverIdentifier, selectedAt: binding.selectedAt))
+                case .remove(let mac):
+                    try store.removeBinding(for: mac)
+                }
+            }
+            return try store.commit(leases, now: now)
+        }
+        let contextBox = NIOLoopBound(context, eventLoop: loop)
+        committing = true
+        commit.whenComplete { [self] result in
+            let context = contextBox.value
+            committing = false
+            defer { flush(context: context) }
+            switch result {
+            case .success(let outcomes):
+                let settled = pending.settle(outcomes)
+                for replies in settled.ready { replies.forEach { send($0, context: context) } }
+                for (outgoing, holders) in settled.refused {
+                    core.adopt(holders)
+                    metrics.refused.increment()
+                    logger.warning("lease store refused a write (address held by another client); \(outgoing.map { "\($0.messageType)" }) withheld")
+                }
+            case .failure(let error):
+                metrics.storeFailures.increment()
+                logger.error("lease store commit failed, \(pending.count) replies withheld: \(error)")
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A socket error (ICMP unreachable on a unicast reply, …) must not close the listener.
+        logger.debug("socket error on \(endpoint.name): \(error)")
+    }
+
+    private func record(_ exchange: DHCPExchange) {
+        metrics.count(exchange)
+        let mac = exchange.client.map { "\($0)" } ?? "-"
+        let received = exchange.received.map { "\($0)" } ?? "-"
+        var decision = exchange.decisionLabel.uppercased()
+        if case .reply(let outgoing) = exchange.outcome {
+            decision += " → \(outgoing.destination.address):\(outgoing.destinationPort)"
+            if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
+        }
+        let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
+        if case .drop(.malformed) = exchange.outcome {
+            logger.notice(line)
+        } else {
+            logger.info(line)
+        }
+    }
+
+    private func send(_ outgoing: DHCPOutgoing, context: ChannelHandlerContext) {
+        if case .linkLayer(let mac, let address) = outgoing.destination {
+            if sendLinkLayer(outgoing, mac: mac, address: address) { return }
+            // No raw sender (or it failed): fall back to a broadcast, which every client takes.
+            sendDatagram(outgoing.bytes, to: .broadcast, port: outgoing.destinationPort, context: context)
+            return
+        }
+        sendDatagram(outgoing.bytes, to: outgoing.destination.address, port: outgoing.destinationPort, context: context)
+    }
+
+    private func sendLinkLayer(_ outgoing: DHCPOutgoing, mac: MACAddress, address: IPv4Address) -> Bool {
+        guard let linkSender, let source = endpoint.hardwareAddress else { return false }
+        do {
+            let frame = try UDPFrame.encode(sourceMAC: source, destinationMAC: mac, source: endpoint.address,
+                                            destination: address, sourcePort: DHCPReplyDestination.serverPort,
+                                            destinationPort: outgoing.destinationPort, payload: outgoing.bytes)
+            if try linkSender.send(frame: frame) { return true }
+            metrics.sendFailures.increment()
+            return false
+        } catch {
+            metrics.sendFailures.increment()
+            logger.warning("link-layer reply to \(mac) failed: \(error)")
+            return false
+        }
+    }
+
+    private func sendDatagram(_ bytes: [UInt8], to address: IPv4Address, port: UInt16, context: ChannelHandlerContext) {
+        guard let remote = try? SocketAddress(ipAddress: address.description, port: Int(port)) else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: buffer)), promise: nil)
+    }
+}
