@@ -36,10 +36,12 @@ public indirect enum PropertyListValue: Hashable, Sendable {
 
     /// Decodes `data` in any plist format Foundation knows (XML, binary, OpenStep text).
     ///
-    /// Foundation's parser bounds nesting depth and detects reference cycles in binary plists,
-    /// so no input traps here; oversized input is refused before parsing.
+    /// Foundation's parser bounds nesting depth and detects reference cycles in binary plists;
+    /// binary plists with sets or non-string keys, which Foundation traps on while bridging,
+    /// are refused by ``BinaryPlistScreen`` first; oversized input is refused before parsing.
     public static func decode(_ data: Data) throws(DecodingError) -> PropertyListValue {
         guard data.count <= maximumSize else { throw .tooLarge(size: data.count, limit: maximumSize) }
+        if let problem = BinaryPlistScreen.problem(Array(data)) { throw .malformed(problem) }
         let object: Any
         do {
             object = try PropertyListSerialization.propertyList(from: data, options: [], format: nil)
