@@ -1,6 +1,7 @@
 import ArgumentParser
 import BootImages
 import Foundation
+import NetbootServer
 import NetbootConfig
 
 /// `netboot images`: the boot-image catalog (docs/images.md).
@@ -90,8 +91,9 @@ struct ImagesListCommand: ParsableCommand {
 }
 
 /// `netboot images rescan`: scans again and prints what changed since the last rescan, with the
-/// validation problems. A running server rescans on SIGHUP (`kill -HUP <pid>`) and logs the
-/// same lines; this command compares with the snapshot it keeps at `--snapshot`.
+/// validation problems, and makes a running `netboot serve` rescan too: it sends SIGHUP to the
+/// pid in `state-dir/netboot.pid`, and the server logs the same lines. This command compares
+/// with the snapshot it keeps at `--snapshot`.
 struct ImagesRescanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rescan",
@@ -99,7 +101,8 @@ struct ImagesRescanCommand: ParsableCommand {
         discussion: """
             Prints `New image distributed: NAME` for each image that became available, `Image updated`,
             `Image withdrawn` and `Image skipped` lines, then every validation problem. The previous
-            scan is kept in the snapshot file. To make a running `netboot serve` rescan, send it SIGHUP.
+            scan is kept in the snapshot file. A running `netboot serve` that uses the same state-dir
+            is sent SIGHUP, so that it rescans without a restart and logs the same lines.
             """
     )
 
@@ -132,6 +135,18 @@ struct ImagesRescanCommand: ParsableCommand {
             throw ExitCode.failure
         }
         try writeSnapshot(catalog, to: snapshot)
+        signalRunningServer(stateDir: configuration.stateDir)
+    }
+
+    /// SIGHUP to the server whose pid file is in `stateDir`, if one is running.
+    private func signalRunningServer(stateDir: String) {
+        let pidFile = FlightRecorderService.pidFile(stateDir: stateDir)
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+              kill(pid, 0) == 0 else { return }
+        if kill(pid, SIGHUP) == 0 {
+            FileHandle.standardError.write(Data("netboot: the running server (pid \(pid)) rescans too\n".utf8))
+        }
     }
 
     private func writeSnapshot(_ catalog: ImageCatalog, to snapshot: String) throws {

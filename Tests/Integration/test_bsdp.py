@@ -5,10 +5,11 @@ across kill -9 and answered with an OFFER* to the bound client's DISCOVER."""
 import plistlib
 import signal
 import subprocess
+import time
 
 import pytest
 
-from conftest import require_tool
+from conftest import netboot_bin, require_tool
 from dhcp_support import PRELUDE, Server, run_client_script
 
 MODEL = "MacBookPro11,2"
@@ -188,5 +189,41 @@ def test_selection_survives_restart_and_bound_discover_gets_offer_star(netns, tm
         assert offer["o43"].startswith("0804%08x" % chosen)
         stranger = run_client_script(netns, DISCOVER.replace("MAC", repr("00:17:f2:00:00:77")))
         assert stranger is None
+    finally:
+        server.kill()
+
+
+def test_images_distributed_logged_at_start_and_on_sighup_and_flight_recorder_has_bsdp(netns, tmp_path):
+    """The seed's `New image distributed: NAME` line at start and after a SIGHUP rescan, and the
+    flight recorder's dump (SIGUSR1, `netboot debug dump-packets`) holds the BSDP exchange."""
+    images = tmp_path / "images"
+    make_images(images, count=2)
+    server = Server(netns, tmp_path, mode="proxy", images_dir=images).start()
+    try:
+        assert "New image distributed: macOS Install Image 01" in server.log()
+        assert "macOS Install Image 03" not in server.log()
+        make_images(tmp_path / "more", count=4)
+
+        def distributed(name):
+            deadline = time.time() + 15
+            while f"New image distributed: {name}" not in server.log() and time.time() < deadline:
+                time.sleep(0.2)
+            return f"New image distributed: {name}" in server.log()
+
+        (tmp_path / "more" / "Install 03.nbi").rename(images / "Install 03.nbi")
+        server.proc.send_signal(signal.SIGHUP)
+        assert distributed("macOS Install Image 03")
+        (tmp_path / "more" / "Install 04.nbi").rename(images / "Install 04.nbi")
+        rescan = netns.run(netns.server, netboot_bin(), "images", "rescan", "--config", str(server.config), check=False)
+        assert rescan.returncode == 0, rescan.stdout + rescan.stderr
+        assert "rescans too" in rescan.stderr
+        assert distributed("macOS Install Image 04")
+        assert client(netns)["list"]["images"], "no ACK[LIST] after the rescan"
+        dump = tmp_path / "flight.pcap"
+        out = netns.run(netns.server, netboot_bin(), "debug", "dump-packets", "-w", str(dump),
+                        "--config", str(server.config), check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
+        decoded = subprocess.run([netboot_bin(), "decode", str(dump)], capture_output=True, text=True).stdout
+        assert "INFORM[LIST]" in decoded and "ACK[LIST]" in decoded, decoded
     finally:
         server.kill()

@@ -16,11 +16,14 @@ import ServiceLifecycle
 public struct DHCPService: Service {
     let configuration: NetbootConfiguration
     let reloads: Reloads?
+    let flightRecorder: FlightRecorder?
     let logger: Logger
 
-    public init(configuration: NetbootConfiguration, reloads: Reloads? = nil, logger: Logger) {
+    public init(configuration: NetbootConfiguration, reloads: Reloads? = nil, flightRecorder: FlightRecorder? = nil,
+                logger: Logger) {
         self.configuration = configuration
         self.reloads = reloads
+        self.flightRecorder = flightRecorder
         self.logger = logger
     }
 
@@ -69,9 +72,10 @@ public struct DHCPService: Service {
         let bindings = try store.allBindings().map {
             BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
         }
-        let catalog = Self.scanCatalog(configuration)
+        var catalog = Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
             logger.info("bsdp: \(catalog.enabledImages.count) image(s) in \(configuration.imagesDir), \(bindings.count) client binding(s)")
+            logCatalogChange(from: ImageCatalog(directory: configuration.imagesDir), to: catalog)
         }
         let bootFiles = PXEBootFiles(bios: configuration.pxe.bios, uefiX64: configuration.pxe.uefiX64,
                                      uefiArm64: configuration.pxe.uefiArm64)
@@ -104,8 +108,15 @@ public struct DHCPService: Service {
                     let channel = try await DatagramBootstrap(group: group)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                        .channelInitializer { [flightRecorder] channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                // Datagrams through the socket; link-layer replies bypass it.
+                                if let flightRecorder, flightRecorder.isEnabled {
+                                    try channel.pipeline.syncOperations.addHandler(
+                                        FlightRecorderTap(recorder: flightRecorder, interface: endpoint.name))
+                                }
+                                try channel.pipeline.syncOperations.addHandler(handler)
+                            }
                         }
                         .withBoundSocket(fd).get()
                     channels.append(channel)
@@ -114,9 +125,11 @@ public struct DHCPService: Service {
             }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
-                    let catalog = Self.scanCatalog(configuration)
-                    core.replaceCatalog(catalog)
-                    logger.info("bsdp: rescanned \(configuration.imagesDir): \(catalog.enabledImages.count) image(s)")
+                    let rescanned = Self.scanCatalog(configuration)
+                    core.replaceCatalog(rescanned)
+                    logger.info("bsdp: rescanned \(configuration.imagesDir): \(rescanned.enabledImages.count) image(s)")
+                    logCatalogChange(from: catalog, to: rescanned)
+                    catalog = rescanned
                 }
             } else {
                 try? await gracefulShutdown()
@@ -126,6 +139,11 @@ public struct DHCPService: Service {
             throw error
         }
         await close(channels, group: group, threadPool: threadPool)
+    }
+
+    /// The seed's greppable lines (`New image distributed: NAME`, …) for what changed.
+    private func logCatalogChange(from old: ImageCatalog, to new: ImageCatalog) {
+        for line in CatalogChange(from: old, to: new).logLines { logger.info("\(line)") }
     }
 
     private func close(_ channels: [any Channel], group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool) async {

@@ -64,7 +64,7 @@ public enum ServiceAssembly {
         // One block per service, in start order (see above).
         if context.configuration.dhcp.enabled {
             add("dhcp", DHCPService(configuration: context.configuration, reloads: context.reloads,
-                                    logger: context.logger("dhcp")))
+                                    flightRecorder: context.flightRecorder, logger: context.logger("dhcp")))
         }
         if context.configuration.tftp.enabled {
             add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp"),
