@@ -329,6 +329,8 @@ def main():
     b.add_argument("--keep", action="store_true", help="keep the work directory")
     sub.add_parser("demo", help="a newcomer's tour: BIOS PXE boot from the appliance")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the namespaces and QEMU are removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0:
         sys.exit("lab: needs root (network namespaces, tap devices)")
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
