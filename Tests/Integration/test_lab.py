@@ -16,7 +16,7 @@ FIRMWARES = ["bios", "uefi-pxe", "uefi-http"]
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES)
-def test_firmware_boots_from_netboot(firmware):
+def test_firmware_boots_from_netboot(firmware, capsys):
     require_root()
     for tool in ("qemu-system-x86_64", "dnsmasq", "apt-get"):
         require_tool(tool)
@@ -25,6 +25,7 @@ def test_firmware_boots_from_netboot(firmware):
     assert seconds is not None, f"{firmware}: no marker from the payload\n{output[-6000:]}"
     reference, ref_output = lab.run_boot(firmware, "dnsmasq", timeout=300)
     ratio = f"{reference / seconds:.2f}x" if reference else "n/a (dnsmasq run failed)"
-    print(f"\nlab: {firmware}: netboot {seconds:.1f}s, dnsmasq {reference or float('nan'):.1f}s, "
-          f"speed ratio (dnsmasq/netboot) {ratio}")
+    with capsys.disabled():  # the measurement is the point: show it even when pytest captures
+        print(f"\nlab: {firmware}: netboot {seconds:.1f}s, dnsmasq {reference or float('nan'):.1f}s, "
+              f"speed ratio (dnsmasq/netboot) {ratio}")
     assert lab.MARKER in output
