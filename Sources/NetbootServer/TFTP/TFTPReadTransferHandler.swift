@@ -56,23 +56,7 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard envelope.remoteAddress == setup.peer else {
-            // RFC 1350 §4: answer the stranger with ERROR 5, leave the transfer alone.
-            setup.metrics.dropped("wrong_tid")
-            if let reply = TFTPTransferContext.foreignReply(to: envelope) {
-                let buffer = context.channel.allocator.buffer(bytes: reply)
-                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress,
-                                                                        data: buffer)), promise: nil)
-            }
-            return
-        }
-        scratch.removeAll(keepingCapacity: true)
-        envelope.data.withUnsafeReadableBytes { scratch.append(contentsOf: $0) }
-        guard let packet = try? TFTPPacket(decoding: scratch) else {
-            setup.metrics.dropped("malformed")
-            return
-        }
+        guard let packet = setup.admit(unwrapInboundIn(data), on: context, scratch: &scratch) else { return }
         machine.packetReceived(packet, now: .now, into: &actions)
         perform()
     }

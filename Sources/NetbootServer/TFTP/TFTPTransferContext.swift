@@ -37,6 +37,30 @@ struct TFTPTransferContext: Sendable {
         metrics.finished(direction: direction, outcome: outcome, statistics: statistics, duration: duration)
     }
 
+    /// Admits one datagram on a transfer's socket: a packet from the client's transfer ID is
+    /// decoded (into `scratch`, reused across packets); one from a foreign transfer ID gets
+    /// ERROR 5 and leaves the transfer alone (RFC 1350 §4); a malformed one is dropped. Drops
+    /// are counted. Returns the packet to hand to the transfer machine, or nil.
+    func admit(_ envelope: AddressedEnvelope<ByteBuffer>, on context: ChannelHandlerContext,
+               scratch: inout [UInt8]) -> TFTPPacket? {
+        guard envelope.remoteAddress == peer else {
+            metrics.dropped("wrong_tid")
+            if let reply = Self.foreignReply(to: envelope) {
+                let buffer = context.channel.allocator.buffer(bytes: reply)
+                context.writeAndFlush(NIOAny(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)),
+                                      promise: nil)
+            }
+            return nil
+        }
+        scratch.removeAll(keepingCapacity: true)
+        envelope.data.withUnsafeReadableBytes { scratch.append(contentsOf: $0) }
+        guard let packet = try? TFTPPacket(decoding: scratch) else {
+            metrics.dropped("malformed")
+            return nil
+        }
+        return packet
+    }
+
     /// The answer to a datagram from a foreign transfer ID, or nil to stay silent (never answer
     /// an ERROR, so two servers cannot ping-pong errors).
     static func foreignReply(to envelope: AddressedEnvelope<ByteBuffer>) -> [UInt8]? {

@@ -45,22 +45,7 @@ final class TFTPWriteTransferHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard envelope.remoteAddress == setup.peer else {
-            setup.metrics.dropped("wrong_tid")
-            if let reply = TFTPTransferContext.foreignReply(to: envelope) {
-                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(
-                    remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))),
-                    promise: nil)
-            }
-            return
-        }
-        scratch.removeAll(keepingCapacity: true)
-        envelope.data.withUnsafeReadableBytes { scratch.append(contentsOf: $0) }
-        guard let packet = try? TFTPPacket(decoding: scratch) else {
-            setup.metrics.dropped("malformed")
-            return
-        }
+        guard let packet = setup.admit(unwrapInboundIn(data), on: context, scratch: &scratch) else { return }
         machine.packetReceived(packet, now: .now, into: &actions)
         perform()
     }
