@@ -21,6 +21,9 @@ extension NetbootConfiguration {
         public var timeout: Int = 1
         /// Retransmissions of one packet before the transfer is abandoned.
         public var retries: Int = 5
+        /// Send DATA windows as `UDP_SEGMENT` (GSO) writes, one `sendmsg` per up to 64 blocks;
+        /// a route that refuses them gets plain datagrams automatically.
+        public var segmentationOffload: Bool = true
         /// Leading path parts removed from a requested file name before it is looked up in
         /// `root`, longest first: Apple firmware asks for `/private/tftpboot/NetBoot/…` paths.
         public var pathPrefixes: [String] = ["/private/tftpboot/NetBoot/NetBootSP0/", "/private/tftpboot/", "/tftpboot/"]
@@ -66,6 +69,7 @@ extension NetbootConfiguration {
             s.uploadDir = r.optionalPath("upload-dir")
             s.timeout = r.int("timeout", default: d.timeout, in: 1...255)
             s.retries = r.int("retries", default: d.retries, in: 0...100)
+            s.segmentationOffload = r.bool("segmentation-offload", default: d.segmentationOffload)
             s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in
                 guard let text = Scalars.string(node, name, r.log) else { return nil }
                 guard !text.isEmpty, !text.contains("\u{0}") else {

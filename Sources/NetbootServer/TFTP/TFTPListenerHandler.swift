@@ -119,7 +119,8 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             var setup = TFTPTransferContext(
                 key: key, peer: client, request: request, mappedPath: mapped, clientClass: clientClass?.name,
                 options: TFTPNegotiatedOptions(), configuration: shared.options.transfer, registry: shared.registry,
-                metrics: shared.metrics, threadPool: shared.threadPool, logger: shared.logger, started: .now)
+                metrics: shared.metrics, threadPool: shared.threadPool, logger: shared.logger, started: .now,
+                segmentationOffload: shared.options.segmentationOffload)
             switch result {
             case .failure:
                 Self.refuseOpened(setup, shared: shared, .notDefined, "server shutting down", on: channel)

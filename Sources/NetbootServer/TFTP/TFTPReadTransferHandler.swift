@@ -19,6 +19,9 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
     private var data: ByteBuffer
     private var dataStart: UInt64 = 0
     private var arena: ByteBuffer
+    /// The DATA packets of the current `perform()` in the arena, not yet handed to NIO.
+    private var encoded: [EncodedPacket] = []
+    private var segmentation: TFTPSegmentation
     private var timer = TFTPDeadlineTimer()
     private var context: ChannelHandlerContext?
     private var finished = false
@@ -37,6 +40,8 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
         let window = setup.options.windowSize * (setup.options.blockSize + TFTPPacket.dataHeaderLength)
         arena = allocator.buffer(capacity: min(window, 1 << 22))
         actions.reserveCapacity(setup.options.windowSize + 4)
+        encoded.reserveCapacity(setup.options.windowSize)
+        segmentation = TFTPSegmentation(enabled: setup.segmentationOffload)
         scratch.reserveCapacity(64)
     }
 
@@ -67,9 +72,13 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
 
     // MARK: actions
 
+    /// Runs the machine's actions. DATA packets are first all encoded into the arena while it
+    /// is uniquely owned, and only then handed to NIO as slices: a slice taken before the next
+    /// write would make that write copy the whole arena (copy-on-write), once per block.
     private func perform() {
         guard let context else { return }
         arena.clear()
+        encoded.removeAll(keepingCapacity: true)
         var wrote = false
         var index = 0
         while index < actions.count {
@@ -77,6 +86,7 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
             index += 1
             switch action {
             case .sendOptionAcknowledgement(let options):
+                wrote = emitEncoded(context: context) || wrote
                 send(TFTPPacket.optionAcknowledgement(options).encoded(), context: context)
                 wrote = true
             case .sendData(let block, let offset, let count):
@@ -92,27 +102,84 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
                         _ = arena.writeBytes(UnsafeRawBufferPointer(rebasing: raw[from ..< from + count]))
                     }
                 }
-                if let packet = arena.getSlice(at: start, length: TFTPPacket.dataHeaderLength + count) {
-                    context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: packet)),
-                                  promise: nil)
-                    wrote = true
-                }
+                encoded.append(EncodedPacket(start: start, length: TFTPPacket.dataHeaderLength + count))
             case .sendError(let code, let message):
+                wrote = emitEncoded(context: context) || wrote
                 send(TFTPPacket.error(code: code, message: message).encoded(), context: context)
                 wrote = true
             case .load(let range):
                 load(range)
             case .finish(let outcome):
+                wrote = emitEncoded(context: context) || wrote
                 if wrote { context.flush() }
                 wrote = false
                 finish(outcome)
             }
         }
         actions.removeAll(keepingCapacity: true)
+        wrote = emitEncoded(context: context) || wrote
         if wrote { context.flush() }
         if !finished {
             timer.arm(machine.nextDeadline, on: context.eventLoop) { [weak self] in self?.deadlineFired() }
         }
+    }
+
+    /// Writes the packets encoded so far (without flushing): runs of equal-sized packets,
+    /// optionally ending in one shorter packet, go out as one `UDP_SEGMENT` write each (the
+    /// kernel cuts them into datagrams), anything else as one datagram per packet.
+    private func emitEncoded(context: ChannelHandlerContext) -> Bool {
+        guard !encoded.isEmpty else { return false }
+        defer { encoded.removeAll(keepingCapacity: true) }
+        var first = 0
+        while first < encoded.count {
+            let size = encoded[first].length
+            var last = first
+            if segmentation.isEnabled {
+                let limit = min(first + segmentation.maxSegments(of: size), encoded.count)
+                while last + 1 < limit, encoded[last].length == size,
+                      encoded[last + 1].start == encoded[last].start + size,
+                      encoded[last + 1].length <= size {
+                    last += 1
+                }
+            }
+            let start = encoded[first].start
+            let length = encoded[last].start + encoded[last].length - start
+            guard let slice = arena.getSlice(at: start, length: length) else { break }
+            if last > first {
+                writeSegmented(slice, segmentSize: size, context: context)
+            } else {
+                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: slice)), promise: nil)
+            }
+            first = last + 1
+        }
+        return true
+    }
+
+    /// One `UDP_SEGMENT` write. If the kernel refuses it (no checksum offload on the route,
+    /// IPsec, a segment larger than the path MTU), segmentation is switched off for this
+    /// transfer and the same bytes go out again as ordinary datagrams.
+    private func writeSegmented(_ buffer: ByteBuffer, segmentSize: Int, context: ChannelHandlerContext) {
+        let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil,
+                                                               segmentSize: segmentSize)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenFailure { [weak self] error in
+            self?.segmentedWriteFailed(buffer, segmentSize: segmentSize, error: error)
+        }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: buffer, metadata: metadata)),
+                      promise: promise)
+    }
+
+    private func segmentedWriteFailed(_ buffer: ByteBuffer, segmentSize: Int, error: any Error) {
+        guard let context, !finished else { return }
+        if segmentation.isEnabled {
+            segmentation.disable()
+            setup.logger.notice("tftp segmentation offload refused, sending plain datagrams client=\(setup.peer.ipAddress ?? "?"):\(setup.peer.port ?? 0) file=\(setup.request.filename) error=\(error)")
+        }
+        var rest = buffer
+        while rest.readableBytes > 0, let packet = rest.readSlice(length: min(segmentSize, rest.readableBytes)) {
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: setup.peer, data: packet)), promise: nil)
+        }
+        context.flush()
     }
 
     private func send(_ bytes: [UInt8], context: ChannelHandlerContext) {
@@ -178,6 +245,30 @@ final class TFTPReadTransferHandler: ChannelInboundHandler {
         setup.metrics.activeTransfers.record(setup.registry.count)
         setup.logFinished(direction: "read", outcome: outcome, statistics: machine.statistics, file: file.path)
         context?.close(promise: nil)
+    }
+}
+
+/// One DATA packet encoded in the arena.
+struct EncodedPacket {
+    var start: Int
+    var length: Int
+}
+
+/// Whether DATA windows go out as `UDP_SEGMENT` (GSO) writes: one `sendmsg` carries up to 64
+/// datagrams of one size (the last may be shorter) and the kernel or NIC cuts them.
+struct TFTPSegmentation {
+    private(set) var isEnabled: Bool
+
+    init(enabled: Bool) {
+        isEnabled = enabled && System.supportsUDPSegmentationOffload
+    }
+
+    mutating func disable() { isEnabled = false }
+
+    /// Segments per write: the kernel takes at most 64 (`UDP_MAX_SEGMENTS` on older kernels)
+    /// and at most 65 507 bytes of UDP payload in all.
+    func maxSegments(of size: Int) -> Int {
+        max(1, min(64, 65_507 / max(1, size)))
     }
 }
 

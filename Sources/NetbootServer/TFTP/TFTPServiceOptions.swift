@@ -25,6 +25,10 @@ public struct TFTPServiceOptions: Sendable {
     public var maxPendingOpens: Int
     /// netascii transfers are converted in memory; larger files are refused with ERROR 0.
     public var maxNetasciiFileSize: Int
+    /// Send DATA windows as `UDP_SEGMENT` (GSO) writes where the kernel supports it: one
+    /// `sendmsg` per up to 64 blocks instead of one datagram each. A transfer whose route
+    /// refuses it falls back to plain datagrams by itself.
+    public var segmentationOffload: Bool = true
     /// Configured client classes matched by a DHCP vendor class the TFTP service cannot see
     /// yet (logged at start-up).
     public var unmatchedVendorClasses: [String] = []

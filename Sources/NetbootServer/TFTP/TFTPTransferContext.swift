@@ -19,6 +19,8 @@ struct TFTPTransferContext: Sendable {
     var threadPool: NIOThreadPool
     var logger: Logger
     var started: ContinuousClock.Instant
+    /// DATA windows go out as `UDP_SEGMENT` writes (``TFTPServiceOptions/segmentationOffload``).
+    var segmentationOffload: Bool = false
 
     /// The one log line per transfer.
     func logFinished(direction: String, outcome: TFTPTransferOutcome, statistics: TFTPTransferStatistics,
