@@ -38,5 +38,6 @@ extension TFTPServiceOptions {
                   pathMapping: TFTPPathMapping(prefixes: section.pathPrefixes), transfer: transfer)
         self.unmatchedVendorClasses = unmatched
         self.segmentationOffload = section.segmentationOffload
+        if section.transferThreads > 0 { self.transferThreads = section.transferThreads }
     }
 }
