@@ -258,14 +258,19 @@ def main():
         for (kind, label), ts in times.items():
             good = [t for t in ts if t is not None]
             results[(kind, label)] = size / statistics.median(good) / 1e6 if len(good) == len(ts) else None
-        for clients, mib, path in runs:
-            label = f"{clients} clients x {mib} MiB bs1468"
-            for kind in servers:
-                elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
-                                                 outdir, ["blksize 1468"], SERVER_IPS[kind])
-                results[(kind, label)] = rate if good == clients else None
-                print(f"{kind:10} {label:24} {rate:8.1f} MB/s aggregate  ({good}/{clients} ok, {elapsed:.2f}s)",
-                      flush=True)
+        rates = {}
+        for rep in range(args.reps):
+            for clients, mib, path in runs:
+                label = f"{clients} clients x {mib} MiB bs1468"
+                for kind in servers:
+                    elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
+                                                     outdir, ["blksize 1468"], SERVER_IPS[kind])
+                    rates.setdefault((kind, label), []).append(rate if good == clients else None)
+                    print(f"rep {rep + 1} {kind:10} {label:24} {rate:8.1f} MB/s aggregate  "
+                          f"({good}/{clients} ok, {elapsed:.2f}s)", flush=True)
+        for key, values in rates.items():
+            good = [v for v in values if v is not None]
+            results[key] = statistics.median(good) if len(good) == len(values) else None
     finally:
         for server in started:
             server.stop()
@@ -290,7 +295,8 @@ def main():
             best = max(equal, key=lambda p: results[(p, label)])
             row += f"{ours / results[(best, label)]:>9.2f}x  {best}"
         print(row)
-    print("\nMB/s = 10^6 bytes/s, median of the repetitions; * = windowsize ignored by that server (ran lockstep);")
+    print("\nMB/s = 10^6 bytes/s, median of the repetitions (concurrent rows: aggregate); * = windowsize ignored by")
+    print("that server (ran lockstep);")
     print("ratio = netboot / best peer that negotiated the same options.")
 
 
