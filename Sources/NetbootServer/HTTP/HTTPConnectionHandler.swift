@@ -271,20 +271,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         return cachedDate.text
     }
 
-    private func startHead(_ exchange: Exchange, status: Int) {
-        output.clear()
-        output.writeHTTPResponseStart(status: status, minorVersion: exchange.minorVersion,
-                                      keepAlive: exchange.keepAlive, date: date())
+    private func head(_ exchange: Exchange, status: Int) -> HTTPResponseHead {
+        HTTPResponseHead(status: status, minorVersion: exchange.minorVersion, keepAlive: exchange.keepAlive,
+                         date: date())
     }
 
     private func writeText(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, contentType: String,
                            fields: [(StaticString, String)], body: String?) {
-        let text = body ?? (status >= 300 ? HTTPStatusText.body(status) : "")
-        startHead(exchange, status: status)
-        for (name, value) in fields { output.writeHTTPField(name, value) }
-        output.writeHTTPField("Content-Type", contentType)
-        output.writeHTTPField("Content-Length", decimal: UInt64(text.utf8.count))
-        output.writeHTTPHeadEnd()
+        let text = body ?? (status >= 300 ? HTTPResponseHead.statusText(status) : "")
+        output.clear()
+        head(exchange, status: status).write(fields: fields, contentType: contentType,
+                                             contentLength: UInt64(text.utf8.count), into: &output)
         if !exchange.isHead { output.writeString(text) }
         send(context: context, exchange, status: status, bodyBytes: exchange.isHead ? 0 : UInt64(text.utf8.count),
              file: nil)
@@ -292,9 +289,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func writeFile(context: ChannelHandlerContext, _ exchange: Exchange, plan: FileResponse,
                            body: HTTPFileLookup.Body) {
-        startHead(exchange, status: plan.status)
-        output.writeHTTPFields(of: plan)
-        output.writeHTTPHeadEnd()
+        output.clear()
+        head(exchange, status: plan.status).write(plan, into: &output)
         switch (plan.body, body) {
         case let (_, .bytes(bytes)):
             output.writeImmutableBuffer(bytes)

@@ -20,7 +20,7 @@ struct HTTPRoutes: Sendable {
     /// - Parameters:
     ///   - client: the peer's address (substituted for `{ip}` in iPXE scripts).
     ///   - local: our address, the authority for URLs in scripts when the request has no usable Host.
-    func answer(_ head: RequestHead, client: String, local: SocketAddress?) -> HTTPAnswer {
+    func answer(_ head: RequestHead, client: String, local: @autoclosure () -> SocketAddress?) -> HTTPAnswer {
         guard head.method == .get || head.method == .head else {
             // A body may follow that we will not read: answer, then close.
             return .text(status: 405, fields: [("Allow", "GET, HEAD")], close: true)
@@ -43,7 +43,7 @@ struct HTTPRoutes: Sendable {
         case 2 where target.segments[0] == "boot" && target.segments[1] == "ipxe":
             let script = options.ipxe.script(for: .init(
                 mac: target.queryValue("mac").flatMap(MACAddress.init), ip: client,
-                server: Self.authority(host: head.host, local: local)
+                server: Self.authority(host: head.host, local: local())
             ))
             return .text(status: 200, fields: [("Cache-Control", "no-store")], body: script)
         default:
