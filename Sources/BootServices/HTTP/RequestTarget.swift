@@ -74,6 +74,13 @@ public struct RequestTarget: Equatable, Sendable {
         return (segments, isDirectory, queryStart, end)
     }
 
+    /// A segment as a String; not UTF-8 is malformed (ASCII, the usual case, skips validation).
+    private static func text(_ segment: UnsafeBufferPointer<UInt8>) throws(Refusal) -> String {
+        if segment.allSatisfy({ $0 < 0x80 }) { return String(decoding: segment, as: UTF8.self) }
+        guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
+        return text
+    }
+
     /// 7 or 8 when the bytes start with `http://` or `https://` (any case), else nil.
     private static func schemeLength(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) -> Int? {
         func starts(with scheme: StaticString) -> Bool {
@@ -104,8 +111,7 @@ public struct RequestTarget: Equatable, Sendable {
                 } else if segment.count == 2 && segment[0] == UInt8(ascii: ".") && segment[1] == UInt8(ascii: ".") {
                     throw .traversal
                 } else {
-                    guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
-                    segments.append(text)
+                    segments.append(try text(segment))
                 }
             default:
                 break

@@ -46,6 +46,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var started: NIODeadline
     }
 
+    /// An answer handed to the channel without a promise, counted once flushed.
+    private struct Answered {
+        var status: Int
+        var bytes: UInt64
+        var started: NIODeadline
+    }
+
     let shared: Shared
     let routes: HTTPRoutes
     private var parser: RequestHeadParser
@@ -56,6 +63,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The head (and small body) of the response being built; its storage is reused.
     var output = ByteBuffer()
     private var needsFlush = false
+    /// The channel's writability as last reported by `channelWritabilityChanged` (NIO reports
+    /// every change, synchronously from the write or flush that causes it).
+    private var writable = true
+    private var flushedAnswers: [Answered] = []
     /// A file lookup is running on the pool; nothing else is answered meanwhile.
     private var awaitingLookup = false
     /// A `Connection: close` answer is out: nothing more is read or answered.
@@ -83,6 +94,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        writable = context.channel.isWritable
         client = context.remoteAddress?.ipAddress ?? "-"
         output = context.channel.allocator.buffer(capacity: 16 * 1024 + 512)
         idleSince = .now()
@@ -125,7 +137,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { drain(context: context) }
+        writable = context.channel.isWritable
+        if writable { drain(context: context) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -140,7 +153,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Nothing more is read while an answer cannot be given: the channel is not writable, a
     /// lookup is running, the connection is closing, or a head's worth of bytes is waiting.
     private func mustHoldReads(_ context: ChannelHandlerContext) -> Bool {
-        closing || awaitingLookup || !context.channel.isWritable
+        closing || awaitingLookup || !writable
             || (received?.readableBytes ?? 0) > parser.limits.maxTargetBytes + parser.limits.maxFieldBytes
     }
 
@@ -154,7 +167,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var progressed = true
         while progressed {
             progressed = false
-            heads: while !closing, !awaitingLookup, context.channel.isWritable,
+            heads: while !closing, !awaitingLookup, writable,
                          let readable = received?.readableBytes, readable > 0 {
                 if bodyToSkip > 0 {
                     let skip = Int(min(bodyToSkip, UInt64(readable)))
@@ -178,9 +191,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             if needsFlush {
                 needsFlush = false
                 context.flush()  // may complete writes and change writability; loop again if so
+                if !flushedAnswers.isEmpty {
+                    let now = NIODeadline.now()
+                    for answered in flushedAnswers {
+                        shared.metrics.record(status: answered.status, bytes: answered.bytes,
+                                              nanoseconds: (now - answered.started).nanoseconds)
+                    }
+                    flushedAnswers.removeAll(keepingCapacity: true)
+                }
             }
         }
-        if inFlight == 0, !awaitingLookup, !closing, context.channel.isWritable {
+        if inFlight == 0, !awaitingLookup, !closing, writable {
             if idleSince == nil { idleSince = .now() }
         }
         if readHeld, !mustHoldReads(context) {
@@ -291,31 +312,37 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                            body: HTTPFileLookup.Body) {
         output.clear()
         head(exchange, status: plan.status).write(plan, into: &output)
-        switch (plan.body, body) {
-        case let (_, .bytes(bytes)):
+        let status = plan.status
+        let length = plan.bodyLength
+        let fd: CInt
+        switch body {
+        case let .bytes(bytes):
             output.writeImmutableBuffer(bytes)
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength, file: nil)
-        case let (.file(range), .descriptor(fd)) where FileResponse.length(range) <= UInt64(shared.options.inlineBodyLimit):
+            return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case .none:
+            return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case let .descriptor(descriptor):
+            fd = descriptor
+        }
+        switch plan.body {
+        case let .file(range) where FileResponse.length(range) <= UInt64(shared.options.inlineBodyLimit):
             let complete = HTTPFileLookup.read(fd, range: range, into: &output)
             Glibc.close(fd)
             guard complete else {  // the file shrank under us: never send less than Content-Length
                 return writeText(context: context, exchange, status: 500, contentType: "text/plain; charset=utf-8",
                                  fields: [], body: nil)
             }
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength, file: nil)
-        case let (.file(range), .descriptor(fd)):
+            send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case let .file(range):
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength,
-                 file: (handle, [(nil, range)], nil))
-        case let (.multipart(parts, trailer), .descriptor(fd)):
+            send(context: context, exchange, status: status, bodyBytes: length, file: (handle, [(nil, range)], nil))
+        case let .multipart(parts, trailer):
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength,
+            send(context: context, exchange, status: status, bodyBytes: length,
                  file: (handle, parts.map { ($0.header, $0.range) }, trailer))
-        case let (_, .descriptor(fd)):
+        case .none:
             Glibc.close(fd)
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength, file: nil)
-        case (_, .none):
-            send(context: context, exchange, status: plan.status, bodyBytes: plan.bodyLength, file: nil)
+            send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         }
     }
 
@@ -327,8 +354,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                       file: (handle: NIOFileHandle, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
         if !exchange.keepAlive { closing = true }
         needsFlush = true
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        inFlight += 1
+        // A promise only when something waits for the write: a file to close, a connection to
+        // close, or an access-log line (which reports aborted writes). Otherwise the answer is
+        // counted when ``drain(context:)`` has flushed it.
+        let promise = file != nil || !exchange.keepAlive || shared.options.accessLog
+            ? context.eventLoop.makePromise(of: Void.self) : nil
         if let file {
             var text = output
             for (index, (prefix, range)) in file.parts.enumerated() {
@@ -347,6 +377,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         } else {
             context.write(Self.wrapOutboundOut(.byteBuffer(output)), promise: promise)
         }
+        guard let promise else {
+            flushedAnswers.append(Answered(status: status, bytes: bodyBytes, started: exchange.started))
+            return
+        }
+        inFlight += 1
         let handle = file?.handle
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             try? handle?.close()
