@@ -107,9 +107,10 @@ extension RequestHeadParser {
             }
         }
 
+        /// A list field's lines joined with `, ` (RFC 9110 §5.3); empty lines add nothing.
         private static func joined(_ earlier: String?, _ value: String) -> String {
-            guard let earlier else { return value }
-            return earlier + ", " + value
+            guard let earlier, !earlier.isEmpty else { return value }
+            return value.isEmpty ? earlier : earlier + ", " + value
         }
 
         /// `1*DIGIT` as a UInt64; nil when empty, not all digits, or too large.

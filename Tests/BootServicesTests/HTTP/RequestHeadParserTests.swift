@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BootServices
@@ -56,6 +57,11 @@ import Testing
         #expect(Self.head(text) == expected)
         let conditions = expected.conditions
         #expect(conditions.range == "bytes=0-9" && conditions.ifNoneMatch == "\"a\", W/\"b\"" && !conditions.isHead)
+    }
+
+    @Test func emptyListLinesAddNothing() {
+        let head = Self.head("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match:\r\nIf-None-Match: \"x\"\r\nIf-None-Match: \r\n\r\n")
+        #expect(head?.ifNoneMatch == "\"x\"")
     }
 
     @Test func singletonFieldsKeepTheFirst() {
@@ -285,6 +291,39 @@ import Testing
             }
             #expect(fed == whole, "\(bytes)")
             if case let .head(_, length) = whole { #expect(length > 0 && length <= bytes.count) }
+        }
+    }
+
+    /// The committed seeds and regression inputs of the `http-head` fuzz target
+    /// (Fuzz/corpus/http-head/, docs/fuzzing.md): byte 0 the limits, byte 1 a split point, then
+    /// a connection's bytes; every head parses the same whole, split, or byte by byte, and
+    /// list values carry no empty elements at their ends.
+    @Test func fuzzCorpusReplays() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("Fuzz/corpus/http-head")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names.count >= 6)
+        for name in names {
+            let input = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
+            guard input.count >= 2 else { continue }
+            let limits = RequestHeadParser.Limits(maxTargetBytes: 8 + Int(input[0] & 0x3F) * 8,
+                                                  maxFieldBytes: 16 + Int(input[0] >> 6) * 200)
+            var rest = input.dropFirst(2)
+            while !rest.isEmpty {
+                let whole = Self.parse(Array(rest), limits: limits)
+                var parser = RequestHeadParser(limits: limits)
+                var fed = Outcome.needMore
+                for count in 0...rest.count where fed == .needMore {
+                    fed = Array(rest.prefix(count)).withUnsafeBytes { parser.parse($0) }
+                }
+                #expect(fed == whole, "\(name)")
+                guard case let .head(head, length) = whole else { break }
+                for value in [head.ifMatch, head.ifNoneMatch].compactMap({ $0 }) {
+                    #expect(!value.hasSuffix(" ") && !value.hasPrefix(","), "\(name)")
+                }
+                rest = rest.dropFirst(length)
+            }
         }
     }
 }
