@@ -34,6 +34,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(name: "CLinuxPacket"),
+        .systemLibrary(name: "CLinuxEvents"),
 
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
@@ -60,7 +61,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket",
+            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

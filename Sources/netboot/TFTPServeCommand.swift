@@ -22,6 +22,9 @@ struct TFTPServeCommand: AsyncParsableCommand {
     @Option(help: "Retransmissions before giving up.") var retries: Int = 5
     @Option(name: .customLong("max-transfers"), help: "Concurrent transfers.") var maxTransfers: Int = 512
     @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
+    @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: one per core).")
+    var transferThreads: Int?
+    @Option(help: "Send DATA windows as UDP_SEGMENT (GSO) writes: 0 or 1.") var gso: String = "1"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func run() async throws {
@@ -35,8 +38,11 @@ struct TFTPServeCommand: AsyncParsableCommand {
             retransmitTimeout: .milliseconds(timeoutMilliseconds),
             maxRetransmitTimeout: .milliseconds(maxTimeoutMilliseconds), maxRetries: retries,
             numbering: TFTPBlockNumbering(rollover: rolloverValue))
-        let options = TFTPServiceOptions(address: address, port: port, root: root, uploadDirectory: uploadDirectory,
+        guard gso == "0" || gso == "1" else { throw ValidationError("--gso must be 0 or 1") }
+        var options = TFTPServiceOptions(address: address, port: port, root: root, uploadDirectory: uploadDirectory,
                                          transfer: transfer, maxTransfers: maxTransfers)
+        options.segmentationOffload = gso == "1"
+        if let transferThreads { options.transferThreads = max(1, transferThreads) }
         let service = TFTPService(options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -177,11 +177,14 @@ def test_decode_peer_capture_matches_tshark():
 
 def test_flight_recorder_dump(netns, tmp_path):
     """`netboot serve` taps its TFTP packets into the flight recorder; `netboot debug
-    dump-packets` (SIGUSR1) writes them out as a pcap that decodes to the transfer."""
+    dump-packets` (SIGUSR1) writes them out as a pcap that decodes to the transfer. A windowed
+    transfer's segmented writes show up as the individual DATA datagrams."""
     binary = netboot_bin()
     tftp = require_tool("tftp")
+    atftp = require_tool("atftp")
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "booter").write_bytes(bytes(i % 7 for i in range(1500)))
+    (tmp_path / "images" / "windowed").write_bytes(bytes(i % 11 for i in range(14 * 1468 - 100)))
     (tmp_path / "netboot.yaml").write_text(
         "state-dir: var\nimages-dir: images\n"
         "dhcp: { enabled: false }\nbsdp: { enabled: false }\nhttp: { enabled: false }\n"
@@ -194,6 +197,9 @@ def test_flight_recorder_dump(netns, tmp_path):
         got = tmp_path / "got"
         assert wait_for(lambda: netns.run(netns.client, tftp, "-m", "binary", netns.server_ip, "-c", "get",
                                           "booter", str(got), check=False, timeout=10).returncode == 0 and got.exists())
+        netns.run(netns.client, atftp, "--option", "blksize 1468", "--option", "windowsize 8", "-g", "-r",
+                  "windowed", "-l", str(tmp_path / "got-windowed"), netns.server_ip, "69", timeout=30)
+        assert (tmp_path / "got-windowed").read_bytes() == (tmp_path / "images" / "windowed").read_bytes()
         dump = netns.run(netns.server, binary, "debug", "dump-packets", "-w", str(tmp_path / "flight.pcap"),
                          "--config", "netboot.yaml", cwd=tmp_path, check=False)
         assert dump.returncode == 0, dump.stderr
@@ -210,4 +216,7 @@ def test_flight_recorder_dump(netns, tmp_path):
     assert decoded[0]["file"] == "booter" and decoded[0]["src"].startswith(netns.client_ip + ":")
     conversations = sh(binary, "decode", "--conversations", str(tmp_path / "flight.pcap")).stdout
     assert 'tftp RRQ "booter"' in conversations and "bytes 1500" in conversations and "complete" in conversations
+    windowed = [p for p in decoded if p["proto"] == "tftp" and p["opcode"] == "DATA" and p["dst"].split(":")[1]
+                != decoded[0]["src"].split(":")[1]]
+    assert len(windowed) == 14, windowed
     assert not (tmp_path / "var" / "netboot.pid").exists()

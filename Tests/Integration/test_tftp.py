@@ -189,6 +189,33 @@ def test_atftp_rollover_at_blksize_512_with_window(server, tmp_path):
     assert sha256(local) == sha256(server.root / "rollover.bin")
 
 
+def test_windows_without_segmentation_offload(server_factory, tmp_path):
+    """`--gso 0`: every DATA packet its own datagram (the path kernels without UDP_SEGMENT take)."""
+    server = server_factory("--gso", "0")
+    server.add("big.bin", 3 << 20)
+    server.wait_ready()
+    local = tmp_path / "got"
+    fetch_atftp(server.netns, server, "big.bin", local, "blksize 1468", "windowsize 64")
+    assert sha256(local) == sha256(server.root / "big.bin")
+    assert "segmentation offload refused" not in server.text()
+
+
+def test_segmentation_offload_falls_back_when_the_route_refuses_it(server_factory, tmp_path):
+    """A block larger than the link MTU cannot be sent as UDP_SEGMENT (the kernel says EMSGSIZE):
+    the transfer falls back to plain (fragmented) datagrams at once, without a retransmission."""
+    server = server_factory()
+    for ns, ifname in ((server.netns.server, server.netns.server_if), (server.netns.client, server.netns.client_if)):
+        server.netns.run(ns, "ip", "link", "set", ifname, "mtu", "1000")
+    server.add("big.bin", 1 << 20)
+    server.wait_ready()
+    local = tmp_path / "got"
+    fetch_atftp(server.netns, server, "big.bin", local, "blksize 1468", "windowsize 16")
+    assert sha256(local) == sha256(server.root / "big.bin")
+    assert "segmentation offload refused" in server.text()
+    line = server.wait_for(r"tftp read .*file=big\.bin .*outcome=completed").group(0)
+    assert "retransmits=0" in line, line
+
+
 def test_curl_with_tftp_blksize(server, tmp_path):
     require_tool("curl")
     files = {"empty.bin": 0, "multiple.bin": 1468 * 7, "odd.bin": 77_777}

@@ -45,4 +45,19 @@ import Testing
         #expect(outbound.udp.destinationPort == 2070)
         _ = try channel.finish()
     }
+
+    /// A `UDP_SEGMENT` write (a TFTP window) is recorded as the datagrams the kernel sends.
+    @Test func tapSplitsASegmentedWriteIntoItsDatagrams() throws {
+        let recorder = FlightRecorder(capacity: 8)
+        let channel = EmbeddedChannel(handler: FlightRecorderTap(recorder: recorder, interface: "veth0"))
+        let peer = try SocketAddress(ipAddress: "198.51.100.2", port: 2070)
+        let bytes = (0..<10).map { UInt8($0) }
+        let metadata = AddressedEnvelope<ByteBuffer>.Metadata(ecnState: .transportNotCapable, packetInfo: nil,
+                                                               segmentSize: 4)
+        try channel.writeOutbound(AddressedEnvelope(remoteAddress: peer, data: ByteBuffer(bytes: bytes),
+                                                    metadata: metadata))
+        let payloads = try recorder.snapshot().entries.map { try UDPFrame(decoding: $0.frame).udp.payload }
+        #expect(payloads == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+        _ = try channel.finish()
+    }
 }

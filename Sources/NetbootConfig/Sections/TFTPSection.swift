@@ -21,6 +21,11 @@ extension NetbootConfiguration {
         public var timeout: Int = 1
         /// Retransmissions of one packet before the transfer is abandoned.
         public var retries: Int = 5
+        /// Send DATA windows as `UDP_SEGMENT` (GSO) writes, one `sendmsg` per up to 64 blocks;
+        /// a route that refuses them gets plain datagrams automatically.
+        public var segmentationOffload: Bool = true
+        /// Threads running read transfers; 0 picks the default (8, or one per core if more).
+        public var transferThreads: Int = 0
         /// Leading path parts removed from a requested file name before it is looked up in
         /// `root`, longest first: Apple firmware asks for `/private/tftpboot/NetBoot/…` paths.
         public var pathPrefixes: [String] = ["/private/tftpboot/NetBoot/NetBootSP0/", "/private/tftpboot/", "/tftpboot/"]
@@ -66,6 +71,8 @@ extension NetbootConfiguration {
             s.uploadDir = r.optionalPath("upload-dir")
             s.timeout = r.int("timeout", default: d.timeout, in: 1...255)
             s.retries = r.int("retries", default: d.retries, in: 0...100)
+            s.segmentationOffload = r.bool("segmentation-offload", default: d.segmentationOffload)
+            s.transferThreads = r.int("transfer-threads", default: d.transferThreads, in: 0...256)
             s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in
                 guard let text = Scalars.string(node, name, r.log) else { return nil }
                 guard !text.isEmpty, !text.contains("\u{0}") else {

@@ -40,13 +40,24 @@ public final class FlightRecorderTap: ChannelDuplexHandler, Sendable {
         let own = direction == .received ? envelope.metadata?.packetInfo?.destinationAddress : nil
         let bound = local.flatMap(Self.ipv4)
         let me = own.flatMap(Self.ipv4).map { ($0.0, bound?.1 ?? 0) } ?? bound ?? (IPv4Address(rawValue: 0), 0)
-        let payload = Array(envelope.data.readableBytesView)
-        if direction == .received {
-            recorder.record(datagram: payload, source: peer.0, sourcePort: peer.1, destination: me.0,
-                            destinationPort: me.1, direction: direction, interface: interface)
-        } else {
-            recorder.record(datagram: payload, source: me.0, sourcePort: me.1, destination: peer.0,
-                            destinationPort: peer.1, direction: direction, interface: interface)
+        for payload in Self.datagrams(envelope) {
+            if direction == .received {
+                recorder.record(datagram: payload, source: peer.0, sourcePort: peer.1, destination: me.0,
+                                destinationPort: me.1, direction: direction, interface: interface)
+            } else {
+                recorder.record(datagram: payload, source: me.0, sourcePort: me.1, destination: peer.0,
+                                destinationPort: peer.1, direction: direction, interface: interface)
+            }
+        }
+    }
+
+    /// The datagrams an envelope stands for: one, or — for a `UDP_SEGMENT` write — the
+    /// segments the kernel cuts it into (each `segmentSize` bytes, the last possibly shorter).
+    static func datagrams(_ envelope: AddressedEnvelope<ByteBuffer>) -> [[UInt8]] {
+        let bytes = envelope.data.readableBytesView
+        guard let size = envelope.metadata?.segmentSize, size > 0, bytes.count > size else { return [Array(bytes)] }
+        return stride(from: bytes.startIndex, to: bytes.endIndex, by: size).map { start in
+            Array(bytes[start ..< min(start + size, bytes.endIndex)])
         }
     }
 

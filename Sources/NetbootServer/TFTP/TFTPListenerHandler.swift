@@ -17,6 +17,8 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         var metrics: TFTPMetrics
         var threadPool: NIOThreadPool
         var group: any EventLoopGroup
+        /// Where read transfers run.
+        var loops: TFTPTransferLoops
         var logger: Logger
         /// Taps every datagram of the listener and the transfers (docs/capture.md).
         var flightRecorder: FlightRecorder? = nil
@@ -119,7 +121,8 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             var setup = TFTPTransferContext(
                 key: key, peer: client, request: request, mappedPath: mapped, clientClass: clientClass?.name,
                 options: TFTPNegotiatedOptions(), configuration: shared.options.transfer, registry: shared.registry,
-                metrics: shared.metrics, threadPool: shared.threadPool, logger: shared.logger, started: .now)
+                metrics: shared.metrics, threadPool: shared.threadPool, logger: shared.logger, started: .now,
+                segmentationOffload: shared.options.segmentationOffload, flightRecorder: shared.flightRecorder)
             switch result {
             case .failure:
                 Self.refuseOpened(setup, shared: shared, .notDefined, "server shutting down", on: channel)
@@ -128,12 +131,7 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             case .success(.read(.success(let file))):
                 setup.options = TFTPNegotiation.negotiate(request.options, direction: .read(size: file.size),
                                                           limits: limits)
-                let ready = setup
-                Self.startTransfer(setup, local: local, shared: shared, listener: channel) {
-                    TFTPReadTransferHandler(setup: ready, file: file)
-                } cleanup: {
-                    file.close()
-                }
+                Self.startRead(setup, file: file, local: local, shared: shared, listener: channel)
             case .success(.upload(.success(let upload))):
                 setup.options = TFTPNegotiation.negotiate(request.options, direction: .write, limits: limits)
                 let ready = setup
@@ -161,7 +159,22 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         sendError(code, message, to: client, on: channel)
     }
 
-    /// Binds the transfer's own socket (a fresh transfer ID) on the next event loop.
+    /// Binds the read transfer's own socket (a fresh transfer ID) and hands it to a transfer loop.
+    private static func startRead(_ setup: TFTPTransferContext, file: TFTPOpenedFile, local: SocketAddress,
+                                  shared: Shared, listener: any Channel) {
+        do {
+            let socket = try TFTPTransferSocket(bindingTo: local, peer: setup.peer)
+            shared.loops.next().submit(.start(setup, file, socket))
+            shared.metrics.activeTransfers.record(shared.registry.count)
+        } catch {
+            file.close()
+            shared.registry.release(setup.key)
+            shared.logger.error("tftp cannot open a transfer socket on \(local): \(error)")
+            sendError(.notDefined, "Server error", to: setup.peer, on: listener)
+        }
+    }
+
+    /// Binds the write transfer's own socket (a fresh transfer ID) on the next event loop.
     private static func startTransfer(_ setup: TFTPTransferContext, local: SocketAddress, shared: Shared,
                                       listener: any Channel,
                                       handler: @escaping @Sendable () -> any ChannelHandler,

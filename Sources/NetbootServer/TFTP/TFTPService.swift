@@ -6,6 +6,7 @@ import ServiceLifecycle
 
 /// The TFTP server (RFC 1350, 2347, 2348, 2349, 7440) as a ServiceLifecycle `Service`:
 /// a listener on `options.port` and one ephemeral socket per transfer (issue 4, docs/tftp.md).
+/// Read transfers run on ``TFTPTransferLoop`` threads, write transfers on SwiftNIO channels.
 public final class TFTPService: Service, Sendable {
     private let options: TFTPServiceOptions
     private let logger: Logger
@@ -33,12 +34,14 @@ public final class TFTPService: Service, Sendable {
         for vendor in options.unmatchedVendorClasses {
             logger.warning("tftp client class vendor-class \(vendor) is not applied: TFTP cannot see DHCP option 60 yet")
         }
+        let loops = try TFTPTransferLoops(count: options.transferThreads, logger: logger)
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)
         let shared = TFTPListenerHandler.Shared(
             options: options, registry: registry,
-            metrics: TFTPMetrics(), threadPool: threadPool, group: group, logger: logger, flightRecorder: flightRecorder)
+            metrics: TFTPMetrics(), threadPool: threadPool, group: group, loops: loops, logger: logger,
+            flightRecorder: flightRecorder)
         let listener: any Channel
         do {
             listener = try await DatagramBootstrap(group: group)
@@ -56,6 +59,7 @@ public final class TFTPService: Service, Sendable {
                 }
                 .bind(host: options.address, port: options.port).get()
         } catch {
+            await loops.stop()
             try? await threadPool.shutdownGracefully()
             throw error
         }
@@ -66,6 +70,7 @@ public final class TFTPService: Service, Sendable {
             listener.close(promise: nil)
         }
         for channel in registry.closeAll() { channel.close(promise: nil) }
+        await loops.stop()
         try? await threadPool.shutdownGracefully()
         logger.info("tftp stopped")
     }

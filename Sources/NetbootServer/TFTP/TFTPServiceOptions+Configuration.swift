@@ -37,5 +37,7 @@ extension TFTPServiceOptions {
         self.init(port: section.port, root: section.root, uploadDirectory: section.uploadDir,
                   pathMapping: TFTPPathMapping(prefixes: section.pathPrefixes), transfer: transfer)
         self.unmatchedVendorClasses = unmatched
+        self.segmentationOffload = section.segmentationOffload
+        if section.transferThreads > 0 { self.transferThreads = section.transferThreads }
     }
 }

@@ -19,6 +19,10 @@ struct TFTPTransferContext: Sendable {
     var threadPool: NIOThreadPool
     var logger: Logger
     var started: ContinuousClock.Instant
+    /// DATA windows go out as `UDP_SEGMENT` writes (``TFTPServiceOptions/segmentationOffload``).
+    var segmentationOffload: Bool = false
+    /// Taps the transfer's datagrams (docs/capture.md).
+    var flightRecorder: FlightRecorder? = nil
 
     /// The one log line per transfer.
     func logFinished(direction: String, outcome: TFTPTransferOutcome, statistics: TFTPTransferStatistics,
@@ -64,8 +68,11 @@ struct TFTPTransferContext: Sendable {
     /// The answer to a datagram from a foreign transfer ID, or nil to stay silent (never answer
     /// an ERROR, so two servers cannot ping-pong errors).
     static func foreignReply(to envelope: AddressedEnvelope<ByteBuffer>) -> [UInt8]? {
-        guard let opcode = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt16.self),
-              (1...6).contains(opcode), opcode != TFTPOpcode.error.rawValue else { return nil }
+        foreignReply(opcode: envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt16.self))
+    }
+
+    static func foreignReply(opcode: UInt16?) -> [UInt8]? {
+        guard let opcode, (1...6).contains(opcode), opcode != TFTPOpcode.error.rawValue else { return nil }
         return TFTPForeignTransferID.reply.encoded()
     }
 }

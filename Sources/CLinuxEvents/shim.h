@@ -1,0 +1,41 @@
+#ifndef NETBOOT_CLINUXEVENTS_SHIM_H
+#define NETBOOT_CLINUXEVENTS_SHIM_H
+// What the TFTP transfer loops use that Swift's Glibc module does not export: epoll(7),
+// eventfd(2), preadv2(2) with RWF_NOWAIT, and the UDP_SEGMENT (GSO) socket option.
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+
+// preadv2 is declared by glibc only under _GNU_SOURCE; its ABI is stable since 2.26.
+extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
+
+/// RWF_NOWAIT (linux/fs.h): fail with EAGAIN rather than wait for the disk.
+static const int netboot_rwf_nowait = 0x00000008;
+/// SOL_UDP and UDP_SEGMENT (linux/udp.h, Linux 4.18).
+static const int netboot_sol_udp = 17;
+static const int netboot_udp_segment = 103;
+
+/// Fills one control message carrying UDP_SEGMENT = `size` into `control` (which must hold
+/// CMSG_SPACE(sizeof(uint16_t)) bytes) and returns the length to put in msg_controllen.
+static inline size_t netboot_udp_segment_cmsg(void *control, size_t capacity, uint16_t size) {
+    if (capacity < CMSG_SPACE(sizeof(uint16_t))) return 0;
+    struct msghdr msg = {0};
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = netboot_sol_udp;
+    cm->cmsg_type = netboot_udp_segment;
+    cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    *(uint16_t *)CMSG_DATA(cm) = size;
+    return CMSG_SPACE(sizeof(uint16_t));
+}
+
+/// Names the calling thread (as `top -H` and /proc/PID/task/*/comm show it).
+static inline int netboot_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+#endif
