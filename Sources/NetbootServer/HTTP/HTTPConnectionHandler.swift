@@ -128,10 +128,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         var bytes = Self.unwrapInboundIn(data)
-        if received == nil {
-            received = bytes
+        if var buffer = received {
+            received = nil  // so `buffer` is the only reference and appending copies nothing
+            buffer.writeBuffer(&bytes)
+            received = buffer
         } else {
-            received!.writeBuffer(&bytes)
+            received = bytes
         }
         drain(context: context)
     }
@@ -167,19 +169,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var progressed = true
         while progressed {
             progressed = false
-            heads: while !closing, !awaitingLookup, writable,
-                         let readable = received?.readableBytes, readable > 0 {
+            heads: while !closing, !awaitingLookup, writable, var buffer = received, buffer.readableBytes > 0 {
                 if bodyToSkip > 0 {
-                    let skip = Int(min(bodyToSkip, UInt64(readable)))
-                    received!.moveReaderIndex(forwardBy: skip)
+                    let skip = Int(min(bodyToSkip, UInt64(buffer.readableBytes)))
+                    buffer.moveReaderIndex(forwardBy: skip)
+                    received = buffer
                     bodyToSkip -= UInt64(skip)
                     continue
                 }
-                switch received!.withUnsafeReadableBytes({ parser.parse($0) }) {
+                switch buffer.withUnsafeReadableBytes({ parser.parse($0) }) {
                 case .needMore:
                     break heads
                 case let .head(head, length):
-                    received!.moveReaderIndex(forwardBy: length)
+                    buffer.moveReaderIndex(forwardBy: length)
+                    received = buffer
                     answer(context: context, head)
                 case let .error(error):
                     received = nil
