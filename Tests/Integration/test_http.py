@@ -279,6 +279,146 @@ def test_keep_alive_with_curl_reuses_the_connection(server):
     assert b"Re-using existing connection" in out.stderr or b"Reusing existing connection" in out.stderr
 
 
+def server_pid(server):
+    """The netboot process (`ip netns exec` may or may not stay in between)."""
+    pid = server.proc.pid
+    if not os.readlink(f"/proc/{pid}/exe").endswith("netboot"):
+        pid = int(open(f"/proc/{pid}/task/{pid}/children").read().split()[0])
+    return pid
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def rss_kib(pid):
+    return int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
+
+
+def parse_responses(out, heads=()):
+    """[(status, fields, body)] of consecutive HTTP/1.1 responses (Content-Length framed; the
+    answers whose index is in `heads` answer HEAD and have no body)."""
+    responses = []
+    while out:
+        head, sep, rest = out.partition(b"\r\n\r\n")
+        assert sep, out[:200]
+        lines = head.decode("latin-1").split("\r\n")
+        fields = {n.strip().lower(): v.strip() for n, _, v in (line.partition(":") for line in lines[1:])}
+        length = 0 if len(responses) in heads else int(fields["content-length"])
+        responses.append((int(lines[0].split()[1]), fields, rest[:length]))
+        out = rest[length:]
+    return responses
+
+
+def test_pipelining_without_reading_is_bounded(server):
+    """A client pipelines requests for a 200 KB file (each a sendfile with its own descriptor)
+    and never reads. The server stops reading once its answers back up, so the client's sends
+    stall, and neither descriptors nor memory grow with the number of requests; other clients
+    are served meanwhile, and everything is released when the client goes."""
+    pid = server_pid(server)
+    fds_before, rss_before = open_fds(pid), rss_kib(pid)
+    sock = server.connect()
+    sock.settimeout(2)
+    batch = b"GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 1000
+    sent, stalled = 0, False
+    try:
+        while sent < 64 << 20:  # 64 MiB of requests = 2 million; a server that keeps reading takes them all
+            sock.sendall(batch)
+            sent += len(batch)
+    except socket.timeout:
+        stalled = True
+    try:
+        assert stalled, f"the server kept reading: {sent} bytes of requests accepted"
+        assert sent < 32 << 20
+        assert open_fds(pid) - fds_before < 20
+        assert rss_kib(pid) - rss_before < 64 * 1024
+        assert server.healthy()
+    finally:
+        sock.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and open_fds(pid) > fds_before + 2:
+        time.sleep(0.1)
+    assert open_fds(pid) <= fds_before + 2
+    assert server.healthy()
+
+
+def test_pipelined_answers_stay_in_order_under_back_pressure(server):
+    """Hundreds of pipelined requests of every kind, sent before anything is read: the answers
+    come back complete and in order once the client reads."""
+    data = (server.root / "f.bin").read_bytes()
+    kinds = [
+        (b"GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n", 200, data),
+        (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4\r\n\r\n", 206, b"234"),
+        (b"HEAD /f.bin HTTP/1.1\r\nHost: x\r\n\r\n", 200, b""),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200, b"ok\n"),
+        (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, b"404 Not Found\n"),
+        (b"GET /f.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9,100000-100009\r\n\r\n", 206, None),
+    ]
+    plan = [kinds[i % len(kinds)] for i in range(240)]
+    sock = server.connect()
+    sock.settimeout(10)
+    sock.sendall(b"".join(request for request, _, _ in plan)
+                 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    time.sleep(1)  # the answers back up: the server must pause, not drop or reorder
+    out = b""
+    while True:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        out += chunk
+    sock.close()
+    responses = parse_responses(out, {i for i, (request, _, _) in enumerate(plan) if request.startswith(b"HEAD")})
+    assert len(responses) == len(plan) + 1
+    for (request, status, body), (got_status, fields, got_body) in zip(plan, responses):
+        assert got_status == status, request
+        if request.startswith(b"HEAD"):
+            assert fields["content-length"] == "200000" and got_body == b""
+        elif body is None:
+            assert fields["content-type"].startswith("multipart/byteranges")
+            assert data[0:10] in got_body and data[100000:100010] in got_body
+        else:
+            assert got_body == body, request
+    assert responses[-1][0] == 200 and responses[-1][1]["connection"] == "close"
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+    (b"GET /small.txt HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\n\r\nhello!", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhello", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nX-A: b\r\n Transfer-Encoding: chunked\r\n\r\n", 400),
+    (b"GET /small.txt HTTP/1.1\r\n\r\n", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    (b"GET /small.txt HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", 400),
+])
+def test_request_smuggling_is_refused_and_closed(server, request_bytes, status):
+    """RFC 9112 §6.3/§11.2: ambiguous framing is answered with an error and the connection is
+    closed, so the bytes after it are never taken as a request."""
+    out = raw(server, request_bytes + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", out) == [str(status).encode()], out[:300]
+    assert b"\r\nConnection: close\r\n" in out
+    assert server.healthy()
+
+
+def test_request_body_is_skipped_not_parsed(server):
+    smuggled = b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    out = raw(server, b"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(smuggled)
+              + smuggled + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", out) == [b"200", b"200"]
+
+
+def test_bare_line_feeds_and_http_1_0(server):
+    out = raw(server, b"\r\nGET /healthz HTTP/1.1\nHost: x\n\n"
+                      b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                      b"GET /healthz HTTP/1.0\r\n\r\n"
+                      b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    responses = re.findall(rb"(HTTP/1\.[01]) (\d{3}) ", out)
+    assert responses == [(b"HTTP/1.1", b"200"), (b"HTTP/1.0", b"200"), (b"HTTP/1.0", b"200")]
+    assert out.count(b"\r\nConnection: keep-alive\r\n") == 1 and out.count(b"\r\nConnection: close\r\n") == 1
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("line", [
@@ -398,7 +538,7 @@ def test_connection_limit(netns, tmp_path):
         for sock in socks:
             sock.close()
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not raw(srv, b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200"):
+        while time.monotonic() < deadline and not raw(srv, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 200"):
             time.sleep(0.1)
         assert srv.healthy()
     finally:
@@ -471,7 +611,7 @@ def test_thread_pool_opening(netns, tmp_path):
         assert srv.fetch("/f.bin", f"If-None-Match: {fields['etag']}")[0] == 304
         assert srv.fetch("/escape")[0] == 403
         out = raw(srv, b"GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
-                       b"GET /small.txt HTTP/1.1\r\nRange: bytes=0-2\r\nConnection: close\r\n\r\n")
+                       b"GET /small.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-2\r\nConnection: close\r\n\r\n")
         assert re.findall(rb"HTTP/1\.1 (\d{3}) ", out) == [b"200", b"404", b"206"]
     finally:
         srv.proc.terminate()

@@ -33,7 +33,7 @@ public struct ByteRangeRequest: Equatable, Sendable {
         var sawSpec = false
         while true {
             // Skip OWS and empty list elements (RFC 9110 §5.6.1).
-            while index != bytes.endIndex, [0x20, 0x09, 0x2C].contains(bytes[index]) {
+            while index != bytes.endIndex, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x2C {
                 index = bytes.index(after: index)
             }
             if index == bytes.endIndex { break }

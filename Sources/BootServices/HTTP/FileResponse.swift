@@ -61,12 +61,46 @@ public struct FileResponse: Equatable, Sendable {
         case multipart([Part], trailer: String)
     }
 
+    /// `Content-Range` (RFC 9110 §14.4): a satisfied range of a `size`-byte file, or `*/size`.
+    public enum ContentRange: Equatable, Sendable {
+        case satisfied(ClosedRange<UInt64>, size: UInt64)
+        case unsatisfied(size: UInt64)
+
+        public var value: String {
+            switch self {
+            case let .satisfied(range, size): FileResponse.contentRange(range, size: size)
+            case let .unsatisfied(size): "bytes */" + String(size)
+            }
+        }
+    }
+
     public var status: Int
-    /// Response fields in order. `Content-Length` is always present except on a 304.
-    public var headers: [(String, String)]
+    /// `Content-Type`: the file's, or `multipart/byteranges; boundary=…`; nil on 304, 412, 416.
+    public var contentType: String?
+    /// `Accept-Ranges: bytes` is sent (200 and 206).
+    public var acceptsRanges: Bool
+    /// The validators, sent on every answer (`ETag`, `Last-Modified`).
+    public var etag: EntityTag
+    public var lastModified: String
+    public var contentRange: ContentRange?
+    /// `Content-Length`; nil on a 304 (which describes the selected representation, §15.4.5).
+    public var contentLength: UInt64?
     public var body: Body
     /// Bytes the body will carry (what `Content-Length` says; 0 for HEAD's absent body).
     public var bodyLength: UInt64
+
+    /// The response fields as (name, value) pairs, in the order a shell writes them:
+    /// Content-Type, Accept-Ranges, ETag, Last-Modified, Content-Range, Content-Length.
+    public var headers: [(String, String)] {
+        var fields: [(String, String)] = []
+        if let contentType { fields.append(("Content-Type", contentType)) }
+        if acceptsRanges { fields.append(("Accept-Ranges", "bytes")) }
+        fields.append(("ETag", etag.quoted))
+        fields.append(("Last-Modified", lastModified))
+        if let contentRange { fields.append(("Content-Range", contentRange.value)) }
+        if let contentLength { fields.append(("Content-Length", String(contentLength))) }
+        return fields
+    }
 
     public static func == (lhs: FileResponse, rhs: FileResponse) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body && lhs.bodyLength == rhs.bodyLength
@@ -78,65 +112,63 @@ public struct FileResponse: Equatable, Sendable {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
+    private init(status: Int, file: Attributes, contentType: String? = nil, acceptsRanges: Bool = false,
+                 contentRange: ContentRange? = nil, contentLength: UInt64?, body: Body = .none, bodyLength: UInt64 = 0) {
+        self.status = status
+        self.contentType = contentType
+        self.acceptsRanges = acceptsRanges
+        etag = file.etag
+        lastModified = file.lastModified
+        self.contentRange = contentRange
+        self.contentLength = contentLength
+        self.body = body
+        self.bodyLength = bodyLength
+    }
+
     /// Decides the response.
     /// - Parameters:
     ///   - maxRanges: more ranges than this (after coalescing) and the Range field is ignored,
     ///     so the full file is sent (nginx's `max_ranges` behaviour).
     ///   - boundary: the multipart boundary, chosen by the caller (random per response).
     public init(attributes file: Attributes, conditions: Conditions, maxRanges: Int = 16, boundary: String) {
-        let validators = [("ETag", file.etag.quoted),
-                          ("Last-Modified", file.lastModified)]
-        func plain(_ status: Int) -> (Int, [(String, String)], Body, UInt64) {
-            (status, validators + [("Content-Length", "0")], .none, 0)
-        }
         // §13.2.2 steps 1–2: If-Match, else If-Unmodified-Since → 412.
         if let ifMatch = conditions.ifMatch {
             let trimmed = ifMatch.trimmingOWS
             let matches = trimmed == "*" || trimmed.split(separator: ",").contains { file.etag.strongMatches($0) }
-            if !matches { (status, headers, body, bodyLength) = plain(412); return }
+            if !matches { self.init(status: 412, file: file, contentLength: 0); return }
         } else if let since = conditions.ifUnmodifiedSince.flatMap(HTTPDate.parse),
                   file.modificationSeconds > since {
-            (status, headers, body, bodyLength) = plain(412)
+            self.init(status: 412, file: file, contentLength: 0)
             return
         }
         // Steps 3–4: If-None-Match, else If-Modified-Since → 304 (GET and HEAD only reach here).
         if let ifNoneMatch = conditions.ifNoneMatch {
             if file.etag.matchesAny(ifNoneMatch: ifNoneMatch) {
-                (status, headers, body, bodyLength) = (304, validators, .none, 0)
+                self.init(status: 304, file: file, contentLength: nil)
                 return
             }
         } else if let since = conditions.ifModifiedSince.flatMap(HTTPDate.parse),
                   file.modificationSeconds <= since {
-            (status, headers, body, bodyLength) = (304, validators, .none, 0)
+            self.init(status: 304, file: file, contentLength: nil)
             return
         }
-        let common = [("Content-Type", file.contentType), ("Accept-Ranges", "bytes")] + validators
-        let whole: (Int, [(String, String)], Body, UInt64) = (
-            200, common + [("Content-Length", String(file.size))],
-            file.size == 0 || conditions.isHead ? .none : .file(0...(file.size - 1)), conditions.isHead ? 0 : file.size
-        )
         // Step 5: Range, only for GET, only when If-Range (if any) still holds.
         guard !conditions.isHead, let rangeValue = conditions.range,
               Self.ifRangeHolds(conditions.ifRange, file: file),
               let request = ByteRangeRequest(rangeValue) else {
-            (status, headers, body, bodyLength) = whole
+            self.init(whole: file, isHead: conditions.isHead)
             return
         }
         switch request.resolve(size: file.size) {
         case .unsatisfiable:
-            (status, headers, body, bodyLength) = (
-                416, [("Content-Range", "bytes */" + String(file.size)), ("Content-Length", "0")] + validators,
-                .none, 0
-            )
+            self.init(status: 416, file: file, contentRange: .unsatisfied(size: file.size), contentLength: 0)
         case let .ranges(ranges) where ranges.count == 1:
             let range = ranges[0]
-            (status, headers, body, bodyLength) = (
-                206, common + [("Content-Range", Self.contentRange(range, size: file.size)),
-                               ("Content-Length", String(Self.length(range)))],
-                .file(range), Self.length(range)
-            )
+            self.init(status: 206, file: file, contentType: file.contentType, acceptsRanges: true,
+                      contentRange: .satisfied(range, size: file.size), contentLength: Self.length(range),
+                      body: .file(range), bodyLength: Self.length(range))
         case let .ranges(ranges) where ranges.count > maxRanges:
-            (status, headers, body, bodyLength) = whole
+            self.init(whole: file, isHead: false)
         case let .ranges(ranges):
             var parts: [Part] = []
             var length: UInt64 = 0
@@ -148,12 +180,17 @@ public struct FileResponse: Equatable, Sendable {
             }
             let trailer = "\r\n--" + boundary + "--\r\n"
             length += UInt64(trailer.utf8.count)
-            (status, headers, body, bodyLength) = (
-                206, [("Content-Type", "multipart/byteranges; boundary=" + boundary), ("Accept-Ranges", "bytes")]
-                    + validators + [("Content-Length", String(length))],
-                .multipart(parts, trailer: trailer), length
-            )
+            self.init(status: 206, file: file, contentType: "multipart/byteranges; boundary=" + boundary,
+                      acceptsRanges: true, contentLength: length, body: .multipart(parts, trailer: trailer),
+                      bodyLength: length)
         }
+    }
+
+    /// 200 with the whole file (no body for HEAD or an empty file).
+    private init(whole file: Attributes, isHead: Bool) {
+        self.init(status: 200, file: file, contentType: file.contentType, acceptsRanges: true,
+                  contentLength: file.size, body: file.size == 0 || isHead ? .none : .file(0...(file.size - 1)),
+                  bodyLength: isHead ? 0 : file.size)
     }
 
     /// §13.1.5: an entity tag compares strongly; a date must equal Last-Modified exactly.

@@ -35,14 +35,17 @@ public enum MediaType {
         "pem": "application/x-pem-file", "sig": "application/pgp-signature",
     ]
 
-    /// The media type for a file name (the last path component). Kernels and initrds
+    /// The media type for a file name (the last path component): its extension after the last
+    /// `.` (not a leading one), ASCII letters folded to lowercase. Kernels and initrds
     /// (`vmlinuz`, `initrd.img`, `bzImage`…) land on `application/octet-stream`.
     public static func forFileName(_ name: String) -> String {
-        let lower = name.lowercased()
-        if let dot = lower.lastIndex(of: "."), dot != lower.startIndex {
-            let ext = String(lower[lower.index(after: dot)...])
-            if let type = byExtension[ext] { return type }
-        }
-        return octetStream
+        let utf8 = name.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")), dot != utf8.startIndex else { return octetStream }
+        let ext = utf8[utf8.index(after: dot)...]
+        guard !ext.isEmpty, ext.count <= 16 else { return octetStream }
+        let key = ext.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+            ? String(decoding: ext.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+            : String(Substring(ext))
+        return byExtension[key] ?? octetStream
     }
 }

@@ -27,45 +27,97 @@ public struct RequestTarget: Equatable, Sendable {
     public var path: String { "/" + segments.joined(separator: "/") + (isDirectory && !segments.isEmpty ? "/" : "") }
 
     public init(_ target: String) throws(Refusal) {
-        var rest = Substring(target)
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        var target = target
+        target.makeContiguousUTF8()
+        let parts = target.utf8.withContiguousStorageIfAvailable { bytes in
+            Result { () throws(Refusal) in try Self.parse(bytes) }
+        }
+        guard let parts else { throw .malformed }  // unreachable: the storage was made contiguous
+        let (segments, isDirectory, queryStart, queryEnd) = try parts.get()
+        self.segments = segments
+        self.isDirectory = isDirectory
+        if let queryStart {
+            let utf8 = target.utf8
+            query = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: queryStart)..<utf8.index(utf8.startIndex,
+                                                                                                offsetBy: queryEnd)])
+        } else {
+            query = ""
+        }
+    }
+
+    /// Segments, directory flag, and the query's byte offsets, from the target's bytes.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(Refusal)
+        -> (segments: [String], isDirectory: Bool, queryStart: Int?, queryEnd: Int) {
+        var end = bytes.count
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { end = hash }
         // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
-        let lowered = rest.prefix(8).lowercased()
-        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
-            let afterScheme = rest[rest.index(rest.startIndex, offsetBy: lowered.hasPrefix("http://") ? 7 : 8)...]
-            rest = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
+        var start = 0
+        if let length = schemeLength(bytes, end: end) {
+            start = length
+            while start < end, bytes[start] != UInt8(ascii: "/") { start += 1 }
+            if start == end { return ([], true, nil, end) }  // http://host: the root
         }
-        guard rest.first == "/" else { throw .malformed }
-        var rawPath = rest
-        query = ""
-        if let mark = rest.firstIndex(of: "?") {
-            rawPath = rest[..<mark]
-            query = rest[rest.index(after: mark)...]
+        var pathEnd = end
+        var queryStart: Int?
+        if let mark = bytes[start..<end].firstIndex(of: UInt8(ascii: "?")) {
+            pathEnd = mark
+            queryStart = mark + 1
         }
-        guard let decoded = Self.percentDecode(rawPath.utf8, plusIsSpace: false) else { throw .malformed }
+        let rawPath = UnsafeBufferPointer(rebasing: bytes[start..<pathEnd])
+        guard rawPath.first == UInt8(ascii: "/") else { throw .malformed }
+        if !rawPath.contains(UInt8(ascii: "%")) {
+            let (segments, isDirectory) = try split(rawPath)
+            return (segments, isDirectory, queryStart, end)
+        }
+        guard let decoded = percentDecode(rawPath, plusIsSpace: false) else { throw .malformed }
+        let (segments, isDirectory) = try decoded.withUnsafeBufferPointer { buffer throws(Refusal) in try split(buffer) }
+        return (segments, isDirectory, queryStart, end)
+    }
+
+    /// A segment as a String; not UTF-8 is malformed (ASCII, the usual case, skips validation).
+    private static func text(_ segment: UnsafeBufferPointer<UInt8>) throws(Refusal) -> String {
+        if segment.allSatisfy({ $0 < 0x80 }) { return String(decoding: segment, as: UTF8.self) }
+        guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
+        return text
+    }
+
+    /// 7 or 8 when the bytes start with `http://` or `https://` (any case), else nil.
+    private static func schemeLength(_ bytes: UnsafeBufferPointer<UInt8>, end: Int) -> Int? {
+        func starts(with scheme: StaticString) -> Bool {
+            let count = scheme.utf8CodeUnitCount
+            guard end >= count else { return false }
+            for offset in 0..<count where bytes[offset] | 0x20 != scheme.utf8Start[offset] { return false }
+            return true
+        }
+        if starts(with: "http://") { return 7 }
+        if starts(with: "https://") { return 8 }
+        return nil
+    }
+
+    /// Splits a decoded path on `/`: empty and `.` segments dropped, `..` refused, NUL,
+    /// backslash and invalid UTF-8 malformed.
+    private static func split(_ path: UnsafeBufferPointer<UInt8>) throws(Refusal) -> ([String], Bool) {
         var segments: [String] = []
         var start = 0
-        for index in 0...decoded.count {
-            let byte = index < decoded.count ? decoded[index] : UInt8(ascii: "/")
+        for index in 0...path.count {
+            let byte = index < path.count ? path[index] : UInt8(ascii: "/")
             switch byte {
             case 0, UInt8(ascii: "\\"):
                 throw .malformed
             case UInt8(ascii: "/"):
-                let segment = decoded[start..<index]
+                let segment = UnsafeBufferPointer(rebasing: path[start..<index])
                 start = index + 1
-                if segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) {
-                } else if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+                if segment.isEmpty || (segment.count == 1 && segment[0] == UInt8(ascii: ".")) {
+                } else if segment.count == 2 && segment[0] == UInt8(ascii: ".") && segment[1] == UInt8(ascii: ".") {
                     throw .traversal
                 } else {
-                    guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
-                    segments.append(text)
+                    segments.append(try text(segment))
                 }
             default:
                 break
             }
         }
-        self.segments = segments
-        isDirectory = decoded.last == UInt8(ascii: "/")
+        return (segments, path.last == UInt8(ascii: "/"))
     }
 
     /// The query's `name=value` pairs, decoded (`+` is a space, form encoding); pairs that do not
@@ -86,7 +138,7 @@ public struct RequestTarget: Equatable, Sendable {
     }
 
     /// Decodes `%XX` escapes once; nil on a truncated or non-hex escape.
-    static func percentDecode(_ bytes: Substring.UTF8View, plusIsSpace: Bool) -> [UInt8]? {
+    static func percentDecode<Bytes: Collection<UInt8>>(_ bytes: Bytes, plusIsSpace: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex

@@ -9,9 +9,11 @@ import Glibc
 /// or the event loop): open, `fstat`, the ``FileResponse`` decision, and for small bodies the
 /// bytes themselves, so the event loop only writes.
 ///
-/// Bodies up to `inlineLimit` bytes (``HTTPService/Options/inlineBodyLimit``) are read into
-/// the response buffer and leave in the same `writev` as the head (one syscall, one segment);
-/// larger ones keep the descriptor and go out with `sendfile` through `FileRegion`.
+/// Bodies up to `inlineLimit` bytes (``HTTPService/Options/inlineBodyLimit``) leave in the same
+/// `write` as the head (one syscall, one segment): with `readSmallBodies` (on a pool thread)
+/// they are read here, otherwise the caller reads them with ``read(_:range:into:)`` straight
+/// after the head it has written. Larger ones keep the descriptor and go out with `sendfile`
+/// through `FileRegion`.
 enum HTTPFileLookup: Sendable {
     enum Body: Sendable {
         case none
@@ -26,11 +28,12 @@ enum HTTPFileLookup: Sendable {
     case status(Int)
 
     static func perform(opener: HTTPFileOpener, target: RequestTarget, conditions: FileResponse.Conditions,
-                        directoryListing: Bool, maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
+                        directoryListing: Bool, maxRanges: Int, inlineLimit: UInt64,
+                        readSmallBodies: Bool = true) -> HTTPFileLookup {
         switch opener.open(segments: target.segments) {
         case let .file(fd, attributes):
             return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
-                           inlineLimit: inlineLimit)
+                           inlineLimit: readSmallBodies ? inlineLimit : nil)
         case .notFound: return .status(404)
         case .forbidden: return .status(403)
         case .failed: return .status(500)
@@ -39,7 +42,7 @@ enum HTTPFileLookup: Sendable {
             switch opener.open(segments: target.segments + ["index.html"]) {
             case let .file(fd, attributes):
                 return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
-                           inlineLimit: inlineLimit)
+                               inlineLimit: readSmallBodies ? inlineLimit : nil)
             case .directory, .forbidden:
                 return .status(403)
             case .notFound, .failed:
@@ -50,32 +53,44 @@ enum HTTPFileLookup: Sendable {
     }
 
     private static func respond(fd: CInt, attributes: FileResponse.Attributes, conditions: FileResponse.Conditions,
-                                maxRanges: Int, inlineLimit: UInt64) -> HTTPFileLookup {
+                                maxRanges: Int, inlineLimit: UInt64?) -> HTTPFileLookup {
         // A boundary only when several ranges may be answered (getrandom is not free).
-        let boundary = conditions.range?.contains(",") == true
+        let boundary = conditions.range?.utf8.contains(UInt8(ascii: ",")) == true
             ? "netboot-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) : "netboot"
         let plan = FileResponse(attributes: attributes, conditions: conditions, maxRanges: maxRanges, boundary: boundary)
         switch plan.body {
         case .none:
             close(fd)
             return .response(plan, .none)
-        case let .file(range) where FileResponse.length(range) <= inlineLimit:
-            let count = Int(FileResponse.length(range))
-            var buffer = ByteBufferAllocator().buffer(capacity: count)
-            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
-                var done = 0
-                while done < count {
-                    let n = pread(fd, pointer.baseAddress.map { $0 + done }, count - done,
-                                  off_t(range.lowerBound) + off_t(done))
-                    if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { break }
-                }
-                return done
-            }
+        case let .file(range) where inlineLimit.map({ FileResponse.length(range) <= $0 }) ?? false:
+            var buffer = ByteBufferAllocator().buffer(capacity: Int(FileResponse.length(range)))
+            let complete = read(fd, range: range, into: &buffer)
             close(fd)
             // The file shrank under us: fail rather than send fewer bytes than Content-Length.
-            return read == count ? .response(plan, .bytes(buffer)) : .status(500)
+            return complete ? .response(plan, .bytes(buffer)) : .status(500)
         case .file, .multipart:
             return .response(plan, .descriptor(fd))
         }
+    }
+
+    /// `pread`s `range` of `fd` onto the end of `buffer`; false (and `buffer` unchanged) when
+    /// the file ended first.
+    static func read(_ fd: CInt, range: ClosedRange<UInt64>, into buffer: inout ByteBuffer) -> Bool {
+        let count = Int(FileResponse.length(range))
+        let start = buffer.writerIndex
+        let done = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
+            var done = 0
+            while done < count {
+                let n = pread(fd, pointer.baseAddress.map { $0 + done }, count - done,
+                              off_t(range.lowerBound) + off_t(done))
+                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+            return done
+        }
+        guard done == count else {
+            buffer.moveWriterIndex(to: start)
+            return false
+        }
+        return true
     }
 }

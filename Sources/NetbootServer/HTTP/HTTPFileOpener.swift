@@ -66,10 +66,7 @@ final class HTTPFileOpener: Sendable {
 
     /// Opens `segments` under the root. The caller owns the returned descriptor.
     func open(segments: [String]) -> Outcome {
-        var path = rootRealPath
-        for segment in segments { path += "/" + segment }
-        // O_NONBLOCK so a FIFO cannot block the opening thread; it is refused below anyway.
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = openPath(segments)
         guard fd >= 0 else {
             let code = errno
             switch code {
@@ -124,6 +121,36 @@ final class HTTPFileOpener: Sendable {
         default:
             close(fd)
             return .forbidden
+        }
+    }
+
+    /// `open(2)` of root + `/` + segments, the path assembled on the stack. O_NONBLOCK so a
+    /// FIFO cannot block the opening thread; it is refused after `fstat` anyway.
+    private func openPath(_ segments: [String]) -> CInt {
+        var length = rootRealPath.utf8.count
+        for segment in segments { length += 1 + segment.utf8.count }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 1) { path in
+            var at = 0
+            func append(_ text: String) {
+                for byte in text.utf8 {
+                    path[at] = byte
+                    at += 1
+                }
+            }
+            append(rootRealPath)
+            for segment in segments {
+                path[at] = UInt8(ascii: "/")
+                at += 1
+                append(segment)
+            }
+            path[at] = 0
+            guard let base = path.baseAddress else {
+                errno = ENOMEM
+                return -1
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: length + 1) {
+                Glibc.open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            }
         }
     }
 

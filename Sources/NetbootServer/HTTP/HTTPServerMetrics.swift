@@ -5,31 +5,29 @@ import NIOCore
 /// would take a lock):
 /// - `netboot_http_requests_total{status}`: responses by status code;
 /// - `netboot_http_response_bytes_total`: body bytes sent;
-/// - `netboot_http_request_duration_seconds`: head received → response end written (a histogram
-///   under the Prometheus factory);
+/// - `netboot_http_request_duration_seconds`: head received → response written: when its write
+///   completed (files, closing answers, or with the access log on), else when the batch it
+///   was in was flushed to the socket (a histogram under the Prometheus factory);
 /// - `netboot_http_connections_refused_total`: connections over the limit.
 final class HTTPServerMetrics: Sendable {
     private static let statuses = [200, 206, 301, 304, 400, 403, 404, 405, 408, 412, 414, 416, 431, 500, 503]
-    private let requests: [Int: Counter]
-    private let otherRequests: Counter
+    /// One counter per status above, then `other`.
+    private let requests: [Counter]
     let bytes: Counter
     let duration: Timer
     let refused: Counter
 
     init() {
-        var requests: [Int: Counter] = [:]
-        for status in Self.statuses {
-            requests[status] = Counter(label: "netboot_http_requests_total", dimensions: [("status", String(status))])
-        }
-        self.requests = requests
-        otherRequests = Counter(label: "netboot_http_requests_total", dimensions: [("status", "other")])
+        requests = Self.statuses.map {
+            Counter(label: "netboot_http_requests_total", dimensions: [("status", String($0))])
+        } + [Counter(label: "netboot_http_requests_total", dimensions: [("status", "other")])]
         bytes = Counter(label: "netboot_http_response_bytes_total")
         duration = Timer(label: "netboot_http_request_duration_seconds")
         refused = Counter(label: "netboot_http_connections_refused_total")
     }
 
     func record(status: Int, bytes sent: UInt64, nanoseconds: Int64) {
-        (requests[status] ?? otherRequests).increment()
+        requests[Self.statuses.firstIndex(of: status) ?? Self.statuses.count].increment()
         bytes.increment(by: Int(clamping: sent))
         duration.recordNanoseconds(nanoseconds)
     }

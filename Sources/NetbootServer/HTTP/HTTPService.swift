@@ -1,7 +1,6 @@
 import BootServices
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -104,7 +103,7 @@ public final class HTTPService: Service, Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
         let pool = options.fileThreads > 0 ? NIOThreadPool(numberOfThreads: options.fileThreads) : nil
         pool?.start()
-        let context = HTTPRequestHandler.Shared(
+        let context = HTTPConnectionHandler.Shared(
             options: options, opener: opener, pool: pool, logger: logger,
             metrics: HTTPServerMetrics(), connections: HTTPConnectionLimiter(max: options.limits.maxConnections)
         )
@@ -131,14 +130,8 @@ public final class HTTPService: Service, Sendable {
         try await group.shutdownGracefully()
     }
 
-    private static func bootstrap(group: MultiThreadedEventLoopGroup, context: HTTPRequestHandler.Shared) -> ServerBootstrap {
+    private static func bootstrap(group: MultiThreadedEventLoopGroup, context: HTTPConnectionHandler.Shared) -> ServerBootstrap {
         let limits = context.options.limits
-        let decoderLimits = {
-            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-            decoderLimits.maxHeaderFieldSize = max(limits.maxRequestLineBytes, limits.maxHeaderBytes)
-            decoderLimits.maxHeaderListSize = limits.maxRequestLineBytes + limits.maxHeaderBytes
-            return decoderLimits
-        }()
         let userTimeout = Int(clamping: limits.slowClientTimeout.nanoseconds / 1_000_000)
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -155,13 +148,7 @@ public final class HTTPService: Service, Sendable {
                         return
                     }
                     channel.closeFuture.whenComplete { _ in context.connections.release() }
-                    try sync.configureHTTPServerPipeline(
-                        // Outbound header validation off: every response field is built here from
-                        // numbers, fixed text or re-encoded paths, never copied from a request.
-                        withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try sync.addHandler(HTTPRequestHandler(shared: context))
+                    try sync.addHandler(HTTPConnectionHandler(shared: context))
                 }
             }
     }

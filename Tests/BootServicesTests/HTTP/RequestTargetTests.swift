@@ -27,6 +27,11 @@ import Testing
         ("a/b", .failure(.malformed)),
         ("*", .failure(.malformed)),
         ("", .failure(.malformed)),
+        ("http://host", .success([])),
+        ("HTTPS://Host:8443/a/./b/", .success(["a", "b"])),
+        ("http:/x", .failure(.malformed)),
+        ("/caf\u{E9}/%C3%A9", .success(["caf\u{E9}", "\u{E9}"])),
+        ("/a\u{0}b", .failure(.malformed)),
     ]
 
     @Test(arguments: cases)
@@ -47,6 +52,34 @@ import Testing
         #expect(try RequestTarget("/images/").path == "/images/")
     }
 
+    @Test func queryAndFragment() throws {
+        #expect(try RequestTarget("/a?b=1#frag").query == "b=1")
+        #expect(try RequestTarget("/a#frag?b=1").query == "")
+        #expect(try RequestTarget("http://h/x?mac=1").query == "mac=1")
+        #expect(try RequestTarget("http://h").isDirectory)
+    }
+
+    /// The byte-based parser against the String-based one it replaced, on random targets.
+    @Test func agreesWithTheStringBasedReference() {
+        var generator = SeededGenerator(state: 0x5441_5247)
+        let alphabet = ["/", "/", "/", ".", ".", "%", "2", "e", "E", "f", "F", "5", "c", "C", "0", "a", "?", "#",
+                        "\\", "h", "t", "p", "s", ":", "H", "T", "+", "=", "&", "\u{E9}", "%C3", "%A9", "%ff", "\u{0}"]
+        for _ in 0..<20_000 {
+            let target = (0..<Int.random(in: 0...16, using: &generator))
+                .map { _ in alphabet.randomElement(using: &generator) ?? "" }.joined()
+            let new = Result { () throws(RequestTarget.Refusal) in try RequestTarget(target) }
+            let old = Result { () throws(RequestTarget.Refusal) in try ReferenceTarget(target) }
+            switch (new, old) {
+            case let (.success(a), .success(b)):
+                #expect(a.segments == b.segments && a.isDirectory == b.isDirectory && a.query == b.query, "\(target)")
+            case let (.failure(a), .failure(b)):
+                #expect(a == b, "\(target)")
+            default:
+                Issue.record("\(target.debugDescription): \(new) vs \(old)")
+            }
+        }
+    }
+
     static let mediaCases: [(String, String)] = [
         ("BaseSystem.dmg", "application/x-apple-diskimage"),
         ("bootx64.efi", "application/efi"), ("BOOTX64.EFI", "application/efi"),
@@ -60,5 +93,53 @@ import Testing
     @Test(arguments: mediaCases)
     func mediaTypes(_ testCase: (String, String)) {
         #expect(MediaType.forFileName(testCase.0) == testCase.1)
+    }
+}
+
+/// The String-based request-target parser that `RequestTarget` replaced (kept as an oracle).
+private struct ReferenceTarget {
+    var segments: [String]
+    var isDirectory: Bool
+    var query: Substring
+
+    init(_ target: String) throws(RequestTarget.Refusal) {
+        var rest = Substring(target)
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let lowered = rest.prefix(8).lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            let afterScheme = rest[rest.index(rest.startIndex, offsetBy: lowered.hasPrefix("http://") ? 7 : 8)...]
+            rest = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
+        }
+        guard rest.first == "/" else { throw .malformed }
+        var rawPath = rest
+        query = ""
+        if let mark = rest.firstIndex(of: "?") {
+            rawPath = rest[..<mark]
+            query = rest[rest.index(after: mark)...]
+        }
+        guard let decoded = RequestTarget.percentDecode(rawPath.utf8, plusIsSpace: false) else { throw .malformed }
+        var segments: [String] = []
+        var start = 0
+        for index in 0...decoded.count {
+            let byte = index < decoded.count ? decoded[index] : UInt8(ascii: "/")
+            switch byte {
+            case 0, UInt8(ascii: "\\"):
+                throw .malformed
+            case UInt8(ascii: "/"):
+                let segment = decoded[start..<index]
+                start = index + 1
+                if segment.isEmpty || segment.elementsEqual([UInt8(ascii: ".")]) {
+                } else if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+                    throw .traversal
+                } else {
+                    guard let text = String(validating: segment, as: UTF8.self) else { throw .malformed }
+                    segments.append(text)
+                }
+            default:
+                break
+            }
+        }
+        self.segments = segments
+        isDirectory = decoded.last == UInt8(ascii: "/")
     }
 }

@@ -1,0 +1,451 @@
+import BootServices
+import Logging
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One HTTP/1.1 connection, the whole pipeline: bytes in, ``RequestHeadParser`` heads,
+/// ``HTTPRoutes`` and ``HTTPFileLookup`` decide, heads written with the `ByteBuffer` writers
+/// of `HTTPResponseHead.swift`, small bodies `pread` behind them, large ones as `FileRegion`s
+/// (`sendfile`).
+///
+/// Pipelining (RFC 9112 §9.3.2): heads are answered in order as they are parsed. While the
+/// channel is not writable (the client is not reading), no further head is answered and
+/// nothing more is read, until `channelWritabilityChanged`; the unparsed bytes are bounded by
+/// one read plus the head limits. So a client pipelining thousands of requests without
+/// reading holds at most the channel's write buffer (64 KiB high-water mark) of answers and a
+/// few file descriptors. With a thread pool for files (``HTTPService/Options/fileThreads``) one
+/// request is answered at a time.
+final class HTTPConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// What every connection shares.
+    struct Shared: Sendable {
+        let options: HTTPService.Options
+        let opener: HTTPFileOpener
+        /// Opens files; nil opens them on the event loop.
+        let pool: NIOThreadPool?
+        let logger: Logger
+        let metrics: HTTPServerMetrics
+        let connections: HTTPConnectionLimiter
+    }
+
+    /// The request being answered, as the access log and metrics need it.
+    struct Exchange {
+        var method: String
+        var target: String
+        var range: String?
+        var minorVersion: UInt8
+        var isHead: Bool
+        var keepAlive: Bool
+        var started: NIODeadline
+    }
+
+    /// An answer handed to the channel without a promise, counted once flushed.
+    private struct Answered {
+        var status: Int
+        var bytes: UInt64
+        var started: NIODeadline
+    }
+
+    let shared: Shared
+    let routes: HTTPRoutes
+    private var parser: RequestHeadParser
+    /// Received bytes not parsed yet; nil when none.
+    private var received: ByteBuffer?
+    /// Bytes of a request body still to be discarded.
+    private var bodyToSkip: UInt64 = 0
+    /// The head (and small body) of the response being built; its storage is reused.
+    var output = ByteBuffer()
+    private var needsFlush = false
+    /// The channel's writability as last reported by `channelWritabilityChanged` (NIO reports
+    /// every change, synchronously from the write or flush that causes it).
+    private var writable = true
+    private var flushedAnswers: [Answered] = []
+    /// A file lookup is running on the pool; nothing else is answered meanwhile.
+    private var awaitingLookup = false
+    /// A `Connection: close` answer is out: nothing more is read or answered.
+    private var closing = false
+    /// A `read` was held back while the connection could not answer.
+    private var readHeld = false
+    private var draining = false
+    /// Answers handed to the channel whose write has not completed.
+    private var inFlight = 0
+    /// Since when the connection has had nothing to do; nil while busy.
+    private var idleSince: NIODeadline? = .now()
+    private var idleCheck: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    private var cachedDate: (second: Int, text: String) = (-1, "")
+    private var client = "-"
+
+    init(shared: Shared) {
+        self.shared = shared
+        routes = HTTPRoutes(options: shared.options)
+        parser = RequestHeadParser(limits: .init(maxTargetBytes: shared.options.limits.maxRequestLineBytes,
+                                                 maxFieldBytes: shared.options.limits.maxHeaderBytes))
+    }
+
+    // MARK: lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        writable = context.channel.isWritable
+        client = context.remoteAddress?.ipAddress ?? "-"
+        output = context.channel.allocator.buffer(capacity: 16 * 1024 + 512)
+        idleSince = .now()
+        scheduleIdleCheck(at: .now() + shared.options.limits.idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        client = context.remoteAddress?.ipAddress ?? "-"
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        received = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: reading and back-pressure
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var bytes = Self.unwrapInboundIn(data)
+        if var buffer = received {
+            received = nil  // so `buffer` is the only reference and appending copies nothing
+            buffer.writeBuffer(&bytes)
+            received = buffer
+        } else {
+            received = bytes
+        }
+        drain(context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable { drain(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mustHoldReads(context) {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Nothing more is read while an answer cannot be given: the channel is not writable, a
+    /// lookup is running, the connection is closing, or a head's worth of bytes is waiting.
+    private func mustHoldReads(_ context: ChannelHandlerContext) -> Bool {
+        closing || awaitingLookup || !writable
+            || (received?.readableBytes ?? 0) > parser.limits.maxTargetBytes + parser.limits.maxFieldBytes
+    }
+
+    /// Answers every complete head received while the channel stays writable, then flushes.
+    /// Re-entrant calls (a flush that makes the channel writable again) return at once; the
+    /// outer loop goes on.
+    func drain(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        var progressed = true
+        while progressed {
+            progressed = false
+            heads: while !closing, !awaitingLookup, writable, var buffer = received, buffer.readableBytes > 0 {
+                if bodyToSkip > 0 {
+                    let skip = Int(min(bodyToSkip, UInt64(buffer.readableBytes)))
+                    buffer.moveReaderIndex(forwardBy: skip)
+                    received = buffer
+                    bodyToSkip -= UInt64(skip)
+                    continue
+                }
+                switch buffer.withUnsafeReadableBytes({ parser.parse($0) }) {
+                case .needMore:
+                    break heads
+                case let .head(head, length):
+                    buffer.moveReaderIndex(forwardBy: length)
+                    received = buffer
+                    answer(context: context, head)
+                case let .error(error):
+                    received = nil
+                    refuse(context: context, error)
+                }
+                progressed = true
+            }
+            if received?.readableBytes == 0 { received = nil }
+            if needsFlush {
+                needsFlush = false
+                context.flush()  // may complete writes and change writability; loop again if so
+                if !flushedAnswers.isEmpty {
+                    let now = NIODeadline.now()
+                    for answered in flushedAnswers {
+                        shared.metrics.record(status: answered.status, bytes: answered.bytes,
+                                              nanoseconds: (now - answered.started).nanoseconds)
+                    }
+                    flushedAnswers.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if inFlight == 0, !awaitingLookup, !closing, writable {
+            if idleSince == nil { idleSince = .now() }
+        }
+        if readHeld, !mustHoldReads(context) {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    // MARK: answering
+
+    private func answer(context: ChannelHandlerContext, _ head: RequestHead) {
+        idleSince = nil
+        var exchange = Exchange(method: head.method.name, target: head.target, range: head.range,
+                                minorVersion: head.minorVersion, isHead: head.method == .head,
+                                keepAlive: head.keepAlive, started: .now())
+        if head.contentLength > 0 {
+            // A small body is skipped; a large one is not worth reading: answer, then close.
+            if head.contentLength <= UInt64(shared.options.limits.maxHeaderBytes) {
+                bodyToSkip = head.contentLength
+            } else {
+                exchange.keepAlive = false
+            }
+        }
+        switch routes.answer(head, client: client, local: context.localAddress) {
+        case let .text(status, contentType, fields, body, close):
+            if close { exchange.keepAlive = false }
+            writeText(context: context, exchange, status: status, contentType: contentType, fields: fields, body: body)
+        case let .file(target):
+            serveFile(context: context, exchange, target: target, conditions: head.conditions)
+        }
+    }
+
+    /// A head that could not be parsed: its status, then close (the framing is lost).
+    private func refuse(context: ChannelHandlerContext, _ error: RequestHeadError) {
+        idleSince = nil
+        shared.logger.debug("http parse error", metadata: ["error": "\(error)", "client": "\(client)"])
+        let exchange = Exchange(method: "-", target: "-", range: nil, minorVersion: 1, isHead: false,
+                                keepAlive: false, started: .now())
+        writeText(context: context, exchange, status: error.status, contentType: "text/plain; charset=utf-8",
+                  fields: [], body: nil)
+    }
+
+    private func serveFile(context: ChannelHandlerContext, _ exchange: Exchange, target: RequestTarget,
+                           conditions: FileResponse.Conditions) {
+        let opener = shared.opener
+        let listing = shared.options.directoryListing
+        let maxRanges = shared.options.limits.maxRanges
+        let inlineLimit = UInt64(max(0, shared.options.inlineBodyLimit))
+        guard let pool = shared.pool else {
+            let lookup = HTTPFileLookup.perform(opener: opener, target: target, conditions: conditions,
+                                                directoryListing: listing, maxRanges: maxRanges,
+                                                inlineLimit: inlineLimit, readSmallBodies: false)
+            return lookedUp(context: context, exchange, target: target, lookup)
+        }
+        awaitingLookup = true
+        pool.runIfActive(eventLoop: context.eventLoop) {
+            HTTPFileLookup.perform(opener: opener, target: target, conditions: conditions, directoryListing: listing,
+                                   maxRanges: maxRanges, inlineLimit: inlineLimit, readSmallBodies: true)
+        }.assumeIsolated().whenComplete { [self] result in
+            awaitingLookup = false
+            switch result {
+            case let .success(lookup): lookedUp(context: context, exchange, target: target, lookup)
+            case .failure: writeText(context: context, exchange, status: 503, contentType: "text/plain; charset=utf-8",
+                                     fields: [], body: nil)
+            }
+            drain(context: context)
+        }
+    }
+
+    private func lookedUp(context: ChannelHandlerContext, _ exchange: Exchange, target: RequestTarget,
+                          _ lookup: HTTPFileLookup) {
+        guard case let .response(plan, body) = lookup else {
+            guard case let .text(status, contentType, fields, text, _) = HTTPRoutes.answer(for: lookup, target: target)
+            else { return }
+            return writeText(context: context, exchange, status: status, contentType: contentType, fields: fields,
+                             body: text)
+        }
+        writeFile(context: context, exchange, plan: plan, body: body)
+    }
+
+    // MARK: writing
+
+    private func date() -> String {
+        let now = time(nil)
+        if now != cachedDate.second {
+            cachedDate = (now, HTTPDate.format(secondsSinceEpoch: Int64(now)))
+        }
+        return cachedDate.text
+    }
+
+    private func head(_ exchange: Exchange, status: Int) -> HTTPResponseHead {
+        HTTPResponseHead(status: status, minorVersion: exchange.minorVersion, keepAlive: exchange.keepAlive,
+                         date: date())
+    }
+
+    private func writeText(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, contentType: String,
+                           fields: [(StaticString, String)], body: String?) {
+        let text = body ?? (status >= 300 ? HTTPResponseHead.statusText(status) : "")
+        output.clear()
+        head(exchange, status: status).write(fields: fields, contentType: contentType,
+                                             contentLength: UInt64(text.utf8.count), into: &output)
+        if !exchange.isHead { output.writeString(text) }
+        send(context: context, exchange, status: status, bodyBytes: exchange.isHead ? 0 : UInt64(text.utf8.count),
+             file: nil)
+    }
+
+    private func writeFile(context: ChannelHandlerContext, _ exchange: Exchange, plan: FileResponse,
+                           body: HTTPFileLookup.Body) {
+        output.clear()
+        head(exchange, status: plan.status).write(plan, into: &output)
+        let status = plan.status
+        let length = plan.bodyLength
+        let fd: CInt
+        switch body {
+        case let .bytes(bytes):
+            output.writeImmutableBuffer(bytes)
+            return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case .none:
+            return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case let .descriptor(descriptor):
+            fd = descriptor
+        }
+        switch plan.body {
+        case let .file(range) where FileResponse.length(range) <= UInt64(shared.options.inlineBodyLimit):
+            let complete = HTTPFileLookup.read(fd, range: range, into: &output)
+            Glibc.close(fd)
+            guard complete else {  // the file shrank under us: never send less than Content-Length
+                return writeText(context: context, exchange, status: 500, contentType: "text/plain; charset=utf-8",
+                                 fields: [], body: nil)
+            }
+            send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        case let .file(range):
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+            send(context: context, exchange, status: status, bodyBytes: length, file: (handle, [(nil, range)], nil))
+        case let .multipart(parts, trailer):
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+            send(context: context, exchange, status: status, bodyBytes: length,
+                 file: (handle, parts.map { ($0.header, $0.range) }, trailer))
+        case .none:
+            Glibc.close(fd)
+            send(context: context, exchange, status: status, bodyBytes: length, file: nil)
+        }
+    }
+
+    /// Hands `output` (and the file parts, each an optional text prefix and a `sendfile`
+    /// range) to the channel; flushing waits for the end of ``drain(context:)``. When the
+    /// write completes: the file is closed, the answer counted and logged, and a `close`
+    /// answer closes the connection.
+    private func send(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, bodyBytes: UInt64,
+                      file: (handle: NIOFileHandle, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
+        if !exchange.keepAlive { closing = true }
+        needsFlush = true
+        // A promise only when something waits for the write: a file to close, a connection to
+        // close, or an access-log line (which reports aborted writes). Otherwise the answer is
+        // counted when ``drain(context:)`` has flushed it.
+        let promise = file != nil || !exchange.keepAlive || shared.options.accessLog
+            ? context.eventLoop.makePromise(of: Void.self) : nil
+        if let file {
+            var text = output
+            for (index, (prefix, range)) in file.parts.enumerated() {
+                if let prefix { text.writeString(prefix) }
+                if text.readableBytes > 0 { context.write(Self.wrapOutboundOut(.byteBuffer(text)), promise: nil) }
+                text = context.channel.allocator.buffer(capacity: 0)
+                let region = FileRegion(fileHandle: file.handle, readerIndex: Int(clamping: range.lowerBound),
+                                        endIndex: Int(clamping: range.upperBound) + 1)
+                let isLast = index == file.parts.count - 1 && file.trailer == nil
+                context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: isLast ? promise : nil)
+            }
+            if let trailer = file.trailer {
+                context.write(Self.wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(string: trailer))),
+                              promise: promise)
+            }
+        } else {
+            context.write(Self.wrapOutboundOut(.byteBuffer(output)), promise: promise)
+        }
+        guard let promise else {
+            flushedAnswers.append(Answered(status: status, bytes: bodyBytes, started: exchange.started))
+            return
+        }
+        inFlight += 1
+        let handle = file?.handle
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            try? handle?.close()
+            inFlight -= 1
+            completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
+        }
+    }
+
+    private func completed(_ exchange: Exchange, status: Int, bytes: UInt64, failed: Bool) {
+        let elapsed = (NIODeadline.now() - exchange.started).nanoseconds
+        shared.metrics.record(status: status, bytes: bytes, nanoseconds: elapsed)
+        if shared.options.accessLog { logAccess(exchange, status: status, bytes: bytes, nanoseconds: elapsed, failed: failed) }
+        guard let context else { return }
+        if !exchange.keepAlive || failed {
+            context.close(promise: nil)
+        } else if inFlight == 0, !awaitingLookup, idleSince == nil, !draining {
+            idleSince = .now()
+        }
+    }
+
+    private func logAccess(_ exchange: Exchange, status: Int, bytes: UInt64, nanoseconds: Int64, failed: Bool) {
+        let range = exchange.range.map { "\"" + String($0.prefix(64)) + "\"" } ?? "-"
+        let path = exchange.target.count > 256 ? String(exchange.target.prefix(256)) + "…" : exchange.target
+        let millis = Double(nanoseconds / 1000) / 1000
+        let aborted = failed ? " aborted" : ""
+        shared.logger.info("\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)")
+    }
+
+    // MARK: idle connections
+
+    private func scheduleIdleCheck(at deadline: NIODeadline) {
+        guard let context else { return }
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            idleCheckFired()
+        }
+    }
+
+    /// Closes a connection that has waited `idleTimeout` for a complete head — between
+    /// requests or while a slowloris trickles one. A connection that is answering is busy:
+    /// its writes are bounded by `TCP_USER_TIMEOUT`.
+    private func idleCheckFired() {
+        guard let context else { return }
+        let timeout = shared.options.limits.idleTimeout
+        guard let since = idleSince else {
+            return scheduleIdleCheck(at: .now() + timeout)
+        }
+        if NIODeadline.now() - since >= timeout {
+            shared.logger.debug("http idle timeout", metadata: ["client": "\(client)"])
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(at: since + timeout)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPConnectionHandler: Sendable {}
+
+extension Result {
+    fileprivate var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}
