@@ -362,6 +362,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // counted when ``drain(context:)`` has flushed it.
         let promise = file != nil || !exchange.keepAlive || shared.options.accessLog
             ? context.eventLoop.makePromise(of: Void.self) : nil
+        let corked = file != nil && bodyBytes >= Self.corkThreshold && setCork(true, context: context)
         if let file {
             var text = output
             for (index, (prefix, range)) in file.parts.enumerated() {
@@ -387,10 +388,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         inFlight += 1
         let handle = file?.handle
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            if corked, let context = self.context { _ = setCork(false, context: context) }
             try? handle?.close()
             inFlight -= 1
             completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
         }
+    }
+
+    /// Bodies from this size on are sent with `TCP_CORK` set (nginx's `tcp_nopush`): the
+    /// kernel then sends only full segments while a reader drains the socket in small steps,
+    /// instead of a segment per window update; clearing it pushes out the last partial one.
+    static let corkThreshold: UInt64 = 1 << 20
+
+    private func setCork(_ on: Bool, context: ChannelHandlerContext) -> Bool {
+        let option = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: CInt(TCP_CORK)))
+        guard let options = context.channel.syncOptions else { return false }
+        return (try? options.setOption(option, value: on ? 1 : 0)) != nil
     }
 
     private func completed(_ exchange: Exchange, status: Int, bytes: UInt64, failed: Bool) {
