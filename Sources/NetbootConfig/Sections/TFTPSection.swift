@@ -24,7 +24,7 @@ extension NetbootConfiguration {
         /// Send DATA windows as `UDP_SEGMENT` (GSO) writes, one `sendmsg` per up to 64 blocks;
         /// a route that refuses them gets plain datagrams automatically.
         public var segmentationOffload: Bool = true
-        /// Threads running read transfers; 0 picks the default (8, or one per core if more).
+        /// Threads running read transfers; 0 picks the default (16, or one per core if more).
         public var transferThreads: Int = 0
         /// Leading path parts removed from a requested file name before it is looked up in
         /// `root`, longest first: Apple firmware asks for `/private/tftpboot/NetBoot/…` paths.

@@ -30,11 +30,12 @@ public struct TFTPServiceOptions: Sendable {
     /// `sendmsg` per up to 64 blocks instead of one datagram each. A transfer whose route
     /// refuses it falls back to plain datagrams by itself.
     public var segmentationOffload: Bool = true
-    /// Threads that run read transfers (``TFTPTransferLoop``). At least 8: a transfer thread
-    /// spends its time in `sendto`, and when it is preempted every transfer it carries waits;
-    /// with 32 lockstep clients on 2 cores, 2 threads gave 0.87× atftpd and 8 gave 1.0–1.1×
-    /// (docs/tftp.md).
-    public var transferThreads: Int = max(8, System.coreCount)
+    /// Threads that run read transfers (``TFTPTransferLoop``). At least 16: a transfer thread
+    /// spends its time in `sendto`, and when it is preempted every transfer it carries waits.
+    /// Measured on 2 cores against atftpd (docs/tftp.md): 2 threads 0.87× with 32 lockstep
+    /// clients; 8 threads 0.99× (32 clients) and 0.95× (200); 16 threads 0.97× and 1.14×;
+    /// 32 threads 0.88× and 1.09×.
+    public var transferThreads: Int = max(16, System.coreCount)
     /// Configured client classes matched by a DHCP vendor class the TFTP service cannot see
     /// yet (logged at start-up).
     public var unmatchedVendorClasses: [String] = []
