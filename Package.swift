@@ -82,9 +82,10 @@ let package = Package(
         ]),
 
         // MARK: tests
-        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire"], resources: [.copy("Fixtures")]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BootServicesTests", dependencies: ["BootServices", "BootImages"]),
+        .testTarget(name: "BootServicesTests", dependencies: ["BootServices", "BootImages", "TestSupport"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
@@ -92,7 +93,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
-            "NetbootConfig",
+            "NetbootConfig", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

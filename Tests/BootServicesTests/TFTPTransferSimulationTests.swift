@@ -1,18 +1,8 @@
 import NetbootWire
 import Testing
 @testable import BootServices
+import TestSupport
 
-/// A small deterministic generator (SplitMix64) so that lossy runs replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Back-to-back simulation: the server's read machine against a model RFC 7440 client over a
 /// network that loses, duplicates and reorders packets, on a simulated timeline.
@@ -38,7 +28,7 @@ struct SeededGenerator: RandomNumberGenerator {
         Knobs(loss: 0.1, duplicate: 0.1, reorder: 0.1, windowSize: 1, seed: 7),
     ])
     func lossyLinkStillDeliversEveryByteInOrder(_ knobs: Knobs) {
-        var rng = SeededGenerator(state: knobs.seed)
+        var rng = SplitMix64(seed: knobs.seed)
         let blockSize = 64
         let size: UInt64 = 300 * 64 + 17
         let t0 = ContinuousClock.now

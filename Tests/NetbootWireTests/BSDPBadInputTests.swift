@@ -1,5 +1,6 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 /// Malformed option 43: every failure is a typed WireError, never a trap or an out-of-bounds read.
 @Suite struct BSDPBadInputTests {
@@ -139,7 +140,7 @@ import Testing
     }
 
     @Test func randomBytesOnlyEverThrowWireError() {
-        var generator = SeededGenerator(seed: 0xB5D9)
+        var generator = SplitMix64(seed: 0xB5D9)
         var decoded = 0, rejected = 0
         for round in 0..<20_000 {
             let instanceCount = Int.random(in: 0...3, using: &generator)

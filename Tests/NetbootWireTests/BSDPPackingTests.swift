@@ -1,5 +1,6 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 /// Packing of replies into self-contained option-43 instances within the client's budget
 /// (reference §1.9; Apple `bsdp_max_message_size`, `S_insert_image_list`).
@@ -119,7 +120,7 @@ import Testing
         let japanese = String(repeating: "日", count: 100)  // 300 bytes
         let cut = BSDPBootImage(id: BootImageID(rawValue: 0x0100_0001), name: japanese).encodedName
         #expect(cut.count == 246 && String(validating: cut, as: UTF8.self) == String(repeating: "日", count: 82))
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let scalars = (0..<Int.random(in: 1...120, using: &generator)).map { _ in randomScalar(&generator) }
             var text = ""
@@ -189,7 +190,7 @@ import Testing
 }
 
 /// A random scalar mixing 1-, 2-, 3- and 4-byte UTF-8 forms.
-func randomScalar(_ generator: inout SeededGenerator) -> Unicode.Scalar {
+func randomScalar(_ generator: inout SplitMix64) -> Unicode.Scalar {
     let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFD, 0x1_0000...0x1_FFFF]
     let range = ranges[Int.random(in: 0..<ranges.count, using: &generator)]
     return Unicode.Scalar(UInt32.random(in: range, using: &generator)) ?? "?"

@@ -1,12 +1,13 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 /// Round-trip properties on seeded random values: options → instances → options is the
 /// identity (and byte-exact on re-encoding); messages → bytes → messages likewise.
 @Suite struct BSDPRoundTripTests {
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func randomOptionListsRoundTrip(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for _ in 0..<150 {
             let options = randomOptions(&generator)
             let instances = try BSDPPacker.pack(options)
@@ -20,7 +21,7 @@ import Testing
 
     @Test(arguments: [11, 12, 13, 14] as [UInt64])
     func randomMessagesRoundTrip(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for _ in 0..<200 {
             let message = randomMessage(&generator)
             let instances = try message.encode()
@@ -31,7 +32,7 @@ import Testing
 
     @Test(arguments: [21, 22, 23] as [UInt64])
     func randomBudgetsKeepAPrefixThatFits(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for _ in 0..<60 {
             let images = randomImages(&generator, count: Int.random(in: 1...120, using: &generator))
             let reply = BSDPMessage.ackList(BSDPListReply(serverPriority: UInt16.random(in: 0...UInt16.max, using: &generator),
@@ -55,7 +56,7 @@ import Testing
 
     // MARK: generators
 
-    private func randomOptions(_ g: inout SeededGenerator) -> [BSDPOption] {
+    private func randomOptions(_ g: inout SplitMix64) -> [BSDPOption] {
         var options: [BSDPOption] = []
         var usedList = false, usedFilter = false
         for _ in 0..<Int.random(in: 0...12, using: &g) {
@@ -87,11 +88,11 @@ import Testing
         return options
     }
 
-    private func randomMessage(_ g: inout SeededGenerator) -> BSDPMessage {
+    private func randomMessage(_ g: inout SplitMix64) -> BSDPMessage {
         let extra: [BSDPOption] = (0..<Int.random(in: 0...2, using: &g)).map { _ in
             .unknown(code: randomUnknownCode(&g), data: (0..<Int.random(in: 0...20, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) })
         }
-        func maybe<T>(_ make: () -> T, _ g: inout SeededGenerator) -> T? { Bool.random(using: &g) ? make() : nil }
+        func maybe<T>(_ make: () -> T, _ g: inout SplitMix64) -> T? { Bool.random(using: &g) ? make() : nil }
         let version = BSDPVersion(rawValue: [0x0101, 0x0100, 0][Int.random(in: 0...2, using: &g)])
         let filter: [UInt16]? = Bool.random(using: &g) ? (0..<Int.random(in: 1...5, using: &g)).map { _ in UInt16.random(in: 0...UInt16.max, using: &g) } : nil
         let port: UInt16? = Bool.random(using: &g) ? UInt16.random(in: 1...1023, using: &g) : nil
@@ -116,7 +117,7 @@ import Testing
         }
     }
 
-    private func randomSelectReply(_ g: inout SeededGenerator, extra: [BSDPOption]) -> BSDPSelectReply {
+    private func randomSelectReply(_ g: inout SplitMix64, extra: [BSDPOption]) -> BSDPSelectReply {
         let diskless = Bool.random(using: &g)
         let name = "NetBoot\(Int.random(in: 0...999, using: &g))"
         return BSDPSelectReply(selectedImage: randomID(&g), machineName: Bool.random(using: &g) ? name : nil,
@@ -124,15 +125,15 @@ import Testing
                                shadowFilePath: diskless ? "\(name)/Shadow" : nil, additional: extra)
     }
 
-    private func randomImages(_ g: inout SeededGenerator, count: Int) -> [BSDPBootImage] {
+    private func randomImages(_ g: inout SplitMix64, count: Int) -> [BSDPBootImage] {
         (0..<count).map { _ in BSDPBootImage(id: randomID(&g), name: randomText(&g, maxBytes: Int.random(in: 0...300, using: &g))) }
     }
 
-    private func randomID(_ g: inout SeededGenerator) -> BootImageID {
+    private func randomID(_ g: inout SplitMix64) -> BootImageID {
         BootImageID(attributes: UInt16.random(in: 0...UInt16.max, using: &g), index: UInt16.random(in: 1...UInt16.max, using: &g))
     }
 
-    private func randomUnknownCode(_ g: inout SeededGenerator) -> UInt8 {
+    private func randomUnknownCode(_ g: inout SplitMix64) -> UInt8 {
         let known: Set<UInt8> = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 128, 129, 130, 255]
         while true {
             let code = UInt8.random(in: 0...255, using: &g)
@@ -141,7 +142,7 @@ import Testing
     }
 
     /// Text of at most `maxBytes` UTF-8 bytes (longer names exercise the 246-byte cut).
-    private func randomText(_ g: inout SeededGenerator, maxBytes: Int) -> String {
+    private func randomText(_ g: inout SplitMix64, maxBytes: Int) -> String {
         var text = ""
         while true {
             var next = text

@@ -1,5 +1,6 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 /// Every malformed input is a typed ``WireError``; nothing traps, nothing reads past the buffer.
 @Suite struct DHCPBadInputTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 /// Property tests: seeded random valid messages encode and decode to equal values, and
 /// re-encoding what was decoded gives the same bytes.

@@ -1,5 +1,6 @@
 import Testing
 @testable import NetbootWire
+import TestSupport
 
 @Suite struct FrameTests {
     static let server = MACAddress(rawValue: 0x0200_0000_0001)

@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import NetbootServer
+import TestSupport
 
 /// The one-pass response-head writer: exact bytes for each kind of answer, and for any
 /// FileResponse a head that is well-formed and agrees with the plan's own field list.
@@ -108,7 +109,7 @@ import Testing
     /// Any plan: the head parses back (status line, `name: value` lines, empty line) into the
     /// plan's own field list, with the common fields in front.
     @Test func everyPlanRoundTrips() {
-        var generator = SeededGenerator(state: 0x4845_4144)
+        var generator = SplitMix64(seed: 0x4845_4144)
         let ranges = ["bytes=0-0", "bytes=-5", "bytes=10-", "bytes=0-9,20-29", "bytes=99999999999-", "bytes=x", ""]
         for _ in 0..<500 {
             let size = UInt64.random(in: 0...(1 << 40), using: &generator)
@@ -133,14 +134,3 @@ import Testing
     }
 }
 
-/// SplitMix64, so random cases repeat.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
