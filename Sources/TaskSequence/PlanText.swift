@@ -121,7 +121,7 @@ enum JSONText {
 
     static func write(_ value: Node, into out: inout String, indent: Int) {
         switch value {
-        case .string(let text): escape(text, into: &out)
+        case .string(let text): JSONString.append(text, to: &out)
         case .int(let number): out += String(number)
         case .bool(let flag): out += flag ? "true" : "false"
         case .array(let items):
@@ -138,7 +138,7 @@ enum JSONText {
             out += "{\n"
             for (i, field) in fields.enumerated() {
                 out += spaces(indent + 2)
-                escape(field.0, into: &out)
+                JSONString.append(field.0, to: &out)
                 out += " : "
                 write(field.1, into: &out, indent: indent + 2)
                 out += i == fields.count - 1 ? "\n" : ",\n"
@@ -151,31 +151,4 @@ enum JSONText {
 
     static func spaces(_ count: Int) -> String { count < indents.count ? indents[count] : String(repeating: " ", count: count) }
 
-    static func escape(_ text: String, into out: inout String) {
-        out += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            out += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
 }

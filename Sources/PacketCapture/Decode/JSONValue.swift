@@ -1,3 +1,5 @@
+import TaskSequence
+
 /// A JSON value with ordered object keys, so that `netboot decode --json` prints its fields in
 /// the documented order (RFC 8259). Numbers are kept as their literal text.
 public indirect enum JSONValue: Hashable, Sendable {
@@ -36,7 +38,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .number(let literal): out += literal
-        case .string(let value): JSONValue.quote(value, into: &out)
+        case .string(let value): JSONString.append(value, to: &out)
         case .array(let values):
             out += "["
             for (index, value) in values.enumerated() {
@@ -48,30 +50,12 @@ public indirect enum JSONValue: Hashable, Sendable {
             out += "{"
             for (index, pair) in pairs.enumerated() {
                 if index > 0 { out += "," }
-                JSONValue.quote(pair.0, into: &out)
+                JSONString.append(pair.0, to: &out)
                 out += ":"
                 pair.1.write(into: &out)
             }
             out += "}"
         }
-    }
-
-    private static func quote(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text == rhs.text }
