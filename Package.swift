@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
             "NetbootConfig", "TestSupport",

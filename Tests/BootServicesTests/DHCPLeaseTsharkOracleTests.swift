@@ -2,11 +2,12 @@ import Foundation
 import NetbootWire
 import Testing
 @testable import BootServices
+import TestSupport
 
 /// The engine's OFFER, ACK and NAK, mapped to DHCP messages, framed as the shell will send them
 /// and dissected by tshark (an independent decoder): the fields tshark reads are the engine's,
 /// and tshark reports nothing malformed. Runs when tshark is installed, always in CI.
-@Suite(.enabled(if: TsharkBinary.path != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+@Suite(.enabled(if: TsharkProcess.shouldRun,
                 "tshark not installed (and CI not set)"))
 struct DHCPLeaseTsharkOracleTests {
     static let fields = ["dhcp.option.dhcp", "dhcp.ip.your", "dhcp.ip.client", "dhcp.flags.bc", "dhcp.option.dhcp_server_id",
@@ -16,17 +17,7 @@ struct DHCPLeaseTsharkOracleTests {
                          "dhcp.option.message"]
 
     func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(TsharkBinary.path, "tshark is required in CI"))
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try TsharkProcess.run(arguments), as: UTF8.self)
     }
 
     @Test func offerAckAndNakAsTsharkSeesThem() throws {
@@ -71,6 +62,3 @@ struct DHCPLeaseTsharkOracleTests {
     }
 }
 
-enum TsharkBinary {
-    static let path = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first { FileManager.default.isExecutableFile(atPath: $0) }
-}

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 @testable import NetbootWire
+import TestSupport
 
 /// tshark as an independent decoder for oracle tests: write frames to a pcap, let tshark
 /// dissect it, and hand back its fields (PDML) and its verbose text.
@@ -17,12 +18,8 @@ enum Tshark {
         var description: String { "\(name)=\(show) [\(value)] @\(pos)" }
     }
 
-    /// The tshark binary, or nil when it is not installed.
-    static let path: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark", "/usr/sbin/tshark"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    /// Oracle tests run when tshark is here, and always in CI (where a missing tshark must fail).
-    static var shouldRun: Bool { path != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+    static var path: String? { TsharkProcess.path }
+    static var shouldRun: Bool { TsharkProcess.shouldRun }
 
     static var missingMessage: String {
         "tshark is required for the oracle tests (apt-get install tshark; scripts/install-deps test)"
@@ -40,24 +37,11 @@ enum Tshark {
 
     /// Runs tshark with `arguments` and returns its standard output; throws with stderr on failure.
     static func run(_ arguments: [String]) throws -> String {
-        guard let path else { throw OracleError(message: missingMessage) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tshark-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            throw OracleError(message: "tshark \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)")
+        do {
+            return String(decoding: try TsharkProcess.run(arguments), as: UTF8.self)
+        } catch let failure as TsharkProcess.Failure {
+            throw OracleError(message: failure.description)
         }
-        return String(decoding: data, as: UTF8.self)
     }
 
     static let checksumPreferences = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]

@@ -1,6 +1,7 @@
 import Foundation
 import NetbootWire
 @testable import PacketCapture
+import TestSupport
 
 /// Path of a file in Tests/PacketCaptureTests/Fixtures.
 func fixture(_ name: String) -> String {
@@ -35,20 +36,6 @@ func udpFrame(from: (MACAddress, IPv4Address, UInt16), to: (MACAddress, IPv4Addr
 
 /// Runs tshark, nil when it is not installed (and not in CI).
 func tshark(_ arguments: [String]) throws -> Data? {
-    guard let path = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile) else {
-        if ProcessInfo.processInfo.environment["CI"] != nil { throw TsharkMissing() }
-        return nil
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return data
+    guard TsharkProcess.shouldRun else { return nil }
+    return try TsharkProcess.run(arguments)
 }
-
-struct TsharkMissing: Error {}
