@@ -22,8 +22,10 @@ struct TFTPServeCommand: AsyncParsableCommand {
     @Option(help: "Retransmissions before giving up.") var retries: Int = 5
     @Option(name: .customLong("max-transfers"), help: "Concurrent transfers.") var maxTransfers: Int = 512
     @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
-    @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: one per core).")
+    @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: 16, or one per core if more).")
     var transferThreads: Int?
+    @Option(name: .customLong("busy-poll-us"), help: "Microseconds a transfer thread polls before sleeping while few transfers run; 0 never.")
+    var busyPollMicroseconds: Int = 50
     @Option(help: "Send DATA windows as UDP_SEGMENT (GSO) writes: 0 or 1.") var gso: String = "1"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
@@ -43,6 +45,8 @@ struct TFTPServeCommand: AsyncParsableCommand {
                                          transfer: transfer, maxTransfers: maxTransfers)
         options.segmentationOffload = gso == "1"
         if let transferThreads { options.transferThreads = max(1, transferThreads) }
+        guard (0...1000).contains(busyPollMicroseconds) else { throw ValidationError("--busy-poll-us must be 0…1000") }
+        options.busyPoll = .microseconds(busyPollMicroseconds)
         let service = TFTPService(options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -26,6 +26,9 @@ extension NetbootConfiguration {
         public var segmentationOffload: Bool = true
         /// Threads running read transfers; 0 picks the default (16, or one per core if more).
         public var transferThreads: Int = 0
+        /// Microseconds a transfer thread polls before it sleeps while few transfers run
+        /// (saves a lockstep transfer a wakeup per block); 0 never polls.
+        public var busyPollMicroseconds: Int = 50
         /// Leading path parts removed from a requested file name before it is looked up in
         /// `root`, longest first: Apple firmware asks for `/private/tftpboot/NetBoot/…` paths.
         public var pathPrefixes: [String] = ["/private/tftpboot/NetBoot/NetBootSP0/", "/private/tftpboot/", "/tftpboot/"]
@@ -73,6 +76,7 @@ extension NetbootConfiguration {
             s.retries = r.int("retries", default: d.retries, in: 0...100)
             s.segmentationOffload = r.bool("segmentation-offload", default: d.segmentationOffload)
             s.transferThreads = r.int("transfer-threads", default: d.transferThreads, in: 0...256)
+            s.busyPollMicroseconds = r.int("busy-poll-us", default: d.busyPollMicroseconds, in: 0...1000)
             s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in
                 guard let text = Scalars.string(node, name, r.log) else { return nil }
                 guard !text.isEmpty, !text.contains("\u{0}") else {

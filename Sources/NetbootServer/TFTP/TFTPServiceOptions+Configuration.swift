@@ -39,5 +39,6 @@ extension TFTPServiceOptions {
         self.unmatchedVendorClasses = unmatched
         self.segmentationOffload = section.segmentationOffload
         if section.transferThreads > 0 { self.transferThreads = section.transferThreads }
+        self.busyPoll = .microseconds(section.busyPollMicroseconds)
     }
 }

@@ -36,6 +36,10 @@ public struct TFTPServiceOptions: Sendable {
     /// clients; 8 threads 0.99× (32 clients) and 0.95× (200); 16 threads 0.97× and 1.14×;
     /// 32 threads 0.88× and 1.09×.
     public var transferThreads: Int = max(16, System.coreCount)
+    /// How long a transfer thread polls its sockets before it sleeps, while at most half the
+    /// cores' worth of read transfers run (``TFTPBusyPoll``); zero never polls. Saves a
+    /// lockstep transfer the wakeup per block: 2.3× the blocks per second on the 2-core VM.
+    public var busyPoll: Duration = .microseconds(50)
     /// Configured client classes matched by a DHCP vendor class the TFTP service cannot see
     /// yet (logged at start-up).
     public var unmatchedVendorClasses: [String] = []
