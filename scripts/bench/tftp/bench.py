@@ -5,7 +5,10 @@ Two network namespaces joined by a veth pair (198.51.100.0/24, TEST-NET-2, only 
 The same random file is fetched by the same client with the same options from each server;
 every fetched file is checked by SHA-256. Prints MB/s per server and the ratio of netboot to
 the best peer that ran with the same options (a peer that ignores windowsize runs lockstep and
-is listed, but marked).
+is listed, but marked), then the CPU time each server spent per MiB sent (user + system of all
+its threads, from /proc/PID/stat; not for tftpd-hpa, whose per-transfer children are never
+reaped into the daemon's account): netboot's busy polling trades CPU for
+lockstep latency, and this table shows the price.
 
 atftpd and tftpd-hpa conflict as Debian packages: each is installed in turn (package installs
 here do not start services: policy-rc.d; we also stop and disable them in case), its daemon is
@@ -131,6 +134,21 @@ class Server:
                                          stdout=log, stderr=log)
         time.sleep(1.0)
 
+    def pid(self):
+        if self.proc is not None:
+            return self.proc.pid  # ip netns exec execs the server in place
+        with open(self.pidfile) as f:
+            return int(f.read().strip() or 0)
+
+    def cpu_seconds(self):
+        """utime + stime + cutime + cstime of the server process (all threads, reaped children)."""
+        try:
+            with open(f"/proc/{self.pid()}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            return None
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc is not None:
             self.proc.terminate()
@@ -247,11 +265,21 @@ def main():
             server.start()
             started.append(server)
         times = {}
+        cpu = {}   # (server, scenario) -> [CPU seconds per MiB]
+        by_kind = {server.kind: server for server in started}
+
+        def charge(kind, label, before, mib):
+            after = by_kind[kind].cpu_seconds()
+            if before is not None and after is not None:
+                cpu.setdefault((kind, label), []).append((after - before) / mib)
+
         for rep in range(args.reps):
             for label, client, options in SCENARIOS:
                 for kind in servers:
+                    before = by_kind[kind].cpu_seconds()
                     t = fetch(ns, client, options, "big.bin", os.path.join(outdir, "single"), expected,
                               SERVER_IPS[kind])
+                    charge(kind, label, before, args.size_mib)
                     times.setdefault((kind, label), []).append(t)
                     print(f"rep {rep + 1} {kind:10} {label:24} " + (f"{size / t / 1e6:8.1f} MB/s" if t else "  FAILED"),
                           flush=True)
@@ -263,8 +291,10 @@ def main():
             for clients, mib, path in runs:
                 label = f"{clients} clients x {mib} MiB bs1468"
                 for kind in servers:
+                    before = by_kind[kind].cpu_seconds()
                     elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
                                                      outdir, ["blksize 1468"], SERVER_IPS[kind])
+                    charge(kind, label, before, clients * mib)
                     rates.setdefault((kind, label), []).append(rate if good == clients else None)
                     print(f"rep {rep + 1} {kind:10} {label:24} {rate:8.1f} MB/s aggregate  "
                           f"({good}/{clients} ok, {elapsed:.2f}s)", flush=True)
@@ -298,6 +328,19 @@ def main():
     print("\nMB/s = 10^6 bytes/s, median of the repetitions (concurrent rows: aggregate); * = windowsize ignored by")
     print("that server (ran lockstep);")
     print("ratio = netboot / best peer that negotiated the same options.")
+    print()
+    print(f"{'server CPU, ms per MiB':32}" + "".join(f"{s:>12}" for s in servers))
+    for label in labels:
+        row = f"{label:32}"
+        for s in servers:
+            values = cpu.get((s, label))
+            # tftpd-hpa serves each transfer in a child it does not wait for (SIGCHLD ignored),
+            # so the kernel never adds the child's time to the daemon's: not measurable here.
+            shown = values and s != "tftpd-hpa"
+            row += f"{statistics.median(values) * 1000:12.1f}" if shown else f"{'n/a':>12}"
+        print(row)
+    print("\nuser + system time of the server process and its threads, median of the repetitions; clock ticks")
+    print("are 10 ms, so small files read coarsely; n/a: tftpd-hpa's per-transfer children are not reaped.")
 
 
 if __name__ == "__main__":
