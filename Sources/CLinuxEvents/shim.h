@@ -1,7 +1,8 @@
 #ifndef NETBOOT_CLINUXEVENTS_SHIM_H
 #define NETBOOT_CLINUXEVENTS_SHIM_H
 // What the TFTP transfer loops use that Swift's Glibc module does not export: epoll(7),
-// eventfd(2), preadv2(2) with RWF_NOWAIT, and the UDP_SEGMENT (GSO) socket option.
+// eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, and the UDP_SEGMENT
+// (GSO) socket option.
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/epoll.h>
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 
 // preadv2 is declared by glibc only under _GNU_SOURCE; its ABI is stable since 2.26.
 extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
@@ -32,6 +34,14 @@ static inline size_t netboot_udp_segment_cmsg(void *control, size_t capacity, ui
     cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
     *(uint16_t *)CMSG_DATA(cm) = size;
     return CMSG_SPACE(sizeof(uint16_t));
+}
+
+/// 1 when `fd` is a file on a memory file system (tmpfs, ramfs: statfs(2) magic numbers), where
+/// a read never waits for a disk, and which refuses RWF_NOWAIT with EOPNOTSUPP.
+static inline int netboot_is_memory_backed(int fd) {
+    struct statfs s;
+    if (fstatfs(fd, &s) != 0) return 0;
+    return s.f_type == 0x01021994 /* TMPFS_MAGIC */ || s.f_type == (typeof(s.f_type))0x858458f6 /* RAMFS_MAGIC */;
 }
 
 /// Names the calling thread (as `top -H` and /proc/PID/task/*/comm show it).

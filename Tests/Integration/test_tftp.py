@@ -3,10 +3,12 @@
 Every fetched file is compared by SHA-256 with the original."""
 import hashlib
 import os
+import pathlib
 import re
 import shutil
 import struct
 import subprocess
+import tempfile
 import textwrap
 import time
 
@@ -29,10 +31,10 @@ def sha256(path):
 class Server:
     """`netboot tftp-serve` inside the server namespace, stopped by its PID."""
 
-    def __init__(self, netns, tmp_path, *extra):
+    def __init__(self, netns, tmp_path, *extra, root=None):
         self.netns = netns
-        self.root = tmp_path / "root"
-        self.root.mkdir()
+        self.root = root or tmp_path / "root"
+        self.root.mkdir(exist_ok=True)
         self.log_path = tmp_path / "server.log"
         self.log = open(self.log_path, "w")
         self.proc = netns.popen(netns.server, netboot_bin(), "tftp-serve", "--root", str(self.root),
@@ -90,8 +92,8 @@ class Server:
 def server_factory(netns, tmp_path):
     servers = []
 
-    def start(*extra):
-        server = Server(netns, tmp_path, *extra)
+    def start(*extra, root=None):
+        server = Server(netns, tmp_path, *extra, root=root)
         servers.append(server)
         return server
 
@@ -198,6 +200,30 @@ def test_windows_without_segmentation_offload(server_factory, tmp_path):
     fetch_atftp(server.netns, server, "big.bin", local, "blksize 1468", "windowsize 64")
     assert sha256(local) == sha256(server.root / "big.bin")
     assert "segmentation offload refused" not in server.text()
+
+
+def test_files_on_tmpfs_are_read_on_the_transfer_loop(server_factory, tmp_path):
+    """tmpfs refuses preadv2(RWF_NOWAIT) with EOPNOTSUPP; the session then reads with plain pread
+    on its loop (a memory file system never waits for a disk). Chunks of 64 KiB or two windows, so a
+    3 MiB file takes many reads, lockstep and windowed, by two clients at once."""
+    if subprocess.run(["stat", "-f", "-c", "%T", "/dev/shm"], capture_output=True, text=True).stdout.strip() != "tmpfs":
+        pytest.skip("/dev/shm is not a tmpfs here")
+    root = pathlib.Path(tempfile.mkdtemp(prefix="netboot-tftp-", dir="/dev/shm"))
+    try:
+        root.chmod(0o755)
+        server = server_factory(root=root)
+        server.add("big.bin", (3 << 20) + 77)
+        server.wait_ready()
+        first = server.netns.popen(server.netns.client, "atftp", "--option", "blksize 1468", "-g", "-r", "big.bin",
+                                   "-l", str(tmp_path / "lockstep"), server.ip, "69",
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fetch_atftp(server.netns, server, "big.bin", tmp_path / "window", "blksize 1468", "windowsize 16")
+        assert first.wait(timeout=60) == 0
+        expected = sha256(server.root / "big.bin")
+        assert sha256(tmp_path / "lockstep") == expected
+        assert sha256(tmp_path / "window") == expected
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_segmentation_offload_falls_back_when_the_route_refuses_it(server_factory, tmp_path):

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxEvents
 import NIOCore
 import Testing
 @testable import NetbootServer
@@ -68,5 +72,33 @@ import Testing
         let local = try #require(socket.local.ipv4)
         #expect(local.address == 0x7F00_0001)
         #expect(local.port != 0)
+    }
+}
+
+/// The loop reads tmpfs files with plain `pread` because tmpfs refuses RWF_NOWAIT; this is the
+/// check that tells the two apart.
+@Suite struct TFTPMemoryBackedFileTests {
+    static var devShmIsTmpfs: Bool {
+        var info = statfs()
+        return statfs("/dev/shm", &info) == 0 && info.f_type == 0x0102_1994
+    }
+
+    @Test(.enabled(if: devShmIsTmpfs)) func aTmpfsFileIsMemoryBacked() throws {
+        let path = "/dev/shm/netboot-memory-backed-\(getpid())"
+        let fd = open(path, O_CREAT | O_RDWR | O_EXCL, 0o600)
+        try #require(fd >= 0)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        #expect(netboot_is_memory_backed(fd) == 1)
+    }
+
+    @Test func procfsIsNot() throws {
+        let fd = open("/proc/self/stat", O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        #expect(netboot_is_memory_backed(fd) == 0)
+        #expect(netboot_is_memory_backed(-1) == 0)
     }
 }

@@ -25,6 +25,7 @@ final class TFTPReadSession {
     private var data: ByteBuffer
     private var dataStart: UInt64 = 0
     private var loading = false
+    private var loopRead = LoopRead.cachedOnly
     /// DATA packets being gathered for one write: `batchCount` packets of `batchSegment` bytes
     /// each (the last may be shorter) at the start of the arena.
     private let arena: UnsafeMutableRawBufferPointer
@@ -247,12 +248,7 @@ final class TFTPReadSession {
         guard !loading else { return }
         let offset = held.upperBound
         let count = Int(range.upperBound - offset)
-        let cached = data.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw -> Int in
-            var vector = iovec(iov_base: raw.baseAddress, iov_len: count)
-            let read = preadv2(fd, &vector, 1, off_t(offset), netboot_rwf_nowait)
-            return read == count ? count : 0
-        }
-        if cached == count {
+        if readOnLoop(fd, count: count, at: offset) {
             machine.fileDataLoaded(dataStart ..< dataStart + UInt64(data.readableBytes), now: now, into: &actions)
             return
         }
@@ -270,6 +266,38 @@ final class TFTPReadSession {
             }
             loop.submit(.loaded(session: id, read == count ? .success(chunk) : .failure(.shortRead)))
         }
+    }
+
+    /// How this session's file may be read on the loop thread without risking a wait for a disk.
+    private enum LoopRead {
+        /// `preadv2(RWF_NOWAIT)`: what the page cache holds, else the thread pool.
+        case cachedOnly
+        /// Plain `pread`: a memory file system (tmpfs), which has no disk to wait for and
+        /// refuses RWF_NOWAIT — without this every chunk went through the 2-thread pool.
+        case always
+        /// Never: RWF_NOWAIT is unsupported and the file may be on a disk.
+        case never
+    }
+
+    /// Appends `count` bytes from `offset` to `data` if that can be done without blocking.
+    private func readOnLoop(_ fd: CInt, count: Int, at offset: UInt64) -> Bool {
+        guard loopRead != .never else { return false }
+        var refused = false
+        let read = data.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw -> Int in
+            let target = UnsafeMutableRawBufferPointer(rebasing: raw[0..<count])
+            if loopRead == .always {
+                return TFTPFileAccess.readFully(fd, into: target, at: offset) == count ? count : 0
+            }
+            var vector = iovec(iov_base: target.baseAddress, iov_len: count)
+            let read = preadv2(fd, &vector, 1, off_t(offset), netboot_rwf_nowait)
+            refused = read < 0 && errno == EOPNOTSUPP
+            return read == count ? count : 0
+        }
+        if refused {
+            loopRead = netboot_is_memory_backed(fd) != 0 ? .always : .never
+            return readOnLoop(fd, count: count, at: offset)
+        }
+        return read == count
     }
 
     private func finish(_ outcome: TFTPTransferOutcome) {
