@@ -22,7 +22,7 @@ struct TFTPServeCommand: AsyncParsableCommand {
     @Option(help: "Retransmissions before giving up.") var retries: Int = 5
     @Option(name: .customLong("max-transfers"), help: "Concurrent transfers.") var maxTransfers: Int = 512
     @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
-    @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: 16, or one per core if more).")
+    @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: 4 per core, at most 64).")
     var transferThreads: Int?
     @Option(name: .customLong("busy-poll-us"), help: "Microseconds a transfer thread polls before sleeping while few transfers run; 0 never.")
     var busyPollMicroseconds: Int = 50

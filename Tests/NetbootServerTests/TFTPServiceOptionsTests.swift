@@ -1,6 +1,7 @@
 import BootServices
 import NetbootConfig
 import NetbootWire
+import NIOCore
 import Testing
 @testable import NetbootServer
 
@@ -15,12 +16,22 @@ import Testing
         #expect(options.transfer.retransmitTimeout == .seconds(1))
         #expect(options.transfer.maxRetries == 5)
         #expect(options.busyPoll == .microseconds(50))
+        #expect(options.transferThreads == TFTPServiceOptions.defaultTransferThreads(cores: System.coreCount))
         #expect(options.unmatchedVendorClasses.isEmpty)
         let apple = options.transfer.clientClass(address: nil, path: "Lab.nbi/i386/booter")
         #expect(apple?.name == "apple-firmware")
         #expect(options.transfer.limits(for: apple).maxBlockSize == 1460)
         #expect(try options.pathMapping.map("/private/tftpboot/NetBoot/NetBootSP0/Lab.nbi/i386/booter").get()
                 == "Lab.nbi/i386/booter")
+    }
+
+    @Test func fourTransferThreadsPerCoreWithinBounds() {
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 1) == 4)
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 2) == 8)
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 64) == 64)
+        var section = NetbootConfiguration.TFTP()
+        section.transferThreads = 3
+        #expect(TFTPServiceOptions(section).transferThreads == 3)
     }
 
     @Test func networkAndPathRulesMapAndOtherVendorClassesAreReported() throws {

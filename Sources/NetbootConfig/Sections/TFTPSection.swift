@@ -24,7 +24,7 @@ extension NetbootConfiguration {
         /// Send DATA windows as `UDP_SEGMENT` (GSO) writes, one `sendmsg` per up to 64 blocks;
         /// a route that refuses them gets plain datagrams automatically.
         public var segmentationOffload: Bool = true
-        /// Threads running read transfers; 0 picks the default (16, or one per core if more).
+        /// Threads running read transfers; 0 picks the default (4 per core, at most 64).
         public var transferThreads: Int = 0
         /// Microseconds a transfer thread polls before it sleeps while few transfers run
         /// (saves a lockstep transfer a wakeup per block); 0 never polls.

@@ -30,12 +30,16 @@ public struct TFTPServiceOptions: Sendable {
     /// `sendmsg` per up to 64 blocks instead of one datagram each. A transfer whose route
     /// refuses it falls back to plain datagrams by itself.
     public var segmentationOffload: Bool = true
-    /// Threads that run read transfers (``TFTPTransferLoop``). At least 16: a transfer thread
-    /// spends its time in `sendto`, and when it is preempted every transfer it carries waits.
-    /// Measured on 2 cores against atftpd (docs/tftp.md): 2 threads 0.87× with 32 lockstep
-    /// clients; 8 threads 0.99× (32 clients) and 0.95× (200); 16 threads 0.97× and 1.14×;
-    /// 32 threads 0.88× and 1.09×.
-    public var transferThreads: Int = max(16, System.coreCount)
+    /// Threads that run read transfers (``TFTPTransferLoop``): 4 per core (8 on 2 cores), at
+    /// most 64. More than the cores, because a transfer thread spends its time in `sendto` and
+    /// while it is preempted every transfer it carries waits; not many more, because each
+    /// thread sleeps and wakes per ACK where one with more transfers finds ACKs already
+    /// waiting. Measured on 2 cores with 32 lockstep clients (docs/tftp.md): 8 threads took
+    /// 6.3–6.6 ms of CPU per MiB and ran 1.06–1.08× what 16 threads did (7.1–7.5 ms/MiB) in
+    /// four runs of four; 4 threads were level with 8; with 200 clients 8 and 16 were level.
+    public var transferThreads: Int = TFTPServiceOptions.defaultTransferThreads(cores: System.coreCount)
+
+    public static func defaultTransferThreads(cores: Int) -> Int { max(4, min(64, 4 * cores)) }
     /// How long a transfer thread polls its sockets before it sleeps, while at most half the
     /// cores' worth of read transfers run (``TFTPBusyPoll``); zero never polls. Saves a
     /// lockstep transfer the wakeup per block: 2.3× the blocks per second on the 2-core VM.
