@@ -18,7 +18,8 @@ a shared machine spreads evenly over them. dnsmasq runs with --port=0 --enable-t
 Usage (as root, from the repository):
 
     swift build -c release
-    scripts/bench/tftp/run [--size-mib 100] [--reps 3] [--servers netboot,atftpd,tftpd-hpa,dnsmasq]
+    scripts/bench/tftp/run [--size-mib 100] [--reps 3] [--concurrent-reps 5]
+                           [--servers netboot,atftpd,tftpd-hpa,dnsmasq] [--concurrency 32:16,200:2]
 """
 import argparse
 import hashlib
@@ -208,7 +209,10 @@ def concurrent(ns, clients, remote, size, expected, outdir, options, ip):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=100)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of each single-transfer scenario")
+    # A concurrent run is short (about 4 s) and swings by ±10 % with the shared machine's state,
+    # so it gets more repetitions than the single transfers.
+    parser.add_argument("--concurrent-reps", type=int, default=5, help="repetitions of each concurrent run")
     parser.add_argument("--servers", default="netboot,atftpd,tftpd-hpa,dnsmasq")
     parser.add_argument("--concurrency", default="32:16,200:2", help="clients:MiB per run, comma-separated")
     args = parser.parse_args()
@@ -287,7 +291,7 @@ def main():
             good = [t for t in ts if t is not None]
             results[(kind, label)] = size / statistics.median(good) / 1e6 if len(good) == len(ts) else None
         rates = {}
-        for rep in range(args.reps):
+        for rep in range(args.concurrent_reps):
             for clients, mib, path in runs:
                 label = f"{clients} clients x {mib} MiB bs1468"
                 for kind in servers:
