@@ -38,8 +38,6 @@ public struct TFTPServiceOptions: Sendable {
     /// 6.3–6.6 ms of CPU per MiB and ran 1.06–1.08× what 16 threads did (7.1–7.5 ms/MiB) in
     /// four runs of four; 4 threads were level with 8; with 200 clients 8 and 16 were level.
     public var transferThreads: Int = TFTPServiceOptions.defaultTransferThreads(cores: System.coreCount)
-
-    public static func defaultTransferThreads(cores: Int) -> Int { max(4, min(64, 4 * cores)) }
     /// How long a transfer thread polls its sockets before it sleeps, while at most half the
     /// cores' worth of read transfers run (``TFTPBusyPoll``); zero never polls. Saves a
     /// lockstep transfer the wakeup per block: 2.3× the blocks per second on the 2-core VM.
@@ -62,4 +60,7 @@ public struct TFTPServiceOptions: Sendable {
         self.maxPendingOpens = max(1, maxPendingOpens)
         self.maxNetasciiFileSize = max(0, maxNetasciiFileSize)
     }
+
+    /// ``transferThreads`` when not configured: 4 per core, at least 4, at most 64.
+    public static func defaultTransferThreads(cores: Int) -> Int { max(4, min(64, 4 * cores)) }
 }
