@@ -10,8 +10,9 @@ import NetbootWire
 /// The thin shell around one ``TFTPReadTransfer``, run on a ``TFTPTransferLoop`` thread with
 /// plain system calls: one `recvfrom` per datagram, DATA encoded into a reused arena and sent
 /// at once (`sendmsg` copies, so the arena is free again on return), a window's equal-sized
-/// blocks as `UDP_SEGMENT` writes of up to 64 datagrams. The file is read in large chunks:
-/// from the page cache on the loop (`preadv2(RWF_NOWAIT)`), else on the thread pool.
+/// blocks as `UDP_SEGMENT` writes of up to 64 datagrams. The file is read in chunks: on the
+/// loop when that cannot wait for a disk (the page cache via `preadv2(RWF_NOWAIT)`, or any
+/// read of a tmpfs file), else on the thread pool.
 final class TFTPReadSession {
     let id: UInt64
     private let setup: TFTPTransferContext

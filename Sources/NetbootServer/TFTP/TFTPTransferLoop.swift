@@ -11,10 +11,10 @@ import Synchronization
 /// calls: per DATA/ACK round one `epoll_wait`, one `recvfrom` and one `sendto` or `sendmsg`,
 /// and no allocation. While few transfers run it polls for a moment before sleeping
 /// (``TFTPBusyPoll``), which saves a lockstep transfer the wakeup per block. A SwiftNIO
-/// channel per transfer cost about 3 µs of CPU per block more
-/// (a `SocketAddress` with its text form per datagram, pipeline hops, promises), which with
-/// hundreds of lockstep clients was the difference between trailing and leading atftpd
-/// (docs/tftp.md, "Design").
+/// channel per transfer cost about 3 µs of CPU per block more (a `SocketAddress` with its
+/// text form per datagram, pipeline hops, promises), which with hundreds of lockstep clients
+/// was the difference between trailing and leading atftpd (docs/tftp.md, "Read transfers:
+/// our own loop").
 ///
 /// Everything but ``submit(_:)`` runs on the loop's own thread: the sessions, the deadline
 /// heap and the receive buffer are confined to it, which is why the class is
