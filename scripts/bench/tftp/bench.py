@@ -8,7 +8,10 @@ the best peer that ran with the same options (a peer that ignores windowsize run
 is listed, but marked), then the CPU time each server spent per MiB sent (user + system of all
 its threads, from /proc/PID/stat; not for tftpd-hpa, whose per-transfer children are never
 reaped into the daemon's account): netboot's busy polling trades CPU for
-lockstep latency, and this table shows the price.
+lockstep latency, and this table shows the price. For the concurrent runs it also prints the
+whole machine's context switches and IPIs per DATA block and its idle CPU, which decide the
+aggregate rate when the clients share the server's cores; --split-cores pins the servers to
+CPU 0 and the clients to the other CPUs instead.
 
 atftpd and tftpd-hpa conflict as Debian packages: each is installed in turn (package installs
 here do not start services: policy-rc.d; we also stop and disable them in case), its daemon is
@@ -20,6 +23,7 @@ Usage (as root, from the repository):
     swift build -c release
     scripts/bench/tftp/run [--size-mib 100] [--reps 3] [--concurrent-reps 5]
                            [--servers netboot,atftpd,tftpd-hpa,dnsmasq] [--concurrency 32:16,200:2]
+                           [--split-cores]
 """
 import argparse
 import hashlib
@@ -55,10 +59,14 @@ def sh(*args, check=True, **kw):
 
 
 class Namespaces:
-    def __init__(self):
+    def __init__(self, split_cores=False):
         tag = uuid.uuid4().hex[:6]
         self.server, self.client = f"nbbs{tag}", f"nbbc{tag}"
         self.sif, self.cif = f"vbs{tag}", f"vbc{tag}"
+        # --split-cores: servers on CPU 0, clients on the others, as when the clients are other
+        # machines (then the clients' CPU time and wakeups no longer come out of the server's).
+        cores = os.cpu_count() or 1
+        self.cpus = {self.server: "0", self.client: f"1-{cores - 1}"} if split_cores and cores > 1 else {}
 
     def up(self):
         sh("ip", "netns", "add", self.server)
@@ -78,7 +86,8 @@ class Namespaces:
             sh("ip", "netns", "del", ns, check=False)
 
     def exec(self, ns, *args):
-        return ["ip", "netns", "exec", ns, *args]
+        pin = ["taskset", "-c", self.cpus[ns]] if ns in self.cpus else []
+        return ["ip", "netns", "exec", ns, *pin, *args]
 
 
 def sha256(path):
@@ -189,6 +198,28 @@ def fetch(ns, client, options, remote, local, expected, ip):
     return elapsed if ok else None
 
 
+def scheduler_counters():
+    """Machine-wide context switches, idle and total CPU ticks (/proc/stat), and the rescheduling
+    and function-call IPIs (/proc/interrupts RES and CAL, summed over the CPUs)."""
+    counters = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            fields = line.split()
+            if fields[0] == "cpu":
+                ticks = [int(x) for x in fields[1:]]
+                counters["idle"] = ticks[3] + ticks[4]
+                counters["total"] = sum(ticks[:8])
+            elif fields[0] == "ctxt":
+                counters["ctxt"] = int(fields[1])
+    with open("/proc/interrupts") as f:
+        cpus = len(f.readline().split())
+        for line in f:
+            fields = line.split()
+            if fields and fields[0] in ("RES:", "CAL:"):
+                counters[fields[0][:3]] = sum(int(x) for x in fields[1:1 + cpus] if x.isdigit())
+    return counters
+
+
 def concurrent(ns, clients, remote, size, expected, outdir, options, ip):
     procs, outs = [], []
     start = time.monotonic()
@@ -215,6 +246,8 @@ def main():
     parser.add_argument("--concurrent-reps", type=int, default=5, help="repetitions of each concurrent run")
     parser.add_argument("--servers", default="netboot,atftpd,tftpd-hpa,dnsmasq")
     parser.add_argument("--concurrency", default="32:16,200:2", help="clients:MiB per run, comma-separated")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="pin the servers to CPU 0 and the clients to the other CPUs")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench needs root (network namespaces, apt-get)")
@@ -260,7 +293,9 @@ def main():
         binaries[kind] = copy
         if not installed_before[kind]:
             apt("remove", "--purge", kind)
-    ns = Namespaces()
+    if args.split_cores and (os.cpu_count() or 1) < 2:
+        sys.exit("--split-cores needs at least 2 CPUs")
+    ns = Namespaces(split_cores=args.split_cores)
     started = []
     try:
         ns.up()
@@ -291,14 +326,22 @@ def main():
             good = [t for t in ts if t is not None]
             results[(kind, label)] = size / statistics.median(good) / 1e6 if len(good) == len(ts) else None
         rates = {}
+        sched = {}  # (server, scenario) -> [(context switches per block, IPIs per block, idle %)]
         for rep in range(args.concurrent_reps):
             for clients, mib, path in runs:
                 label = f"{clients} clients x {mib} MiB bs1468"
                 for kind in servers:
                     before = by_kind[kind].cpu_seconds()
+                    machine = scheduler_counters()
                     elapsed, good, rate = concurrent(ns, clients, os.path.basename(path), mib << 20, sha256(path),
                                                      outdir, ["blksize 1468"], SERVER_IPS[kind])
                     charge(kind, label, before, clients * mib)
+                    after = scheduler_counters()
+                    blocks = clients * ((mib << 20) // 1468 + 1)
+                    delta = {k: after.get(k, 0) - machine.get(k, 0) for k in after}
+                    sched.setdefault((kind, label), []).append(
+                        (delta["ctxt"] / blocks, (delta.get("RES", 0) + delta.get("CAL", 0)) / blocks,
+                         100 * delta["idle"] / max(1, delta["total"])))
                     rates.setdefault((kind, label), []).append(rate if good == clients else None)
                     print(f"rep {rep + 1} {kind:10} {label:24} {rate:8.1f} MB/s aggregate  "
                           f"({good}/{clients} ok, {elapsed:.2f}s)", flush=True)
@@ -345,6 +388,21 @@ def main():
         print(row)
     print("\nuser + system time of the server process and its threads, median of the repetitions; clock ticks")
     print("are 10 ms, so small files read coarsely; n/a: tftpd-hpa's per-transfer children are not reaped.")
+    print()
+    print(f"{'machine, per DATA block':32}" + "".join(f"{s:>18}" for s in servers))
+    for label in labels[len(SCENARIOS):]:
+        row = f"{label:32}"
+        for s in servers:
+            values = sched.get((s, label))
+            if values:
+                ctxt, ipis, idle = (statistics.median(v[i] for v in values) for i in range(3))
+                row += f"{f'{ctxt:.2f} {ipis:.3f} {idle:.0f}%':>18}"
+            else:
+                row += f"{'n/a':>18}"
+        print(row)
+    print("\ncontext switches, rescheduling + function-call IPIs (per DATA block) and idle CPU of the whole machine")
+    print("during the run, clients included, median of the repetitions: when the clients share the server's")
+    print("cores, these decide the aggregate rate (docs/tftp.md, \"Many lockstep clients on a shared machine\").")
 
 
 if __name__ == "__main__":
