@@ -1,8 +1,8 @@
 #ifndef NETBOOT_CLINUXEVENTS_SHIM_H
 #define NETBOOT_CLINUXEVENTS_SHIM_H
 // What the TFTP transfer loops use that Swift's Glibc module does not export: epoll(7),
-// eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, and the UDP_SEGMENT
-// (GSO) socket option.
+// eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, the UDP_SEGMENT
+// (GSO) socket option, sched_getaffinity(2) and a thread's own nice value.
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/epoll.h>
@@ -11,9 +11,15 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // preadv2 is declared by glibc only under _GNU_SOURCE; its ABI is stable since 2.26.
 extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
+// So is sched_getaffinity (glibc 2.3.4).
+extern int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
 
 /// RWF_NOWAIT (linux/fs.h): fail with EAGAIN rather than wait for the disk.
 static const int netboot_rwf_nowait = 0x00000008;
@@ -42,6 +48,23 @@ static inline int netboot_is_memory_backed(int fd) {
     struct statfs s;
     if (fstatfs(fd, &s) != 0) return 0;
     return s.f_type == 0x01021994 /* TMPFS_MAGIC */ || s.f_type == (typeof(s.f_type))0x858458f6 /* RAMFS_MAGIC */;
+}
+
+/// The CPUs this process may run on (sched_getaffinity(2): `taskset`, a cpuset), or 0 when
+/// unknown.
+static inline int netboot_affinity_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    int count = 0;
+    const unsigned char *bytes = (const unsigned char *)&set;
+    for (size_t i = 0; i < sizeof set; i++) count += __builtin_popcount(bytes[i]);
+    return count;
+}
+
+/// Sets the calling thread's nice value (setpriority(2) on its thread ID: on Linux the nice
+/// value is per thread). 0 or -1 with errno (EACCES without CAP_SYS_NICE to lower it).
+static inline int netboot_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
 }
 
 /// Names the calling thread (as `top -H` and /proc/PID/task/*/comm show it).

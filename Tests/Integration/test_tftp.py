@@ -31,13 +31,14 @@ def sha256(path):
 class Server:
     """`netboot tftp-serve` inside the server namespace, stopped by its PID."""
 
-    def __init__(self, netns, tmp_path, *extra, root=None):
+    def __init__(self, netns, tmp_path, *extra, root=None, launcher=()):
         self.netns = netns
         self.root = root or tmp_path / "root"
         self.root.mkdir(exist_ok=True)
         self.log_path = tmp_path / "server.log"
         self.log = open(self.log_path, "w")
-        self.proc = netns.popen(netns.server, netboot_bin(), "tftp-serve", "--root", str(self.root),
+        # launcher: a command that execs the server in place (taskset, setpriv), so the PID stays its.
+        self.proc = netns.popen(netns.server, *launcher, netboot_bin(), "tftp-serve", "--root", str(self.root),
                                 "--port", "69", *extra, stdout=self.log, stderr=subprocess.STDOUT)
         self.ip = netns.server_ip
 
@@ -92,8 +93,8 @@ class Server:
 def server_factory(netns, tmp_path):
     servers = []
 
-    def start(*extra, root=None):
-        server = Server(netns, tmp_path, *extra, root=root)
+    def start(*extra, root=None, launcher=()):
+        server = Server(netns, tmp_path, *extra, root=root, launcher=launcher)
         servers.append(server)
         return server
 
@@ -224,6 +225,61 @@ def test_files_on_tmpfs_are_read_on_the_transfer_loop(server_factory, tmp_path):
         assert sha256(tmp_path / "window") == expected
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def transfer_thread_nices(server, timeout=5.0):
+    """The nice value of each `tftp-xfer-N` thread of the server (field 19 of /proc/PID/task/TID/stat),
+    once every thread has had its moment to set it."""
+    deadline = time.time() + timeout
+    while True:
+        nices = {}
+        for task in pathlib.Path(f"/proc/{server.proc.pid}/task").iterdir():
+            try:
+                comm = (task / "comm").read_text().strip()
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            if comm.startswith("tftp-xfer-"):
+                nices[comm] = int(stat.rsplit(")", 1)[1].split()[16])
+        if (nices and len(set(nices.values())) == 1) or time.time() > deadline:
+            return nices
+        time.sleep(0.05)
+
+
+def test_one_transfer_thread_per_usable_core_at_nice_minus_10(server_factory, tmp_path):
+    """By default the read transfers run on one thread per core the process may use, and those
+    threads run at nice -10; `taskset -c 0` leaves one core, so one thread. A transfer still works."""
+    require_tool("taskset")
+    server = server_factory(launcher=("taskset", "-c", "0"))
+    server.add("f.bin", 300_000)
+    server.wait_ready()
+    assert transfer_thread_nices(server) == {"tftp-xfer-0": -10}
+    local = tmp_path / "got"
+    fetch_atftp(server.netns, server, "f.bin", local, "blksize 1468")
+    assert sha256(local) == sha256(server.root / "f.bin")
+
+
+def test_transfer_nice_is_configurable_and_the_default_count_follows_the_cores(server_factory):
+    server = server_factory("--transfer-nice", "5")
+    server.wait_ready()
+    nices = transfer_thread_nices(server)
+    assert 1 <= len(nices) <= len(os.sched_getaffinity(0)), nices
+    assert set(nices.values()) == {5}, nices
+
+
+def test_without_cap_sys_nice_the_threads_keep_their_nice_and_it_is_said_once(server_factory, tmp_path):
+    """Lowering a nice value needs CAP_SYS_NICE: without it (dropped from the bounding set) the
+    server says so once, keeps nice 0 and serves as before."""
+    require_tool("setpriv")
+    server = server_factory("--transfer-threads", "3", launcher=("setpriv", "--bounding-set", "-sys_nice"))
+    server.add("f.bin", 100_000)
+    server.wait_ready()
+    assert transfer_thread_nices(server) == {"tftp-xfer-0": 0, "tftp-xfer-1": 0, "tftp-xfer-2": 0}
+    server.wait_for(r"tftp transfer threads keep their nice value: setting -10 failed .*CAP_SYS_NICE")
+    assert server.text().count("keep their nice value") == 1
+    local = tmp_path / "got"
+    fetch_atftp(server.netns, server, "f.bin", local, "blksize 1468")
+    assert sha256(local) == sha256(server.root / "f.bin")
 
 
 def test_segmentation_offload_falls_back_when_the_route_refuses_it(server_factory, tmp_path):

@@ -16,7 +16,8 @@ import Testing
         #expect(options.transfer.retransmitTimeout == .seconds(1))
         #expect(options.transfer.maxRetries == 5)
         #expect(options.busyPoll == .microseconds(50))
-        #expect(options.transferThreads == TFTPServiceOptions.defaultTransferThreads(cores: System.coreCount))
+        #expect(options.transferThreads == TFTPServiceOptions.defaultTransferThreads(cores: TFTPServiceOptions.usableCores))
+        #expect(options.transferNice == -10)
         #expect(options.unmatchedVendorClasses.isEmpty)
         let apple = options.transfer.clientClass(address: nil, path: "Lab.nbi/i386/booter")
         #expect(apple?.name == "apple-firmware")
@@ -25,13 +26,18 @@ import Testing
                 == "Lab.nbi/i386/booter")
     }
 
-    @Test func fourTransferThreadsPerCoreWithinBounds() {
-        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 1) == 4)
-        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 2) == 8)
-        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 64) == 64)
+    @Test func oneTransferThreadPerUsableCoreWithinBounds() {
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 0) == 1)
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 1) == 1)
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 2) == 2)
+        #expect(TFTPServiceOptions.defaultTransferThreads(cores: 100) == 64)
+        #expect((1...System.coreCount).contains(TFTPServiceOptions.usableCores))
         var section = NetbootConfiguration.TFTP()
         section.transferThreads = 3
-        #expect(TFTPServiceOptions(section).transferThreads == 3)
+        section.transferNice = 0
+        let options = TFTPServiceOptions(section)
+        #expect(options.transferThreads == 3)
+        #expect(options.transferNice == 0)
     }
 
     @Test func networkAndPathRulesMapAndOtherVendorClassesAreReported() throws {

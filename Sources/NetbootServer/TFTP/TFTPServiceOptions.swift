@@ -1,4 +1,5 @@
 import BootServices
+import CLinuxEvents
 import NIOCore
 import NetbootWire
 
@@ -30,14 +31,19 @@ public struct TFTPServiceOptions: Sendable {
     /// `sendmsg` per up to 64 blocks instead of one datagram each. A transfer whose route
     /// refuses it falls back to plain datagrams by itself.
     public var segmentationOffload: Bool = true
-    /// Threads that run read transfers (``TFTPTransferLoop``): 4 per core (8 on 2 cores), at
-    /// most 64. More than the cores, because a transfer thread spends its time in `sendto` and
-    /// while it is preempted every transfer it carries waits; not many more, because each
-    /// thread sleeps and wakes per ACK where one with more transfers finds ACKs already
-    /// waiting. Measured on 2 cores with 32 lockstep clients (docs/tftp.md): 8 threads took
-    /// 6.3–6.6 ms of CPU per MiB and ran 1.06–1.08× what 16 threads did (7.1–7.5 ms/MiB) in
-    /// four runs of four; 4 threads were level with 8; with 200 clients 8 and 16 were level.
-    public var transferThreads: Int = TFTPServiceOptions.defaultTransferThreads(cores: System.coreCount)
+    /// Threads that run read transfers (``TFTPTransferLoop``): one per core this process may
+    /// use, at most 64. A thread that carries many transfers finds their ACKs already waiting
+    /// when it wakes, so it sleeps and is woken less often per block, and a wakeup that crosses
+    /// to another CPU (an IPI) is the dearest part of a lockstep block on a busy machine.
+    /// Measured on 2 cores with 32 lockstep clients (docs/tftp.md, "Many lockstep clients"):
+    /// at nice -10, 2 threads ran 1.2× what 8 did, and 1 thread 0.95× of 2.
+    public var transferThreads: Int = TFTPServiceOptions.defaultTransferThreads(cores: TFTPServiceOptions.usableCores)
+    /// The transfer threads' nice value (-20…19; 0 leaves them as started). Lower than the
+    /// rest of the machine's, a thread woken by an ACK runs at once instead of waiting behind
+    /// busy processes, and so does every transfer it carries: with 32 lockstep clients on the
+    /// same 2 cores, nice -10 ran 1.2× nice 0 (docs/tftp.md). Lowering it needs root or
+    /// `CAP_SYS_NICE`; without, the threads keep their nice value and the service says so once.
+    public var transferNice: Int = -10
     /// How long a transfer thread polls its sockets before it sleeps, while at most half the
     /// cores' worth of read transfers run (``TFTPBusyPoll``); zero never polls. Saves a
     /// lockstep transfer the wakeup per block: 2.3× the blocks per second on the 2-core VM.
@@ -61,6 +67,13 @@ public struct TFTPServiceOptions: Sendable {
         self.maxNetasciiFileSize = max(0, maxNetasciiFileSize)
     }
 
-    /// ``transferThreads`` when not configured: 4 per core, at least 4, at most 64.
-    public static func defaultTransferThreads(cores: Int) -> Int { max(4, min(64, 4 * cores)) }
+    /// ``transferThreads`` when not configured: one per core, at least 1, at most 64.
+    public static func defaultTransferThreads(cores: Int) -> Int { max(1, min(64, cores)) }
+
+    /// The cores this process may use: NIO's count (which honours cgroup quotas and cpusets),
+    /// narrowed by the CPU affinity mask (`taskset`).
+    public static var usableCores: Int {
+        let affinity = Int(netboot_affinity_cpu_count())
+        return affinity > 0 ? min(System.coreCount, affinity) : System.coreCount
+    }
 }
