@@ -402,7 +402,7 @@ def main():
         print(row)
     print("\ncontext switches, rescheduling + function-call IPIs (per DATA block) and idle CPU of the whole machine")
     print("during the run, clients included, median of the repetitions: when the clients share the server's")
-    print("cores, these decide the aggregate rate (docs/tftp.md, \"Many lockstep clients on a shared machine\").")
+    print("cores, these decide the aggregate rate (docs/tftp.md, \"Threads and their priority\").")
 
 
 if __name__ == "__main__":
