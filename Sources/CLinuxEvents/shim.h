@@ -2,7 +2,7 @@
 #define NETBOOT_CLINUXEVENTS_SHIM_H
 // What the TFTP transfer loops use that Swift's Glibc module does not export: epoll(7),
 // eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, the UDP_SEGMENT
-// (GSO) socket option, sched_getaffinity(2) and a thread's own nice value.
+// (GSO) socket option, sched_getaffinity(2) and a thread's nice value.
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/epoll.h>
@@ -13,8 +13,6 @@
 #include <sys/vfs.h>
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 // preadv2 is declared by glibc only under _GNU_SOURCE; its ABI is stable since 2.26.
 extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
@@ -61,10 +59,11 @@ static inline int netboot_affinity_cpu_count(void) {
     return count;
 }
 
-/// Sets the calling thread's nice value (setpriority(2) on its thread ID: on Linux the nice
-/// value is per thread). 0 or -1 with errno (EACCES without CAP_SYS_NICE to lower it).
-static inline int netboot_set_thread_nice(int nice) {
-    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+/// Sets the nice value of one thread of this process (setpriority(2) on its thread ID: on
+/// Linux the nice value is per thread, and a new thread inherits its creator's). 0 or -1 with
+/// errno (EACCES without CAP_SYS_NICE to lower it).
+static inline int netboot_set_task_nice(pid_t tid, int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)tid, nice);
 }
 
 /// Names the calling thread (as `top -H` and /proc/PID/task/*/comm show it).

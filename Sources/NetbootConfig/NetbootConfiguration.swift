@@ -22,6 +22,10 @@ public struct NetbootConfiguration: Sendable, Equatable {
     public var stateDir: String = "var"
     /// Boot images: `<name>.nbi/` folders, `pxe/` boot files and image sets.
     public var imagesDir: String = "images"
+    /// The nice value every thread of the appliance runs at (-20…19; 0 leaves it as started):
+    /// below the machine's other work, a DHCP request or a TFTP ACK is answered at once even
+    /// while the CPUs are busy (docs/tftp.md, "Threads and their priority").
+    public var nice: Int = -10
     public var logs = Logs()
     public var dhcp = DHCP()
     public var bsdp = BSDP()
@@ -129,6 +133,7 @@ extension NetbootConfiguration {
         }
         c.stateDir = r.path("state-dir", default: d.stateDir)
         c.imagesDir = r.path("images-dir", default: d.imagesDir)
+        c.nice = r.int("nice", default: d.nice, in: -20...19)
         c.logs = r.section("logs", default: d.logs, Logs.read)
         c.dhcp = r.section("dhcp", default: d.dhcp, DHCP.read)
         c.bsdp = r.section("bsdp", default: d.bsdp, BSDP.read)

@@ -24,8 +24,8 @@ struct TFTPServeCommand: AsyncParsableCommand {
     @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
     @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: one per usable core, at most 64).")
     var transferThreads: Int?
-    @Option(name: .customLong("transfer-nice"), help: "Nice value of the transfer threads, -20…19; 0 leaves them as started.")
-    var transferNice: Int = -10
+    @Option(help: "Nice value of every thread of the server, -20…19; 0 leaves it as started.")
+    var nice: Int = -10
     @Option(name: .customLong("busy-poll-us"), help: "Microseconds a transfer thread polls before sleeping while few transfers run; 0 never.")
     var busyPollMicroseconds: Int = 50
     @Option(help: "Send DATA windows as UDP_SEGMENT (GSO) writes: 0 or 1.") var gso: String = "1"
@@ -49,8 +49,10 @@ struct TFTPServeCommand: AsyncParsableCommand {
         if let transferThreads { options.transferThreads = max(1, transferThreads) }
         guard (0...1000).contains(busyPollMicroseconds) else { throw ValidationError("--busy-poll-us must be 0…1000") }
         options.busyPoll = .microseconds(busyPollMicroseconds)
-        guard (-20...19).contains(transferNice) else { throw ValidationError("--transfer-nice must be -20…19") }
-        options.transferNice = transferNice
+        guard (-20...19).contains(nice) else { throw ValidationError("--nice must be -20…19") }
+        if let refused = ProcessPriority.maintain(nice: nice) {
+            logger.notice("netboot keeps its nice value: setting \(nice) failed (\(refused)); lowering it needs root or CAP_SYS_NICE")
+        }
         let service = TFTPService(options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

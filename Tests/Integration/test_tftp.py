@@ -227,60 +227,69 @@ def test_files_on_tmpfs_are_read_on_the_transfer_loop(server_factory, tmp_path):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def transfer_thread_nices(server, until, timeout=5.0):
-    """The nice value of each `tftp-xfer-N` thread of the server (field 19 of /proc/PID/task/TID/stat),
-    read until `until(nices)` holds (the threads name themselves, then set their nice value) or
+def thread_nices(pid, until, timeout=5.0):
+    """Thread name -> nice value (field 19 of /proc/PID/task/TID/stat) for every thread of `pid`, read
+    until `until(nices)` holds (threads start and name themselves as the server comes up) or
     `timeout` has passed."""
     deadline = time.time() + timeout
     while True:
         nices = {}
-        for task in pathlib.Path(f"/proc/{server.proc.pid}/task").iterdir():
+        for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
             try:
                 comm = (task / "comm").read_text().strip()
                 stat = (task / "stat").read_text()
             except OSError:
                 continue
-            if comm.startswith("tftp-xfer-"):
-                nices[comm] = int(stat.rsplit(")", 1)[1].split()[16])
+            nices[f"{comm}/{task.name}"] = int(stat.rsplit(")", 1)[1].split()[16])
         if until(nices) or time.time() > deadline:
             return nices
         time.sleep(0.05)
 
 
-def test_one_transfer_thread_per_usable_core_at_nice_minus_10(server_factory, tmp_path):
-    """By default the read transfers run on one thread per core the process may use, and those
-    threads run at nice -10; `taskset -c 0` leaves one core, so one thread. A transfer still works."""
+def transfer_threads(nices):
+    return {name.split("/")[0]: nice for name, nice in nices.items() if name.startswith("tftp-xfer-")}
+
+
+def test_one_transfer_thread_per_usable_core_and_every_thread_at_nice_minus_10(server_factory, tmp_path):
+    """By default the read transfers run on one thread per core the process may use (`taskset -c 0`
+    leaves one core, so one thread), and every thread of the server runs at nice -10. A transfer
+    still works."""
     require_tool("taskset")
     server = server_factory(launcher=("taskset", "-c", "0"))
     server.add("f.bin", 300_000)
     server.wait_ready()
-    expected = {"tftp-xfer-0": -10}
-    assert transfer_thread_nices(server, until=lambda nices: nices == expected) == expected
+    # Every thread, the runtime's workers too (re-applied every 2 s for threads started later).
+    nices = thread_nices(server.proc.pid, until=lambda nices: set(nices.values()) == {-10} and transfer_threads(nices))
+    assert transfer_threads(nices) == {"tftp-xfer-0": -10}, nices
+    assert set(nices.values()) == {-10}, nices
     local = tmp_path / "got"
     fetch_atftp(server.netns, server, "f.bin", local, "blksize 1468")
     assert sha256(local) == sha256(server.root / "f.bin")
+    assert set(thread_nices(server.proc.pid, until=lambda nices: set(nices.values()) == {-10}).values()) == {-10}
 
 
-def test_transfer_nice_is_configurable_and_the_default_count_follows_the_cores(server_factory):
-    server = server_factory("--transfer-nice", "5")
+def test_nice_is_configurable_and_the_default_thread_count_follows_the_cores(server_factory):
+    server = server_factory("--nice", "5")
     server.wait_ready()
     cores = len(os.sched_getaffinity(0))  # a cgroup quota may leave fewer: then this waits out the timeout
-    nices = transfer_thread_nices(server, until=lambda nices: len(nices) == cores and set(nices.values()) == {5})
-    assert 1 <= len(nices) <= cores, nices
+    nices = thread_nices(server.proc.pid,
+                         until=lambda nices: len(transfer_threads(nices)) == cores and set(nices.values()) == {5})
+    assert 1 <= len(transfer_threads(nices)) <= cores, nices
     assert set(nices.values()) == {5}, nices
 
 
-def test_without_cap_sys_nice_the_threads_keep_their_nice_and_it_is_said_once(server_factory, tmp_path):
+def test_without_cap_sys_nice_the_server_keeps_its_nice_and_says_so_once(server_factory, tmp_path):
     """Lowering a nice value needs CAP_SYS_NICE: without it (dropped from the bounding set) the
     server says so once, keeps nice 0 and serves as before."""
     require_tool("setpriv")
     server = server_factory("--transfer-threads", "3", launcher=("setpriv", "--bounding-set", "-sys_nice"))
     server.add("f.bin", 100_000)
     server.wait_ready()
-    server.wait_for(r"tftp transfer threads keep their nice value: setting -10 failed .*CAP_SYS_NICE")
-    expected = {"tftp-xfer-0": 0, "tftp-xfer-1": 0, "tftp-xfer-2": 0}
-    assert transfer_thread_nices(server, until=lambda nices: len(nices) == 3) == expected
-    assert server.text().count("keep their nice value") == 1
+    server.wait_for(r"netboot keeps its nice value: setting -10 failed .*CAP_SYS_NICE")
+    nices = thread_nices(server.proc.pid, until=lambda nices: len(transfer_threads(nices)) == 3)
+    assert transfer_threads(nices) == {"tftp-xfer-0": 0, "tftp-xfer-1": 0, "tftp-xfer-2": 0}, nices
+    assert set(nices.values()) == {0}, nices
+    assert server.text().count("keeps its nice value") == 1
     local = tmp_path / "got"
     fetch_atftp(server.netns, server, "f.bin", local, "blksize 1468")
     assert sha256(local) == sha256(server.root / "f.bin")
@@ -643,7 +652,7 @@ def test_serve_runs_tftp_from_the_config_section(netns, tmp_path):
     (root / "pxelinux.0").write_bytes(os.urandom(40_000))
     logs = tmp_path / "logs"
     config = tmp_path / "netboot.yaml"
-    config.write_text(f"state-dir: {tmp_path}/state\nlogs: {{ dir: {logs} }}\n"
+    config.write_text(f"state-dir: {tmp_path}/state\nlogs: {{ dir: {logs} }}\nnice: 3\n"
                       "dhcp: { enabled: false }\nbsdp: { enabled: false }\nhttp: { enabled: false }\n"
                       f"tftp: {{ root: {root}, max-blksize: 1400, max-windowsize: 4 }}\n")
     proc = netns.popen(netns.server, netboot_bin(), "serve", "--quiet", "--config", str(config), cwd=tmp_path,
@@ -671,6 +680,9 @@ def test_serve_runs_tftp_from_the_config_section(netns, tmp_path):
         assert re.search(r"file=pxelinux\.0 .*blksize=1400 windowsize=4 .*outcome=completed", text), text
         assert re.search(r"file=/private/tftpboot/NetBoot/NetBootSP0/Lab\.nbi/i386/booter .*blksize=1460 "
                          r".*class=apple-firmware .*outcome=completed", text), text
+        # `nice: 3`: every thread of the appliance, the transfer threads among them.
+        nices = thread_nices(proc.pid, until=lambda nices: transfer_threads(nices) and set(nices.values()) == {3})
+        assert transfer_threads(nices) and set(nices.values()) == {3}, nices
     finally:
         proc.terminate()
         proc.communicate(timeout=20)

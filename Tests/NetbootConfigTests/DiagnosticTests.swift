@@ -44,8 +44,7 @@ import Testing
         #expect(lines("dhcp:\n  port: 0\n") == ["t.yaml:2:9: error: dhcp.port: 0 is out of range 1-65535 [out-of-range]"])
         #expect(lines("tftp:\n  max-blksize: 70000\n") ==
             ["t.yaml:2:16: error: tftp.max-blksize: 70000 is out of range 8-65464 [out-of-range]"])
-        #expect(lines("tftp:\n  transfer-nice: -21\n") ==
-            ["t.yaml:2:18: error: tftp.transfer-nice: -21 is out of range -20-19 [out-of-range]"])
+        #expect(lines("nice: -21\n") == ["t.yaml:1:7: error: nice: -21 is out of range -20-19 [out-of-range]"])
         #expect(lines("bsdp: { server-priority: 65536 }\n") ==
             ["t.yaml:1:26: error: bsdp.server-priority: 65536 is out of range 0-65535 [out-of-range]"])
     }

@@ -17,7 +17,6 @@ import Testing
         #expect(options.transfer.maxRetries == 5)
         #expect(options.busyPoll == .microseconds(50))
         #expect(options.transferThreads == TFTPServiceOptions.defaultTransferThreads(cores: TFTPServiceOptions.usableCores))
-        #expect(options.transferNice == -10)
         #expect(options.unmatchedVendorClasses.isEmpty)
         let apple = options.transfer.clientClass(address: nil, path: "Lab.nbi/i386/booter")
         #expect(apple?.name == "apple-firmware")
@@ -34,10 +33,7 @@ import Testing
         #expect((1...System.coreCount).contains(TFTPServiceOptions.usableCores))
         var section = NetbootConfiguration.TFTP()
         section.transferThreads = 3
-        section.transferNice = 0
-        let options = TFTPServiceOptions(section)
-        #expect(options.transferThreads == 3)
-        #expect(options.transferNice == 0)
+        #expect(TFTPServiceOptions(section).transferThreads == 3)
     }
 
     @Test func networkAndPathRulesMapAndOtherVendorClassesAreReported() throws {

@@ -26,8 +26,6 @@ extension NetbootConfiguration {
         public var segmentationOffload: Bool = true
         /// Threads running read transfers; 0 picks the default (one per usable core, at most 64).
         public var transferThreads: Int = 0
-        /// The transfer threads' nice value (-20…19); 0 leaves them as started.
-        public var transferNice: Int = -10
         /// Microseconds a transfer thread polls before it sleeps while few transfers run
         /// (saves a lockstep transfer a wakeup per block); 0 never polls.
         public var busyPollMicroseconds: Int = 50
@@ -79,7 +77,6 @@ extension NetbootConfiguration {
             s.segmentationOffload = r.bool("segmentation-offload", default: d.segmentationOffload)
             s.transferThreads = r.int("transfer-threads", default: d.transferThreads, in: 0...256)
             s.busyPollMicroseconds = r.int("busy-poll-us", default: d.busyPollMicroseconds, in: 0...1000)
-            s.transferNice = r.int("transfer-nice", default: d.transferNice, in: -20...19)
             s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in
                 guard let text = Scalars.string(node, name, r.log) else { return nil }
                 guard !text.isEmpty, !text.contains("\u{0}") else {

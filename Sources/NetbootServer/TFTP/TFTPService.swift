@@ -34,8 +34,7 @@ public final class TFTPService: Service, Sendable {
         for vendor in options.unmatchedVendorClasses {
             logger.warning("tftp client class vendor-class \(vendor) is not applied: TFTP cannot see DHCP option 60 yet")
         }
-        let loops = try TFTPTransferLoops(count: options.transferThreads, busyPoll: options.busyPoll,
-                                          nice: options.transferNice, logger: logger)
+        let loops = try TFTPTransferLoops(count: options.transferThreads, busyPoll: options.busyPoll, logger: logger)
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)

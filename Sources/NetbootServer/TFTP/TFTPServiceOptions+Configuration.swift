@@ -40,6 +40,5 @@ extension TFTPServiceOptions {
         self.segmentationOffload = section.segmentationOffload
         if section.transferThreads > 0 { self.transferThreads = section.transferThreads }
         self.busyPoll = .microseconds(section.busyPollMicroseconds)
-        self.transferNice = section.transferNice
     }
 }

@@ -35,16 +35,9 @@ public struct TFTPServiceOptions: Sendable {
     /// use, at most 64. A thread that carries many transfers finds their ACKs already waiting
     /// when it wakes, so it sleeps and is woken less often per block, and a wakeup that crosses
     /// to another CPU (an IPI) is the dearest part of a lockstep block on a busy machine.
-    /// Measured on 2 cores with 32 lockstep clients (docs/tftp.md, "Threads and their priority"):
-    /// at nice -10, 2 threads ran 1.2× what 8 did, and 1 thread 0.94× of 2.
+    /// Measured on 2 cores with 32 lockstep clients, the server at nice -10 (docs/tftp.md,
+    /// "Threads and their priority"): 2 threads ran 1.2× what 8 did, and 1 thread 0.94× of 2.
     public var transferThreads: Int = TFTPServiceOptions.defaultTransferThreads(cores: TFTPServiceOptions.usableCores)
-    /// The transfer threads' nice value (-20…19; 0 leaves them as started). Lower than the
-    /// rest of the machine's, a thread woken by an ACK runs at once instead of waiting behind
-    /// busy processes, and so does every transfer it carries: with 32 lockstep clients on the
-    /// same 2 cores, 2 threads at nice -10 ran 1.2× 2 threads at nice 0 (docs/tftp.md).
-    /// Lowering it needs root or `CAP_SYS_NICE`; without, the threads keep their nice value and
-    /// the service says so once.
-    public var transferNice: Int = -10
     /// How long a transfer thread polls its sockets before it sleeps, while at most half the
     /// cores' worth of read transfers run (``TFTPBusyPoll``); zero never polls. Saves a
     /// lockstep transfer the wakeup per block: 2.3× the blocks per second on the 2-core VM.

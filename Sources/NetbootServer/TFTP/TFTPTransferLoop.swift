@@ -68,7 +68,6 @@ final class TFTPTransferLoop: @unchecked Sendable {
         }
         let thread = Thread { [self] in
             _ = netboot_set_thread_name(name)
-            applyNice()
             run()
         }
         thread.start()
@@ -94,17 +93,6 @@ final class TFTPTransferLoop: @unchecked Sendable {
     }
 
     // MARK: loop thread
-
-    /// Gives this thread the configured nice value (``TFTPServiceOptions/transferNice``); when
-    /// the system refuses (no `CAP_SYS_NICE`), the first thread to find out says so.
-    private func applyNice() {
-        let nice = shared.nice
-        guard nice != 0, netboot_set_thread_nice(Int32(nice)) != 0 else { return }
-        let code = errno
-        if !shared.niceRefused.exchange(true, ordering: .relaxed) {
-            logger.notice("tftp transfer threads keep their nice value: setting \(nice) failed (\(String(cString: strerror(code)))); lowering it needs root or CAP_SYS_NICE")
-        }
-    }
 
     private func run() {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536 + 16, alignment: 16)
@@ -232,19 +220,15 @@ final class TFTPTransferLoop: @unchecked Sendable {
 /// The service's transfer loops; transfers are dealt out in turn.
 final class TFTPTransferLoops: Sendable {
     /// What the loops share: the number of read transfers running in all of them (for
-    /// ``TFTPBusyPoll``), the busy-poll settings and the threads' nice value.
+    /// ``TFTPBusyPoll``) and the busy-poll settings.
     final class Shared: Sendable {
         let transfers = Atomic<Int>(0)
         let busyPollBudget: Duration
         let busyPollMaxTransfers: Int
-        let nice: Int
-        /// Set by the first thread the system refused the nice value.
-        let niceRefused = Atomic<Bool>(false)
 
-        init(busyPollBudget: Duration, busyPollMaxTransfers: Int, nice: Int) {
+        init(busyPollBudget: Duration, busyPollMaxTransfers: Int) {
             self.busyPollBudget = busyPollBudget
             self.busyPollMaxTransfers = busyPollMaxTransfers
-            self.nice = nice
         }
     }
 
@@ -254,11 +238,8 @@ final class TFTPTransferLoops: Sendable {
 
     /// `busyPoll`: the longest poll before a loop sleeps (zero: never poll); polling happens
     /// only while at most half the cores' worth of read transfers run (``TFTPBusyPoll``).
-    /// `nice`: each thread's nice value (0: as started).
-    init(count: Int, busyPoll: Duration = .zero, nice: Int = 0, cores: Int = TFTPServiceOptions.usableCores,
-         logger: Logger) throws {
-        let shared = Shared(busyPollBudget: busyPoll, busyPollMaxTransfers: TFTPBusyPoll.maxTransfers(cores: cores),
-                            nice: nice)
+    init(count: Int, busyPoll: Duration = .zero, cores: Int = TFTPServiceOptions.usableCores, logger: Logger) throws {
+        let shared = Shared(busyPollBudget: busyPoll, busyPollMaxTransfers: TFTPBusyPoll.maxTransfers(cores: cores))
         self.shared = shared
         loops = try (0..<max(1, count)).map {
             try TFTPTransferLoop(name: "tftp-xfer-\($0)", logger: logger, shared: shared)
