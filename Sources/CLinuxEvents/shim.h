@@ -1,8 +1,8 @@
 #ifndef NETBOOT_CLINUXEVENTS_SHIM_H
 #define NETBOOT_CLINUXEVENTS_SHIM_H
-// What the TFTP transfer loops use that Swift's Glibc module does not export: epoll(7),
-// eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, the UDP_SEGMENT
-// (GSO) socket option, sched_getaffinity(2) and a thread's nice value.
+// What the TFTP transfer loops and ProcessPriority use that Swift's Glibc module does not
+// export: epoll(7), eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, the
+// UDP_SEGMENT (GSO) socket option, sched_getaffinity(2) and a thread's nice value.
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/epoll.h>
