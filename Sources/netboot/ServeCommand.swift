@@ -46,10 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         defer { sink.flush() }
-        if let refused = ProcessPriority.maintain(nice: configuration.nice) {
-            Logger(label: "netboot").notice(
-                "netboot keeps its nice value: setting \(configuration.nice) failed (\(refused)); lowering it needs root or CAP_SYS_NICE")
-        }
+        ProcessPriority.maintain(nice: configuration.nice, logger: Logger(label: "netboot"))
         let metrics = NetbootMetrics.bootstrap()
         do {
             try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)

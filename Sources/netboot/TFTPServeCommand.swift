@@ -50,9 +50,7 @@ struct TFTPServeCommand: AsyncParsableCommand {
         guard (0...1000).contains(busyPollMicroseconds) else { throw ValidationError("--busy-poll-us must be 0…1000") }
         options.busyPoll = .microseconds(busyPollMicroseconds)
         guard (-20...19).contains(nice) else { throw ValidationError("--nice must be -20…19") }
-        if let refused = ProcessPriority.maintain(nice: nice) {
-            logger.notice("netboot keeps its nice value: setting \(nice) failed (\(refused)); lowering it needs root or CAP_SYS_NICE")
-        }
+        ProcessPriority.maintain(nice: nice, logger: logger)
         let service = TFTPService(options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
