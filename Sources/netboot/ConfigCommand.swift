@@ -22,9 +22,17 @@ struct ConfigCheckCommand: ParsableCommand {
     @Argument(help: "The configuration file (default: \(ConfigurationFile.defaultPath)).")
     var file: String?
 
+    @OptionGroup var config: ConfigurationOption
+
+    func validate() throws {
+        if file != nil, config.config != nil, file != config.config {
+            throw ValidationError("give the file once: as FILE or as --config")
+        }
+    }
+
     func run() throws {
         // Like `netboot serve`: without FILE, an absent default file means the embedded defaults.
-        guard let file = file ?? existingDefault() else {
+        guard let file = file ?? config.config ?? existingDefault() else {
             print("\(ConfigurationFile.defaultPath) not found: netboot serve uses the embedded defaults")
             return
         }
@@ -44,9 +52,4 @@ struct ConfigCheckCommand: ParsableCommand {
     private func existingDefault() -> String? {
         FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil
     }
-}
-
-/// Which configuration `netboot` commands use.
-enum ConfigurationFile {
-    static let defaultPath = "etc/netboot.yaml"
 }

@@ -27,23 +27,14 @@ struct DumpPacketsCommand: ParsableCommand {
     @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file.pcap"))
     var write: String
 
-    @Option(help: "The server's configuration file (for state-dir and capture.dir; default: \(ConfigurationFile.defaultPath)).")
-    var config: String?
+    /// The server's configuration (for state-dir and capture.dir).
+    @OptionGroup var config: ConfigurationOption
 
     @Option(help: "Seconds to wait for the server's dump.")
     var timeout: Double = 5
 
     func run() throws {
-        var configuration = NetbootConfiguration.defaults
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        if let path {
-            let result = NetbootConfiguration.load(contentsOf: path)
-            guard !result.hasErrors else {
-                for line in result.rendered { reportError(line) }
-                throw ExitCode(1)
-            }
-            configuration = result.configuration
-        }
+        let configuration = try config.load().configuration
         guard configuration.capture.flightRecorder > 0 else {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)

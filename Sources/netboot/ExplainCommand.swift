@@ -1,13 +1,15 @@
 import ArgumentParser
 import BootImages
 import Foundation
+import NetbootServer
 import NetbootWire
 import PacketCapture
 import TaskSequence
 
-/// `netboot explain --mac MAC [--model M] [--arch A]` (issue 7): why a client does or does not
-/// get each image, traced through the same `ImageCatalog.listDecision(for:)` the BSDP responder
-/// runs, and which collections and deployed sequences apply to it; docs/capture.md.
+/// `netboot explain --mac MAC [--model M] [--arch A] [--config FILE]` (issue 7): why a client
+/// does or does not get each image, traced through the same `ImageCatalog.listDecision(for:)`
+/// the BSDP responder runs over the same catalog (``ServedImages``, from the same
+/// configuration), and which collections and deployed sequences apply to it; docs/capture.md.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
@@ -26,8 +28,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The attribute filter list the client sends (BSDP sub-option 11), e.g. 0x0101,0x8101.")
     var attributes: String?
 
-    @Option(help: "The images directory.")
-    var imagesDir = "images"
+    @OptionGroup var location: ImagesLocation
 
     @Option(help: "The inventory file (devices, collections, deployments).")
     var inventory: String?
@@ -51,9 +52,10 @@ struct ExplainCommand: ParsableCommand {
             }
             filter = values
         }
-        let catalog = ImageCatalogScanner(resolver: LiteralHostResolver()).scan(directory: imagesDir)
+        let configuration = try location.configuration()
+        let catalog = location.scan(configuration).catalog
         if let problem = catalog.directoryError {
-            reportError("images directory \(imagesDir): \(problem)")
+            reportError("images directory \(configuration.imagesDir): \(problem)")
             throw ExitCode(1)
         }
         var loaded: Inventory?

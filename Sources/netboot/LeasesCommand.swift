@@ -12,7 +12,8 @@ struct LeasesCommand: ParsableCommand {
     )
 }
 
-/// `netboot leases list [--json] [--state-dir DIR]`: every lease record, by address.
+/// `netboot leases list [--json] [--config FILE] [--state-dir DIR]`: every lease record, by
+/// address, from the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -22,10 +23,13 @@ struct LeasesListCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(name: .long, help: "The state directory holding netboot.sqlite.")
-    var stateDir = "var"
+    @OptionGroup var config: ConfigurationOption
+
+    @Option(name: .long, help: ArgumentHelp("The state directory holding netboot.sqlite (default: the configuration's state-dir).", valueName: "dir"))
+    var stateDir: String?
 
     func run() throws {
+        let stateDir = try self.stateDir ?? config.load().configuration.stateDir
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
