@@ -7,6 +7,8 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Check the configuration file.",
+        discussion: HelpText.discussion(examples: [("netboot config check", "check etc/netboot.yaml")],
+                                        exitCodes: HelpText.group),
         subcommands: [ConfigCheckCommand.self]
     )
 }
@@ -16,7 +18,13 @@ struct ConfigCommand: ParsableCommand {
 struct ConfigCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Report every error in a configuration file; exit 1 if there is one."
+        abstract: "Report every error in a configuration file; exit 1 if there is one.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot config check", "etc/netboot.yaml (absent: says the embedded defaults apply)"),
+                ("netboot config check lab.yaml", "any file; the same as --config lab.yaml"),
+            ],
+            exitCodes: [(0, "no errors (warnings may be printed)"), (1, "at least one error, or the file cannot be read")])
     )
 
     @Argument(help: "The configuration file (default: \(ConfigurationFile.defaultPath)).")

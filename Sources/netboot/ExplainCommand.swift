@@ -13,7 +13,14 @@ import TaskSequence
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain which boot images, collections and sequences a client gets, and why."
+        abstract: "Explain which boot images, collections and sequences a client gets, and why.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot explain --mac 00:1c:42:00:00:01 --model MacBookPro11,1", "the images this Mac is offered, and why each other is not"),
+                ("netboot explain --mac 00:1c:42:00:00:01 --config lab.yaml --inventory etc/inventory.yaml", "with another configuration, and its collections and sequences"),
+            ],
+            exitCodes: [(0, "the explanation was printed"),
+                        (1, "a bad --mac or --attributes, \(HelpText.configurationError), an unreadable images directory or inventory")])
     )
 
     @Option(help: "The client's MAC address.")

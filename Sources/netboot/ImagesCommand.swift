@@ -9,6 +9,8 @@ struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
         abstract: "List and rescan the NetBoot (.nbi) and PXE images.",
+        discussion: HelpText.discussion(examples: [("netboot images", "the same as `netboot images list`")],
+                                        exitCodes: ImagesListCommand.exitCodes),
         subcommands: [ImagesListCommand.self, ImagesRescanCommand.self],
         defaultSubcommand: ImagesListCommand.self
     )
@@ -44,8 +46,21 @@ struct ImagesLocation: ParsableArguments {
 struct ImagesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Show every image with its id, kind, flags, filters, boot file and root path, and every skipped folder with its reasons."
+        abstract: "Show every image with its id, kind, flags, filters, boot file and root path, and every skipped folder with its reasons.",
+        discussion: HelpText.discussion(
+            "The images are loaded as `netboot serve` loads them (same configuration, host names resolved, same boot-file roots).",
+            examples: [
+                ("netboot images list", "the images of etc/netboot.yaml's images-dir, as a table"),
+                ("netboot images list --config lab.yaml --json", "another configuration, as JSON"),
+            ],
+            exitCodes: exitCodes)
     )
+
+    static let exitCodes: [(code: Int32, meaning: String)] = [
+        (0, "every image is served"),
+        (ImagesReport.unreadableExitCode, "nothing could be listed: \(HelpText.configurationError), or the images directory is unreadable"),
+        (ImagesReport.skippedExitCode, "listed, but some images were skipped (their reasons are in the listing)"),
+    ]
 
     @OptionGroup var location: ImagesLocation
 
@@ -82,8 +97,15 @@ struct ImagesRescanCommand: ParsableCommand {
             Prints `New image distributed: NAME` for each image that became available, `Image updated`,
             `Image withdrawn` and `Image skipped` lines, then every validation problem. The previous
             scan is kept in the snapshot file. A running `netboot serve` that uses the same state-dir
-            is sent SIGHUP, so that it rescans without a restart and logs the same lines.
-            """
+            is sent SIGHUP, so that it rescans without a restart and logs the same lines; the last
+            line says whether a server was signalled.
+            """ + "\n\n" + HelpText.discussion(
+            examples: [
+                ("netboot images rescan", "after copying an image into images/: what changed, and the server rescans"),
+                ("netboot images rescan --json", "the same as JSON"),
+            ],
+            exitCodes: [(0, "rescanned (skipped images are listed as problems)"),
+                        (1, "\(HelpText.configurationError), the images directory is unreadable, or the snapshot cannot be written")])
     )
 
     @OptionGroup var location: ImagesLocation

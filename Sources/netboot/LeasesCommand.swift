@@ -8,6 +8,8 @@ struct LeasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
         abstract: "Inspect the DHCP leases of authoritative mode.",
+        discussion: HelpText.discussion(examples: [("netboot leases list", "every lease in the configuration's state-dir")],
+                                        exitCodes: HelpText.group),
         subcommands: [LeasesListCommand.self]
     )
 }
@@ -17,7 +19,14 @@ struct LeasesCommand: ParsableCommand {
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List leases: address, MAC, client id, hostname, state and expiry."
+        abstract: "List leases: address, MAC, client id, hostname, state and expiry.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot leases list", "the leases in etc/netboot.yaml's state-dir, as a table"),
+                ("netboot leases list --config lab.yaml --json", "another configuration's state-dir, as JSON"),
+            ],
+            exitCodes: [(0, "listed (no lease database yet is not an error)"),
+                        (1, "\(HelpText.configurationError), or the lease database cannot be read")])
     )
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
@@ -37,7 +46,8 @@ struct LeasesListCommand: ParsableCommand {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
             } catch {
-                throw ValidationError("cannot read \(path): \(error)")
+                printToStandardError("netboot: cannot read \(path): \(error)")
+                throw ExitCode(1)
             }
         } else {
             FileHandle.standardError.write(Data("netboot: no lease database at \(path) yet\n".utf8))

@@ -10,7 +10,18 @@ import NetbootServer
 /// Without `--config`, `etc/netboot.yaml` is used when it exists and the embedded defaults
 /// when it does not; a file named with `--config` must exist.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the appliance.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the appliance.",
+        discussion: HelpText.discussion(
+            "Runs every enabled service (DHCP/BSDP, TFTP, HTTP) until SIGTERM or SIGINT; SIGHUP rescans the images.",
+            examples: [
+                ("netboot serve", "etc/netboot.yaml if it exists, else the embedded defaults"),
+                ("netboot serve --config /etc/netboot/lab.yaml --quiet", "another file; log lines only to the log files"),
+            ],
+            exitCodes: [
+                (0, "stopped by SIGTERM or SIGINT"),
+                (1, "not started (\(HelpText.configurationError), or the log file cannot be opened) or stopped on an error"),
+            ]))
 
     @OptionGroup var config: ConfigurationOption
 
