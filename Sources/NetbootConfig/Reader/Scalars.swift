@@ -80,16 +80,16 @@ enum Scalars {
         return address
     }
 
-    static func prefix(_ node: Node, _ name: String, _ log: DiagnosticLog) -> IPv4Prefix? {
+    static func prefix(_ node: Node, _ name: String, _ log: DiagnosticLog) -> IPv4Subnet? {
         guard case let .scalar(scalar) = node else {
             wrongType(node, name, "a network in CIDR form (a.b.c.d/n)", log)
             return nil
         }
-        if let prefix = IPv4Prefix(scalar.string) { return prefix }
+        if let prefix = IPv4Subnet(scalar.string) { return prefix }
         // A host address with a length: say which network was meant.
         let parts = scalar.string.split(separator: "/")
         if parts.count == 2, let address = IPv4Address(String(parts[0])), let length = Int(parts[1]),
-           let network = IPv4Prefix(address, length: length) {
+           let network = IPv4Subnet(network: address, prefixLength: length) {
             log.error("\(name): \(scalar.string) has host bits set (did you mean \(network)?)", at: node.mark, rule: .invalidValue)
             return nil
         }
