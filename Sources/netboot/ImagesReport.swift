@@ -14,8 +14,17 @@ struct ImagesReport {
     var catalog: ImageCatalog { scan.catalog }
     var pxe: PXEImageSet { scan.pxe }
 
-    /// NetBoot folders and PXE images that are not served.
-    var skippedCount: Int { catalog.skippedFolders.count + Set(pxe.problems.map(\.name)).count }
+    /// NetBoot folders and PXE images that are not served (remarks about the PXE default are
+    /// not skipped images).
+    var skippedCount: Int {
+        let skippedPXE = pxe.problems.filter {
+            switch $0.reason {
+            case .defaultNotFound, .severalDefaults: false
+            default: true
+            }
+        }
+        return catalog.skippedFolders.count + Set(skippedPXE.map(\.name)).count
+    }
 
     func text() -> String {
         var out = "NetBoot images in \(catalog.directory): \(catalog.images.count) valid, \(catalog.skippedFolders.count) skipped\n"

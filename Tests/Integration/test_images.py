@@ -150,8 +150,21 @@ def test_configuration_gives_images_dir_pxe_set_and_state_dir(tmp_path):
 def test_list_exits_zero_when_every_image_is_served(tmp_path):
     root = str(tmp_path / "images")
     write_nbi(root, "Install.nbi", base(16, "Mojave Install"))
-    out = run("images", "list", "--images-dir", root, check=False)
+    for name in ("debian", "fedora"):
+        os.makedirs(os.path.join(root, "pxe", name))
+        for file in ("vmlinuz", "default"):
+            with open(os.path.join(root, "pxe", name, file), "w") as handle:
+                handle.write("k")
+    config = tmp_path / "lab.yaml"
+    config.write_text(f"images-dir: {root}\n")
+    # A remark about the default image (two are marked) is not a skipped image.
+    out = run("images", "list", "--config", str(config), "--json", check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+    assert [p["code"] for p in json.loads(out.stdout)["pxe"]["problems"]] == ["several-defaults"]
+    # A PXE folder without a kernel is skipped: exit 2.
+    os.makedirs(os.path.join(root, "pxe", "empty"))
+    out = run("images", "list", "--config", str(config), check=False)
+    assert out.returncode == 2 and "1 image was skipped" in out.stderr, out.stdout + out.stderr
 
 
 def test_boot_files_are_looked_for_where_the_server_looks(tmp_path):
