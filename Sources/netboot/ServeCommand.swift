@@ -5,7 +5,8 @@ import NetbootConfig
 import NetbootServer
 
 /// `netboot serve [--config FILE]`: checks the configuration, refuses to start on any error,
-/// then runs every enabled service until SIGTERM or SIGINT.
+/// takes the state directory's lock (one server per state directory), then runs every enabled
+/// service until SIGTERM or SIGINT.
 ///
 /// Without `--config`, `etc/netboot.yaml` is used when it exists and the embedded defaults
 /// when it does not; a file named with `--config` must exist.
@@ -38,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let configuration = result?.configuration ?? .defaults
+        // One server per state directory, before anything is written (logs may live inside it).
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock.acquire(stateDir: configuration.stateDir)
+        } catch {
+            printError("netboot: not starting: \(error)")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let sink: LogFileSink
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)
@@ -50,6 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = NetbootMetrics.bootstrap()
         do {
             try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)
+        } catch let error as ListenError {
+            sink.flush()
+            printError("netboot: not started: \(error)")
+            throw ExitCode(1)
         } catch {
             sink.flush()
             if quiet { printError("netboot: stopped on error: \(error)") }

@@ -101,7 +101,13 @@ public struct DHCPService: Service {
                     linkSender = nil
                 }
                 for port in ports {
-                    let fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    let fd: CInt
+                    do {
+                        fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    } catch {
+                        throw ListenError(service: "dhcp", host: "0.0.0.0", port: Int(port), interface: endpoint.name,
+                                          transport: "UDP", error: error)
+                    }
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
                         linkSender: linkSender, logger: logger, metrics: metrics)
@@ -131,14 +137,18 @@ public struct DHCPService: Service {
                     logCatalogChange(from: catalog, to: rescanned)
                     catalog = rescanned
                 }
-            } else {
-                try? await gracefulShutdown()
             }
+            // The reload stream also ends when the SIGHUP service stops, which is shut down
+            // before this one (reverse start order): returning then would be "finished
+            // unexpectedly" to the service group while later services still stop (issue 14).
+            // Wait for this service's own turn, or cancellation.
+            try? await gracefulShutdown()
         } catch {
             await close(channels, group: group, threadPool: threadPool)
             throw error
         }
         await close(channels, group: group, threadPool: threadPool)
+        logger.info("dhcp stopped")
     }
 
     /// The seed's greppable lines (`New image distributed: NAME`, …) for what changed.

@@ -108,18 +108,19 @@ public final class HTTPService: Service, Sendable {
             metrics: HTTPServerMetrics(), connections: HTTPConnectionLimiter(max: options.limits.maxConnections)
         )
         do {
-            let channel = try await Self.bootstrap(group: group, context: context)
-                .bind(host: options.host, port: options.port).get()
+            let channel: any Channel
+            do {
+                channel = try await Self.bootstrap(group: group, context: context)
+                    .bind(host: options.host, port: options.port).get()
+            } catch {
+                throw ListenError(service: "http", host: options.host, port: options.port, transport: "TCP", error: error)
+            }
             let port = channel.localAddress?.port ?? options.port
             boundPort.withLock { $0 = port }
             listening.continuation.yield(port)
             listening.continuation.finish()
             logger.info("http listening", metadata: ["port": "\(port)", "root": "\(opener.rootRealPath)"])
-            try await withGracefulShutdownHandler {
-                try await channel.closeFuture.get()
-            } onGracefulShutdown: {
-                channel.close(promise: nil)
-            }
+            await ChannelShutdown.waitClosed([channel])
         } catch {
             listening.continuation.finish()
             try? await pool?.shutdownGracefully()
@@ -128,6 +129,7 @@ public final class HTTPService: Service, Sendable {
         }
         try? await pool?.shutdownGracefully()
         try await group.shutdownGracefully()
+        logger.info("http stopped")
     }
 
     private static func bootstrap(group: MultiThreadedEventLoopGroup, context: HTTPConnectionHandler.Shared) -> ServerBootstrap {

@@ -61,14 +61,10 @@ public final class TFTPService: Service, Sendable {
         } catch {
             await loops.stop()
             try? await threadPool.shutdownGracefully()
-            throw error
+            throw ListenError(service: "tftp", host: options.address, port: options.port, transport: "UDP", error: error)
         }
         logger.info("tftp listening on \(options.address):\(listener.localAddress?.port ?? options.port) root=\(options.root) uploads=\(options.uploadDirectory ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
-        await withGracefulShutdownHandler {
-            try? await listener.closeFuture.get()
-        } onGracefulShutdown: {
-            listener.close(promise: nil)
-        }
+        await ChannelShutdown.waitClosed([listener])
         for channel in registry.closeAll() { channel.close(promise: nil) }
         await loops.stop()
         try? await threadPool.shutdownGracefully()
