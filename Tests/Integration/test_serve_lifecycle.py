@@ -99,7 +99,8 @@ def test_busy_http_port_stops_every_service_and_says_why(netns, tmp_path):
         holder.kill()
         holder.wait()
     assert code == 1, stderr
-    assert "netboot: not started: http: cannot listen on 0.0.0.0:80 (TCP): Address already in use" in stderr, stderr
+    assert (f"netboot: not started: http: cannot listen on {netns.server_ip}:80 (TCP): Address already in use; "
+            "another program holds this port") in stderr, stderr
     log = log_text(tmp_path)
     # DHCP and TFTP started before HTTP failed; both are stopped again, and said so.
     assert "dhcp (proxy) listening on" in log and "tftp listening on" in log, log
@@ -123,7 +124,7 @@ def test_busy_port_as_nobody_hints_at_capabilities(netns, tmp_path):
                         "--clear-groups", cwd=base)
         code, stderr = finish(process)
         assert code == 1, stderr
-        assert "http: cannot listen on 0.0.0.0:80 (TCP): Permission denied" in stderr, stderr
+        assert f"http: cannot listen on {netns.server_ip}:80 (TCP): Permission denied" in stderr, stderr
         assert "root or CAP_NET_BIND_SERVICE" in stderr, stderr
     finally:
         shutil.rmtree(base, ignore_errors=True)
