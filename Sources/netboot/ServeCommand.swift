@@ -60,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = NetbootMetrics.bootstrap()
         do {
             try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)
-        } catch let error as ListenError {
+        } catch let error as any ServiceStartFailure {
             sink.flush()
             printError("netboot: not started: \(error)")
             throw ExitCode(1)

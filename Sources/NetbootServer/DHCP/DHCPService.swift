@@ -67,10 +67,18 @@ public struct DHCPService: Service {
             try? await gracefulShutdown()
             return
         }
-        let store = try SQLiteStore(stateDirectory: configuration.stateDir)
-        let leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
-        let bindings = try store.allBindings().map {
-            BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+        let store: SQLiteStore
+        let leases: [DHCPLease]
+        let bindings: [BSDPBinding]
+        do {
+            store = try SQLiteStore(stateDirectory: configuration.stateDir)
+            leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
+            bindings = try store.allBindings().map {
+                BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+            }
+        } catch {
+            let path = (configuration.stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
+            throw ServiceStartError(service: "dhcp", what: "the lease store \(path)", reason: "\(error)")
         }
         var catalog = Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
@@ -101,6 +109,7 @@ public struct DHCPService: Service {
                     linkSender = nil
                 }
                 for port in ports {
+                    try Task.checkCancellation()  // another service failed to start: open nothing more
                     let fd: CInt
                     do {
                         fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
@@ -145,6 +154,7 @@ public struct DHCPService: Service {
             try? await gracefulShutdown()
         } catch {
             await close(channels, group: group, threadPool: threadPool)
+            logger.info("dhcp stopped")
             throw error
         }
         await close(channels, group: group, threadPool: threadPool)

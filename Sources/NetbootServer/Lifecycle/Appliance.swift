@@ -51,7 +51,7 @@ public enum Appliance {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
-        } catch let error as ListenError {
+        } catch let error as any ServiceStartFailure {
             // The group has cancelled and awaited every other service: nothing is left running.
             logger.error("not started: \(error)")
             throw error

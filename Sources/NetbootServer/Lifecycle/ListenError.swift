@@ -7,7 +7,7 @@ import Glibc
 /// port over which transport, the system's reason, and what to do about the usual ones
 /// (issue 14 item 1). `netboot serve` stops every service started so far and prints it as
 /// `netboot: not started: http: cannot listen on 0.0.0.0:80 (TCP): Address already in use; …`.
-public struct ListenError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ListenError: ServiceStartFailure, Equatable {
     /// `dhcp`, `tftp`, `http`.
     public var service: String
     /// `0.0.0.0:80`, or `0.0.0.0:67 on eth0` for an interface-bound socket.
@@ -79,4 +79,25 @@ public struct ListenError: Error, CustomStringConvertible, Sendable, Equatable {
             return nil
         }
     }
+}
+
+/// Why a service could not start, said with the service's name and what it could not open:
+/// `netboot serve` reports it as `not started: …` (not `stopped on error`) and exits 1.
+public protocol ServiceStartFailure: Error, CustomStringConvertible, Sendable {}
+
+/// A service could not open what it needs other than a socket (the lease store, …): the
+/// service, what it tried to open (a path) and why.
+public struct ServiceStartError: ServiceStartFailure {
+    public var service: String
+    /// `the lease store var/netboot.sqlite`.
+    public var what: String
+    public var reason: String
+
+    public init(service: String, what: String, reason: String) {
+        self.service = service
+        self.what = what
+        self.reason = reason
+    }
+
+    public var description: String { "\(service): cannot open \(what): \(reason)" }
 }

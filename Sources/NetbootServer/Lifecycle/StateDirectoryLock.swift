@@ -42,10 +42,8 @@ public final class StateDirectoryLock: Sendable {
     /// pid into it; throws ``Failure/held(path:pid:)`` when another process has it.
     public static func acquire(stateDir: String) throws(Failure) -> StateDirectoryLock {
         let path = path(stateDir: stateDir)
-        do {
-            try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
-        } catch {
-            throw .unusable(path: path, reason: "cannot create the state directory \(stateDir): \(Self.reason(of: error))")
+        if let code = makeDirectories(stateDir) {
+            throw .unusable(path: path, reason: "cannot create the state directory \(stateDir): \(String(cString: strerror(code)))")
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw .unusable(path: path, reason: String(cString: strerror(errno))) }
@@ -96,11 +94,13 @@ public final class StateDirectoryLock: Sendable {
         return pid
     }
 
-    private static func reason(of error: any Error) -> String {
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return error.localizedDescription
+    /// `mkdir -p` (new directories 0750: state is not for everyone, issue 14 item 5): nil when
+    /// `path` is a directory now, else the failing `mkdir`'s errno.
+    private static func makeDirectories(_ path: String) -> Int32? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return isDirectory.boolValue ? nil : ENOTDIR }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, let code = makeDirectories(parent) { return code }
+        return mkdir(path, 0o750) == 0 || errno == EEXIST ? nil : errno
     }
 }
