@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)
         } catch {
-            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(error)")
+            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(Self.reason(error))")
             throw ExitCode(1)
         }
         defer { sink.flush() }
@@ -69,6 +69,17 @@ struct ServeCommand: AsyncParsableCommand {
             if quiet { printError("netboot: stopped on error: \(error)") }
             throw ExitCode(1)
         }
+    }
+
+    /// The system's reason inside a Foundation file error ("No such file or directory"), not
+    /// the whole `NSError` dump.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }),
+           underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : "\(error)"
     }
 
     private func printError(_ text: String) {

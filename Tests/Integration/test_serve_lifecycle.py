@@ -207,3 +207,17 @@ def test_dump_packets_never_signals_a_stale_pid(tmp_path):
     finally:
         victim.kill()
         victim.wait()
+
+
+def test_an_unusable_log_or_state_directory_is_named_with_the_reason(tmp_path):
+    (tmp_path / "logs.yaml").write_text(f"state-dir: {tmp_path}/var\nlogs: {{ dir: /proc/nb-no-logs }}\n")
+    out = subprocess.run([netboot_bin(), "serve", "--config", str(tmp_path / "logs.yaml")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert out.stderr == "netboot: not starting: cannot open the log file in /proc/nb-no-logs: No such file or directory\n"
+    (tmp_path / "state.yaml").write_text("state-dir: /proc/nb-no-state\n")
+    out = subprocess.run([netboot_bin(), "serve", "--config", str(tmp_path / "state.yaml")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert out.stderr == ("netboot: not starting: cannot lock /proc/nb-no-state/netboot.lock: cannot create the "
+                          "state directory /proc/nb-no-state: No such file or directory\n")
