@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let configuration = result?.configuration ?? .defaults
+        do {
+            try FileModes.createDirectory(configuration.stateDir, restrict: true)
+        } catch {
+            printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(error)")
+            throw ExitCode(1)
+        }
         let sink: LogFileSink
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)
