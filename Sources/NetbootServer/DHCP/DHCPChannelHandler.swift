@@ -70,7 +70,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             serverIdentifier: endpoint.serverIdentifier,
             sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
         let exchange = core.handle(bytes, receipt: receipt, now: Date())
-        record(exchange)
+        record(exchange, from: envelope.remoteAddress.ipAddress ?? "?")
         var outgoing: [DHCPOutgoing] = []
         if case .reply(let reply) = exchange.outcome { outgoing.append(reply) }
         outgoing += exchange.additional
@@ -138,7 +138,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         logger.debug("socket error on \(endpoint.name): \(error)")
     }
 
-    private func record(_ exchange: DHCPExchange) {
+    /// One log line per exchange. A drop names its kind and source, so that a flood of them
+    /// from one address is summarised (`RepeatedLineFilter`) instead of filling the log.
+    private func record(_ exchange: DHCPExchange, from source: String) {
         metrics.count(exchange)
         let mac = exchange.client.map { "\($0)" } ?? "-"
         let received = exchange.received.map { "\($0)" } ?? "-"
@@ -148,9 +150,16 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
-        if case .drop(.malformed) = exchange.outcome {
-            logger.notice(line)
-        } else {
+        switch exchange.outcome {
+        case .drop(.malformed):
+            logger.notice(line, metadata: [RepeatedLineFilter.kindKey: "malformed DHCP datagrams on \(endpoint.name)",
+                                           RepeatedLineFilter.sourceKey: "\(source)"])
+        case .drop:
+            // Clients without an address all send from 0.0.0.0: their MAC tells them apart.
+            let client = exchange.client.map { "\(source) (\($0))" } ?? source
+            logger.info(line, metadata: [RepeatedLineFilter.kindKey: "DHCP datagrams dropped (\(exchange.reasonLabel)) on \(endpoint.name)",
+                                         RepeatedLineFilter.sourceKey: "\(client)"])
+        default:
             logger.info(line)
         }
     }

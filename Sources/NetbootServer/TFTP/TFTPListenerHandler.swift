@@ -40,7 +40,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             packet = try TFTPPacket(decoding: scratch)
         } catch {
             shared.metrics.dropped("malformed")
-            shared.logger.debug("tftp dropped datagram from \(envelope.remoteAddress): \(error)")
+            shared.logger.debug("tftp dropped datagram from \(envelope.remoteAddress): \(error)",
+                                metadata: [RepeatedLineFilter.kindKey: "malformed TFTP datagrams",
+                                           RepeatedLineFilter.sourceKey: "\(envelope.remoteAddress.ipAddress ?? "?")"])
             return
         }
         let request: TFTPRequest
@@ -149,7 +151,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         shared.registry.release(setup.key)
         shared.metrics.refused(code.rawValue)
         let client = setup.peer
-        shared.logger.notice("tftp refused client=\(client.ipAddress ?? "?"):\(client.port ?? 0) file=\(setup.request.filename) code=\(code.rawValue) reason=\(reason)")
+        shared.logger.notice("tftp refused client=\(client.ipAddress ?? "?"):\(client.port ?? 0) file=\(setup.request.filename) code=\(code.rawValue) reason=\(reason)",
+                             metadata: [RepeatedLineFilter.kindKey: "refused TFTP requests (error \(code.rawValue))",
+                                        RepeatedLineFilter.sourceKey: "\(client.ipAddress ?? "?")"])
         let message = switch code {
         case .fileNotFound: "File not found"
         case .accessViolation: "Access violation"
