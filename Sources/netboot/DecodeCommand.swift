@@ -9,6 +9,10 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode DHCP, BSDP and TFTP packets in a pcap or pcapng file.",
         discussion: """
+            DHCP and BSDP (UDP 67/68/4011) and TFTP (port 69 and the transfer ports each RRQ \
+            leads to) are decoded. Other packets get addresses, ports and a length only: TCP, \
+            HTTP included, is not decoded (no requests, no responses).
+
             Exit status: 0 when every packet was read, 1 when the file does not open or its link \
             type is not supported, 2 when the file is truncated or corrupt (the packets before \
             the damage are printed).
