@@ -44,6 +44,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private let linkSender: RawLinkSender?
     private let logger: Logger
     private let metrics: DHCPMetrics
+    /// Records the link-layer replies, which bypass the channel and its `FlightRecorderTap`.
+    private let flightRecorder: FlightRecorder?
     private var batch = LeaseBatch<[DHCPOutgoing]>()
     private var bindingChanges: [BSDPBindingChange] = []
     /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
@@ -51,7 +53,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var committing = false
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
-         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics) {
+         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
+         flightRecorder: FlightRecorder? = nil) {
         self.core = core
         self.endpoint = endpoint
         self.localPort = localPort
@@ -60,6 +63,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.linkSender = linkSender
         self.logger = logger
         self.metrics = metrics
+        self.flightRecorder = flightRecorder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -180,7 +184,10 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             let frame = try UDPFrame.encode(sourceMAC: source, destinationMAC: mac, source: endpoint.address,
                                             destination: address, sourcePort: DHCPReplyDestination.serverPort,
                                             destinationPort: outgoing.destinationPort, payload: outgoing.bytes)
-            if try linkSender.send(frame: frame) { return true }
+            if try linkSender.send(frame: frame) {
+                flightRecorder?.record(frame: frame, direction: .sent, interface: endpoint.name)
+                return true
+            }
             metrics.sendFailures.increment()
             return false
         } catch {
