@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = result?.configuration ?? .defaults
         do {
-            try FileModes.createDirectory(configuration.stateDir, restrict: true)
+            try FileModes.createDirectory(configuration.stateDir)
         } catch {
             printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(error)")
             throw ExitCode(1)

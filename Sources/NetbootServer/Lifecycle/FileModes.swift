@@ -24,10 +24,10 @@ public enum FileModes {
         umask(processUmask)
     }
 
-    /// Creates `path` and any missing parents with ``directory`` (whatever the umask).
-    /// An existing directory is left as it is, unless `restrict` is set: then a directory
-    /// netboot owns (the state directory) loses any group-write or other permission it had.
-    public static func createDirectory(_ path: String, restrict: Bool = false) throws {
+    /// Creates `path` and any missing parents with ``directory`` (whatever the umask). An
+    /// existing directory is left as it is: it may be shared (`state-dir: /srv` or `/tmp`), and
+    /// what netboot writes into it is not world-readable anyway.
+    public static func createDirectory(_ path: String) throws {
         var missing: [String] = []
         var current = path
         while !current.isEmpty, current != "/", !FileManager.default.fileExists(atPath: current) {
@@ -36,12 +36,6 @@ public enum FileModes {
         }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for created in missing { chmod(created, directory) }
-        if restrict, missing.isEmpty {
-            var status = stat()
-            if stat(path, &status) == 0, status.st_mode & 0o027 != 0 {
-                chmod(path, status.st_mode & 0o7750)
-            }
-        }
     }
 
     /// Writes `bytes` to a new or truncated file at `path` with `mode` (also when the file
