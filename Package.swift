@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -38,13 +37,14 @@ let package = Package(
 
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
+        .target(name: "JSONEscape"),
 
         // MARK: cores — pure logic
         .target(name: "BootImages", dependencies: ["NetbootWire"]),
         .target(name: "BootServices", dependencies: ["NetbootWire", "BootImages"]),
         .target(name: "LocatedYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TaskSequence", dependencies: [
-            "LocatedYAML", .product(name: "Yams", package: "Yams"),
+            "LocatedYAML", "JSONEscape", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "NetbootConfig", dependencies: [
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
@@ -56,16 +56,15 @@ let package = Package(
         ]),
 
         // MARK: capture
-        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "TaskSequence", "CPcap"]),
+        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents",
+            "PacketCapture", "CZlib", "CLinuxPacket", "CLinuxEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -87,6 +86,7 @@ let package = Package(
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices", "BootImages", "TestSupport"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
+        .testTarget(name: "JSONEscapeTests", dependencies: ["JSONEscape"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
@@ -95,7 +95,6 @@ let package = Package(
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
             "NetbootConfig", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
     ],

@@ -23,7 +23,13 @@ struct CaptureCommand: ParsableCommand {
             (TCP by addresses and ports only: HTTP is not decoded); \
             other UDP is written to -w but not printed (unless --filter was given). Stops after \
             --count packets, --duration seconds, or on SIGINT/SIGTERM, then prints a summary.
-            """
+            """ + "\n\n" + HelpText.discussion(
+            examples: [
+                ("netboot capture -i eth0", "print the boot conversation until Ctrl-C"),
+                ("netboot capture -i eth0 -w boot.pcap --duration 60", "also write it to a file, for one minute"),
+            ],
+            exitCodes: [(0, "stopped by its count, its duration or a signal"),
+                        (1, "the interface cannot be opened, the filter is invalid, or the file cannot be written")])
     )
 
     static let defaultFilter = "udp or tcp port 80 or tcp port 8760 or tcp port 8761"

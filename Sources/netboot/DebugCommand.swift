@@ -11,6 +11,8 @@ struct DebugCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Debugging tools for a running server.",
+        discussion: HelpText.discussion(examples: [("netboot debug dump-packets -w last.pcap", "the running server's last packets")],
+                                        exitCodes: HelpText.group),
         subcommands: [DumpPacketsCommand.self]
     )
 }
@@ -21,29 +23,27 @@ struct DebugCommand: ParsableCommand {
 struct DumpPacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-packets",
-        abstract: "Write the running server's last packets (the flight recorder) to a pcap file."
+        abstract: "Write the running server's last packets (the flight recorder) to a pcap file.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot debug dump-packets -w last.pcap", "then `netboot decode last.pcap` shows them"),
+                ("netboot debug dump-packets -w last.pcap --config lab.yaml", "the server started with lab.yaml (its state-dir and capture.dir)"),
+            ],
+            exitCodes: [(0, "the file was written"),
+                        (1, "no running server, the flight recorder is off, no dump in time, \(HelpText.configurationError), or the file cannot be written")])
     )
 
     @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file.pcap"))
     var write: String
 
-    @Option(help: "The server's configuration file (for state-dir and capture.dir; default: \(ConfigurationFile.defaultPath)).")
-    var config: String?
+    /// The server's configuration (for state-dir and capture.dir).
+    @OptionGroup var config: ConfigurationOption
 
     @Option(help: "Seconds to wait for the server's dump.")
     var timeout: Double = 5
 
     func run() throws {
-        var configuration = NetbootConfiguration.defaults
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        if let path {
-            let result = NetbootConfiguration.load(contentsOf: path)
-            guard !result.hasErrors else {
-                for line in result.rendered { reportError(line) }
-                throw ExitCode(1)
-            }
-            configuration = result.configuration
-        }
+        let configuration = try config.load().configuration
         guard configuration.capture.flightRecorder > 0 else {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)

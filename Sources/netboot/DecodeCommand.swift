@@ -8,15 +8,22 @@ struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode DHCP, BSDP and TFTP packets in a pcap or pcapng file.",
-        discussion: """
+        discussion: HelpText.discussion(
+            """
             DHCP and BSDP (UDP 67/68/4011) and TFTP (port 69 and the transfer ports each RRQ \
             leads to) are decoded. Other packets get addresses, ports and a length only: TCP, \
             HTTP included, is not decoded (no requests, no responses).
-
-            Exit status: 0 when every packet was read, 1 when the file does not open or its link \
-            type is not supported, 2 when the file is truncated or corrupt (the packets before \
-            the damage are printed).
-            """
+            """,
+            examples: [
+                ("netboot decode boot.pcap", "one line per DHCP, BSDP and TFTP packet"),
+                ("netboot decode boot.pcap --conversations", "one line per exchange and per transfer"),
+                ("netboot decode boot.pcap --json", "one JSON object per packet"),
+            ],
+            exitCodes: [
+                (0, "every packet was read"),
+                (1, "the file does not open or its link type is not supported"),
+                (2, "the file is truncated or corrupt (the packets before the damage are printed)"),
+            ])
     )
 
     @Argument(help: "A pcap or pcapng capture file.")

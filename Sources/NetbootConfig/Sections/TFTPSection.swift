@@ -43,7 +43,7 @@ extension NetbootConfiguration {
             /// A prefix of the client's DHCP option 60 (`AAPLBSDPC`, `PXEClient:Arch:00007`).
             public var vendorClass: String?
             /// The client's address lies in this network.
-            public var network: IPv4Prefix?
+            public var network: IPv4Subnet?
             /// The requested path (after `path-prefixes`) starts with this (case-insensitive).
             public var pathPrefix: String?
             /// The requested path (after `path-prefixes`) contains this (case-insensitive), e.g. `.nbi/`.
@@ -52,7 +52,7 @@ extension NetbootConfiguration {
             /// A windowsize cap for the class; nil keeps `max-windowsize`.
             public var maxWindowsize: Int?
 
-            public init(vendorClass: String? = nil, network: IPv4Prefix? = nil, pathPrefix: String? = nil,
+            public init(vendorClass: String? = nil, network: IPv4Subnet? = nil, pathPrefix: String? = nil,
                         pathContains: String? = nil, maxBlksize: Int, maxWindowsize: Int? = nil) {
                 self.vendorClass = vendorClass
                 self.network = network

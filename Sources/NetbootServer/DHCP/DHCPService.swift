@@ -54,8 +54,11 @@ public struct DHCPService: Service {
         return p.hasPrefix(r + "/") ? String(p.dropFirst(r.count + 1)) : nil
     }
 
-    static func scanCatalog(_ configuration: NetbootConfiguration) -> ImageCatalog {
-        ImageCatalogScanner().scan(directory: configuration.imagesDir)
+    /// The catalog of ``ServedImages`` (host names resolved as `netboot images list` resolves
+    /// them), scanned on a thread-pool thread because the system resolver blocks.
+    static func scanCatalog(_ configuration: NetbootConfiguration) async -> ImageCatalog {
+        (try? await NIOThreadPool.singleton.runIfActive { ServedImages.catalog(configuration) })
+            ?? ServedImages.catalog(configuration, resolver: LiteralHostResolver())
     }
 
     public func run() async throws {
@@ -72,15 +75,14 @@ public struct DHCPService: Service {
         let bindings = try store.allBindings().map {
             BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
         }
-        var catalog = Self.scanCatalog(configuration)
+        var catalog = await Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
             logger.info("bsdp: \(catalog.enabledImages.count) image(s) in \(configuration.imagesDir), \(bindings.count) client binding(s)")
             logCatalogChange(from: ImageCatalog(directory: configuration.imagesDir), to: catalog)
         }
-        let bootFiles = PXEBootFiles(bios: configuration.pxe.bios, uefiX64: configuration.pxe.uefiX64,
-                                     uefiArm64: configuration.pxe.uefiArm64)
-        for (arch, file) in bootFiles.missing(in: [configuration.tftp.root, configuration.http.root], fileSystem: LocalFileSystem()) {
-            logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(configuration.tftp.root) and \(configuration.http.root))")
+        let bootFileRoots = ServedImages.bootFileRoots(configuration)
+        for (arch, file) in ServedImages.bootFiles(configuration).missing(in: bootFileRoots, fileSystem: LocalFileSystem()) {
+            logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(bootFileRoots.joined(separator: " and ")))")
         }
         let core = DHCPCoreBox(Self.makeCore(configuration, leases: leases, catalog: catalog, bindings: bindings))
         let metrics = DHCPMetrics()
@@ -129,7 +131,7 @@ public struct DHCPService: Service {
             }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
-                    let rescanned = Self.scanCatalog(configuration)
+                    let rescanned = await Self.scanCatalog(configuration)
                     core.replaceCatalog(rescanned)
                     logger.info("bsdp: rescanned \(configuration.imagesDir): \(rescanned.enabledImages.count) image(s)")
                     logCatalogChange(from: catalog, to: rescanned)
