@@ -102,9 +102,13 @@ struct CaptureCommand: ParsableCommand {
         while !captureStopRequested.load(ordering: .relaxed) {
             if let count, captured >= count { break }
             if let deadline, clock.now >= deadline { break }
+            // A quiet interface still returns every 100 ms (or at the deadline), so a signal
+            // or --duration ends the capture without waiting for another packet.
+            var wait = Duration.milliseconds(100)
+            if let deadline { wait = min(wait, max(.zero, deadline - clock.now)) }
             let read: PcapHandle.Read
             do {
-                read = try handle.next()
+                read = try handle.next(waitingAtMost: wait)
             } catch {
                 failure = error
                 break

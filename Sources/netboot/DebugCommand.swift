@@ -18,8 +18,9 @@ struct DebugCommand: ParsableCommand {
 }
 
 /// `netboot debug dump-packets -w FILE.pcap` (issue 7): the running server's flight recorder as
-/// a pcap. Without a control socket yet, it signals the server (SIGUSR1 to the pid in
-/// `state-dir/netboot.pid`), waits for `capture.dir/flight-<ms>.pcap` and copies it to FILE.
+/// a pcap. Without a control socket yet, it signals the server (SIGUSR1 to the process that
+/// holds `state-dir/netboot.lock`, never to a pid a stale file names), waits for
+/// `capture.dir/flight-<ms>.pcap` and copies it to FILE.
 struct DumpPacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-packets",
@@ -48,15 +49,30 @@ struct DumpPacketsCommand: ParsableCommand {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)
         }
+        // Signal only a process that holds the state directory's lock (a running `netboot
+        // serve`): a stale pid file may name any process by now (issue 14 item 1).
         let pidFile = FlightRecorderService.pidFile(stateDir: configuration.stateDir)
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {
-            reportError("no running server: \(pidFile) is missing or unreadable (is `netboot serve` running from this directory?)")
+        let lockFile = StateDirectoryLock.path(stateDir: configuration.stateDir)
+        let named = (try? String(contentsOfFile: pidFile, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let pid: Int32
+        switch StateDirectoryLock.holder(stateDir: configuration.stateDir) {
+        case .nobody:
+            let stale = named.map { "; \(pidFile) names pid \($0), which is not it: nothing signalled" } ?? ""
+            reportError("the server is not running: no netboot serve holds \(lockFile)\(stale)")
             throw ExitCode(1)
+        case let .unknown(reason):
+            reportError("cannot tell whether the server runs: \(reason)")
+            throw ExitCode(1)
+        case .server(pid: nil):
+            reportError("the server is starting (\(lockFile) names no pid yet); try again")
+            throw ExitCode(1)
+        case .server(pid: let holder?):
+            pid = holder
         }
         let start = Int64(Date().timeIntervalSince1970 * 1000)
         guard kill(pid, SIGUSR1) == 0 else {
-            reportError("cannot signal server pid \(pid) from \(pidFile): \(String(cString: strerror(errno)))")
+            reportError("cannot signal server pid \(pid) (holder of \(lockFile)): \(String(cString: strerror(errno)))")
             throw ExitCode(1)
         }
         let directory = configuration.capture.dir

@@ -57,7 +57,7 @@ struct HTTPServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "netboot.http")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var options = HTTPService.Options(root: root, port: port)
-        options.host = host
+        options.hosts = [host]
         if let threads { options.eventLoopThreads = threads }
         options.fileThreads = max(0, fileThreads)
         options.inlineBodyLimit = inlineBodyLimit

@@ -5,7 +5,8 @@ import NetbootConfig
 import NetbootServer
 
 /// `netboot serve [--config FILE]`: checks the configuration, refuses to start on any error,
-/// then runs every enabled service until SIGTERM or SIGINT.
+/// takes the state directory's lock (one server per state directory), then runs every enabled
+/// service until SIGTERM or SIGINT.
 ///
 /// Without `--config`, `etc/netboot.yaml` is used when it exists and the embedded defaults
 /// when it does not; a file named with `--config` must exist.
@@ -31,17 +32,27 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try config.load(refusal: "not starting: ", warnings: false)
         let configuration = loaded.configuration
+        // 0750 when netboot creates it (FileModes); the lock below would create it with the umask's mode.
         do {
             try FileModes.createDirectory(configuration.stateDir)
         } catch {
             printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(error)")
             throw ExitCode(1)
         }
+        // One server per state directory, before anything is written (logs may live inside it).
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock.acquire(stateDir: configuration.stateDir)
+        } catch {
+            printError("netboot: not starting: \(error)")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let sink: LogFileSink
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)
         } catch {
-            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(error)")
+            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(Self.reason(error))")
             throw ExitCode(1)
         }
         defer { sink.flush() }
@@ -49,11 +60,26 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = NetbootMetrics.bootstrap()
         do {
             try await Appliance.serve(loaded.result, origin: loaded.origin, metrics: metrics, version: NetbootVersion.string)
+        } catch let error as any ServiceStartFailure {
+            sink.flush()
+            printError("netboot: not started: \(error)")
+            throw ExitCode(1)
         } catch {
             sink.flush()
             if quiet { printError("netboot: stopped on error: \(error)") }
             throw ExitCode(1)
         }
+    }
+
+    /// The system's reason inside a Foundation file error ("No such file or directory"), not
+    /// the whole `NSError` dump.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }),
+           underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : "\(error)"
     }
 
     private func printError(_ text: String) {

@@ -53,7 +53,7 @@ struct TSPlanCommand: ParsableCommand {
     func run() throws {
         let path = resolvedSequencePath()
         guard let data = TSFiles.data(path) else {
-            FileHandle.standardError.write(Data("\(path):1:1: error: cannot read file [io]\n".utf8))
+            FileHandle.standardError.write(Data(LintReport.unreadable(path).diagnostics.map { "\($0)\n" }.joined().utf8))
             throw ExitCode(1)
         }
         var inventoryPath = TSFiles.inventoryPath(explicit: inventory, nextTo: path)

@@ -149,7 +149,7 @@ import Testing
 
     @Test func missingFileIsAnError() {
         let result = NetbootConfiguration.load(contentsOf: "/nonexistent/netboot.yaml")
-        #expect(result.diagnostics.map(\.description) == ["/nonexistent/netboot.yaml:1:1: error: cannot read file [io]"])
+        #expect(result.diagnostics.map(\.description) == ["/nonexistent/netboot.yaml:1:1: error: cannot read file: No such file or directory [io]"])
     }
 
     @Test func everyErrorAtOnceInFileOrderWithCarets() {

@@ -70,10 +70,18 @@ public struct DHCPService: Service {
             try? await gracefulShutdown()
             return
         }
-        let store = try SQLiteStore(stateDirectory: configuration.stateDir)
-        let leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
-        let bindings = try store.allBindings().map {
-            BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+        let store: SQLiteStore
+        let leases: [DHCPLease]
+        let bindings: [BSDPBinding]
+        do {
+            store = try SQLiteStore(stateDirectory: configuration.stateDir)
+            leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
+            bindings = try store.allBindings().map {
+                BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+            }
+        } catch {
+            let path = (configuration.stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
+            throw ServiceStartError(service: "dhcp", what: "the lease store \(path)", reason: "\(error)")
         }
         var catalog = await Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
@@ -103,7 +111,14 @@ public struct DHCPService: Service {
                     linkSender = nil
                 }
                 for port in ports {
-                    let fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    try Task.checkCancellation()  // another service failed to start: open nothing more
+                    let fd: CInt
+                    do {
+                        fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    } catch {
+                        throw ListenError(service: "dhcp", host: "0.0.0.0", port: Int(port), interface: endpoint.name,
+                                          transport: "UDP", error: error)
+                    }
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
                         linkSender: linkSender, logger: logger, metrics: metrics,
@@ -137,14 +152,19 @@ public struct DHCPService: Service {
                     logCatalogChange(from: catalog, to: rescanned)
                     catalog = rescanned
                 }
-            } else {
-                try? await gracefulShutdown()
             }
+            // The reload stream also ends when the SIGHUP service stops, which is shut down
+            // before this one (reverse start order): returning then would be "finished
+            // unexpectedly" to the service group while later services still stop (issue 14).
+            // Wait for this service's own turn, or cancellation.
+            try? await gracefulShutdown()
         } catch {
             await close(channels, group: group, threadPool: threadPool)
+            logger.info("dhcp stopped")
             throw error
         }
         await close(channels, group: group, threadPool: threadPool)
+        logger.info("dhcp stopped")
     }
 
     /// The seed's greppable lines (`New image distributed: NAME`, …) for what changed.
