@@ -121,14 +121,17 @@ public struct DHCPServerCore: Sendable {
         DHCPLeaseRequest.Interface(address: receipt.serverIdentifier, subnet: receipt.interface.subnet)
     }
 
-    /// Encodes a reply within the client's maximum message size (option 57, at least 576).
+    /// Encodes a reply within the client's maximum message size (option 57, at least 576; an
+    /// echoed option 82 not counted in a reply to a relay), moving options into unused `file`
+    /// and `sname` fields when it would not fit otherwise (`DHCPReplySize`).
     static func encode(_ out: DHCPMessage, destination: DHCPReplyDestination, destinationPort: UInt16? = nil,
                        request: DHCPMessage, client: MACAddress?, received: DHCPMessageType, core: String,
                        writes: [DHCPLease], reason: String) -> DHCPExchange {
-        let stated = (try? request.value(.maximumMessageSize)).map(Int.init) ?? 576
-        let budget = max(576, stated) - 28
+        var relayed = false
+        if case .relay = destination { relayed = true }
+        let budget = DHCPReplySize.budget(request: request, reply: out, relayed: relayed)
         do {
-            let bytes = try out.encode(maximumSize: budget)
+            let bytes = try (DHCPReplySize.fit(out, budget: budget) ?? out).encode(maximumSize: budget)
             let type = out.messageType ?? .ack
             return DHCPExchange(client: client, received: received, core: core,
                                 outcome: .reply(DHCPOutgoing(bytes: bytes, messageType: type, destination: destination,

@@ -37,9 +37,8 @@ public struct FlightRecorderService: Service {
 
     private func writePidFile() {
         do {
-            try FileManager.default.createDirectory(atPath: (pidFile as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: pidFile))
+            try FileModes.createDirectory((pidFile as NSString).deletingLastPathComponent)
+            try FileModes.write(Array("\(getpid())\n".utf8), to: pidFile, mode: FileModes.privateFile)
         } catch {
             logger.warning("cannot write pid file \(pidFile): \(error); netboot debug dump-packets will not find this server")
         }
@@ -54,9 +53,9 @@ public struct FlightRecorderService: Service {
         let path = (captureDirectory as NSString).appendingPathComponent(Self.dumpName(milliseconds: milliseconds))
         let (entries, total) = recorder.snapshot()
         do {
-            try FileManager.default.createDirectory(atPath: captureDirectory, withIntermediateDirectories: true)
+            try FileModes.createDirectory(captureDirectory)
             let partial = path + ".part"
-            try Data(recorder.pcap()).write(to: URL(fileURLWithPath: partial))
+            try FileModes.write(recorder.pcap(), to: partial, mode: FileModes.privateFile)
             try FileManager.default.moveItem(atPath: partial, toPath: path)
             logger.info("SIGUSR1: flight recorder written to \(path): \(entries.count) packets (of \(total) recorded)")
         } catch {

@@ -44,6 +44,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private let linkSender: RawLinkSender?
     private let logger: Logger
     private let metrics: DHCPMetrics
+    /// Records the link-layer replies, which bypass the channel and its `FlightRecorderTap`.
+    private let flightRecorder: FlightRecorder?
     private var batch = LeaseBatch<[DHCPOutgoing]>()
     private var bindingChanges: [BSDPBindingChange] = []
     /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
@@ -51,7 +53,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var committing = false
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
-         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics) {
+         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
+         flightRecorder: FlightRecorder? = nil) {
         self.core = core
         self.endpoint = endpoint
         self.localPort = localPort
@@ -60,6 +63,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.linkSender = linkSender
         self.logger = logger
         self.metrics = metrics
+        self.flightRecorder = flightRecorder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -70,7 +74,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             serverIdentifier: endpoint.serverIdentifier,
             sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
         let exchange = core.handle(bytes, receipt: receipt, now: Date())
-        record(exchange)
+        record(exchange, from: envelope.remoteAddress.ipAddress ?? "?")
         var outgoing: [DHCPOutgoing] = []
         if case .reply(let reply) = exchange.outcome { outgoing.append(reply) }
         outgoing += exchange.additional
@@ -138,7 +142,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         logger.debug("socket error on \(endpoint.name): \(error)")
     }
 
-    private func record(_ exchange: DHCPExchange) {
+    /// One log line per exchange. A drop names its kind and source, so that a flood of them
+    /// from one address is summarised (`RepeatedLineFilter`) instead of filling the log.
+    private func record(_ exchange: DHCPExchange, from source: String) {
         metrics.count(exchange)
         let mac = exchange.client.map { "\($0)" } ?? "-"
         let received = exchange.received.map { "\($0)" } ?? "-"
@@ -148,9 +154,16 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
-        if case .drop(.malformed) = exchange.outcome {
-            logger.notice(line)
-        } else {
+        switch exchange.outcome {
+        case .drop(.malformed):
+            logger.notice(line, metadata: [RepeatedLineFilter.kindKey: "malformed DHCP datagrams on \(endpoint.name)",
+                                           RepeatedLineFilter.sourceKey: "\(source)"])
+        case .drop:
+            // Clients without an address all send from 0.0.0.0: their MAC tells them apart.
+            let client = exchange.client.map { "\(source) (\($0))" } ?? source
+            logger.info(line, metadata: [RepeatedLineFilter.kindKey: "DHCP datagrams dropped (\(exchange.reasonLabel)) on \(endpoint.name)",
+                                         RepeatedLineFilter.sourceKey: "\(client)"])
+        default:
             logger.info(line)
         }
     }
@@ -171,7 +184,10 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             let frame = try UDPFrame.encode(sourceMAC: source, destinationMAC: mac, source: endpoint.address,
                                             destination: address, sourcePort: DHCPReplyDestination.serverPort,
                                             destinationPort: outgoing.destinationPort, payload: outgoing.bytes)
-            if try linkSender.send(frame: frame) { return true }
+            if try linkSender.send(frame: frame) {
+                flightRecorder?.record(frame: frame, direction: .sent, interface: endpoint.name)
+                return true
+            }
             metrics.sendFailures.increment()
             return false
         } catch {
