@@ -80,6 +80,8 @@ import Testing
         #expect(try status("/fifo") == 403)
         #expect(try status("/missing") == 404)
         #expect(try status("/ten.txt/x") == 404)
+        #expect(try status("/ten.txt/") == 404)
+        #expect(try status("/in/") == 404)
         #expect(try status("/sub") == 301)
         #expect(try status("/sub/") == 403)
         #expect(try status("/sub/", listing: true) == 1)
