@@ -714,6 +714,46 @@ def test_access_log_options(netns, tmp_path):
         srv.log.close()
 
 
+def test_serve_takes_the_access_log_settings_from_the_config(netns, tmp_path):
+    """`serve` writes the access log as the `http:` section says: here with `/healthz` probes
+    logged and query values redacted (the default); `access-log: false` writes none."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "small.txt").write_bytes(b"0123456789")
+    for name, http in (("on", "access-log-health-checks: true"), ("off", "access-log: false")):
+        logs = tmp_path / f"logs-{name}"
+        config = tmp_path / f"netboot-{name}.yaml"
+        config.write_text(f"state-dir: {tmp_path}/state-{name}\nlogs: {{ dir: {logs} }}\nnice: 0\n"
+                          "dhcp: { enabled: false }\nbsdp: { enabled: false }\ntftp: { enabled: false }\n"
+                          f"http: {{ port: {PORT}, root: {root}, {http} }}\n")
+        proc = netns.popen(netns.server, netboot_bin(), "serve", "--quiet", "--config", str(config), cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv = Server(netns, root, proc, None)
+        try:
+            log = logs / "netboot.log"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not (log.exists() and "http listening" in log.read_text()):
+                assert proc.poll() is None, "serve exited"
+                time.sleep(0.1)
+            assert srv.fetch("/small.txt?token=s3cr3t")[0] == 200
+            assert srv.healthy()
+            assert srv.fetch("/missing")[0] == 404
+            deadline = time.monotonic() + 5
+            while name == "on" and time.monotonic() < deadline and "GET /missing" not in log.read_text():
+                time.sleep(0.1)
+            if name == "off":
+                time.sleep(1)  # as long as the lines of the "on" run take, and more
+            text = log.read_text()
+            if name == "on":
+                assert "GET /small.txt?token=*** - 200" in text and "GET /healthz - 200" in text, text
+            else:
+                assert "GET /" not in text, text
+            assert "s3cr3t" not in text
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def test_two_range_fields_are_refused(server):
     out = raw(server, b"GET /small.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 400 ")
