@@ -51,6 +51,12 @@ struct HTTPRoutes: Sendable {
         }
     }
 
+    /// `/healthz`, with or without a query: a monitor's probe, left out of the access log unless
+    /// ``HTTPService/Options/accessLogHealthChecks``.
+    static func isHealthCheck(_ target: String) -> Bool {
+        target == "/healthz" || target.hasPrefix("/healthz?")
+    }
+
     /// The answers a file lookup gives besides a file.
     static func answer(for lookup: HTTPFileLookup, target: RequestTarget) -> HTTPAnswer? {
         switch lookup {

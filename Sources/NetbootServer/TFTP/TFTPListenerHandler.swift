@@ -78,7 +78,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             Self.sendError(code, message ?? reason, to: client, metadata: answer, on: channel)
         }
         guard request.mode == .octet || request.mode == .netascii else {
-            refuse(.illegalOperation, "unsupported mode \(request.mode)")
+            // The reply never echoes what the client sent; the log shows it escaped and cut short.
+            refuse(.illegalOperation, "unsupported mode \(String(reflecting: String(request.mode.rawValue.prefix(32))))",
+                   message: "Unsupported transfer mode")
             return
         }
         let mapped: String
@@ -103,7 +105,12 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             shared.metrics.dropped("duplicate_request")
             return
         case .busy:
+            shared.metrics.busy("transfers")
             refuse(.notDefined, "too many transfers", message: "Server busy, try again later")
+            return
+        case .clientBusy:
+            shared.metrics.busy("client")
+            refuse(.notDefined, "too many transfers from this client", message: "Server busy, try again later")
             return
         case .overloaded:
             shared.metrics.dropped("overload")

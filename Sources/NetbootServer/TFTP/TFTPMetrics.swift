@@ -11,10 +11,15 @@ import BootServices
 /// - `tftp_drops_total{reason}` — datagrams dropped: `malformed`, `unexpected_opcode`,
 ///   `duplicate_request`, `wrong_tid`, `overload`.
 /// - `tftp_refusals_total{code}` — requests answered with an ERROR before any transfer.
+/// - `tftp_busy_total{limit}` — requests refused "server busy" (also in `tftp_refusals_total`):
+///   `transfers` when every slot was taken, `client` when the client's address held
+///   `max-transfers-per-client` already.
 /// - `tftp_active_transfers` — a Gauge.
 final class TFTPMetrics: Sendable {
     let activeTransfers = Gauge(label: "tftp_active_transfers")
     private let drops: [String: Counter]
+    private let busyTransfers = Counter(label: "tftp_busy_total", dimensions: [("limit", "transfers")])
+    private let busyClient = Counter(label: "tftp_busy_total", dimensions: [("limit", "client")])
     static let dropReasons = ["malformed", "unexpected_opcode", "duplicate_request", "wrong_tid", "overload"]
 
     init() {
@@ -27,6 +32,11 @@ final class TFTPMetrics: Sendable {
 
     func dropped(_ reason: String) {
         (drops[reason] ?? Counter(label: "tftp_drops_total", dimensions: [("reason", reason)])).increment()
+    }
+
+    /// A request refused "server busy"; `limit` is `transfers` or `client`.
+    func busy(_ limit: String) {
+        (limit == "client" ? busyClient : busyTransfers).increment()
     }
 
     func refused(_ code: UInt16) {
