@@ -68,7 +68,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let receipt = DHCPReceipt(
             interface: DHCPLeaseRequest.Interface(address: endpoint.address, subnet: endpoint.subnet),
             serverIdentifier: endpoint.serverIdentifier,
-            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
+            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort,
+            interfaceName: endpoint.name)
         let exchange = core.handle(bytes, receipt: receipt, now: Date())
         record(exchange)
         var outgoing: [DHCPOutgoing] = []
