@@ -26,6 +26,18 @@ final class DHCPCoreBox: Sendable {
     func adopt(_ leases: [DHCPLease]) {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
+
+    /// Each subnet's pool usage at `now` (authoritative mode; empty in proxy mode).
+    func poolUsage(now: Date) -> [DHCPPoolUsage] {
+        core.withLockedValue { $0.leases?.poolUsage(now: now) ?? [] }
+    }
+
+    /// The menu name of the BSDP image with this id, else its id in hex.
+    func imageName(_ id: UInt32) -> String {
+        core.withLockedValue { core in
+            core.bsdp?.catalog.images.first { $0.bootImageIDValue == id }?.name
+        } ?? "0x" + String(id, radix: 16)
+    }
 }
 
 /// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line
@@ -141,6 +153,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func record(_ exchange: DHCPExchange) {
         metrics.count(exchange)
+        if case .reply = exchange.outcome, case .save(let binding)? = exchange.bindingChange {
+            metrics.selected(image: core.imageName(binding.imageID))
+        }
         let mac = exchange.client.map { "\($0)" } ?? "-"
         let received = exchange.received.map { "\($0)" } ?? "-"
         var decision = exchange.decisionLabel.uppercased()
