@@ -32,11 +32,18 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The inventory file (devices, collections, deployments).")
     var inventory: String?
 
+    @Option(help: "Explain a PC instead of a Mac: its firmware (bios, uefi, uefi-arm64, uefi-http).")
+    var firmware: String?
+
+    @Flag(help: "With --firmware: print JSON.")
+    var json = false
+
     func run() throws {
         guard let address = MACAddress(mac) else {
             reportError("not a MAC address: \(mac)")
             throw ExitCode(1)
         }
+        if let firmware { return try explainPC(address, firmware: firmware, json: json) }
         var filter: [UInt16]?
         if let attributes {
             var values: [UInt16] = []

@@ -3,6 +3,7 @@ dhclient receive options set at global, class, subnet and host level with Kea's 
 scapy PXE clients of architecture 7 and 0, a vendor-class prefix and a relayed request's circuit
 id get their classes' boot files (replies decoded again by tshark); `config check` reports a
 wrongly typed option at its line and column."""
+import json
 import re
 import subprocess
 import time
@@ -248,6 +249,18 @@ def test_class_rules_pick_boot_files_for_pxe_vendor_and_relayed_clients(netns, t
         ], rows
         log = server.log()
         assert "[classes: uefi]" in log and "[classes: bios]" in log and "[classes: rack1]" in log
+        # `netboot explain --firmware` with the same file says what the server sent (tshark's view).
+        (tmp_path / "cwd" / "etc").mkdir(parents=True)
+        (tmp_path / "cwd" / "etc" / "netboot.yaml").write_text(server.config.read_text())
+        for (mac, firmware), row in zip([("02:00:00:00:71:07", "uefi"), ("02:00:00:00:71:00", "bios")], rows):
+            out = subprocess.run([netboot_bin(), "explain", "--mac", mac, "--firmware", firmware, "--json"],
+                                 cwd=tmp_path / "cwd", capture_output=True, text=True, timeout=30)
+            assert out.returncode == 0, out.stderr
+            first = json.loads(out.stdout)["stages"][0]
+            assert first["bootFile"] == row[0]
+            assert first["classes"] == [firmware]
+            if firmware == "uefi":
+                assert first["nextServer"] == row[2] and first["source"] == "class uefi"
     finally:
         server.kill()
 

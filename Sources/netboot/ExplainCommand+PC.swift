@@ -1,0 +1,44 @@
+import ArgumentParser
+import BootServices
+import Foundation
+import NetbootConfig
+import NetbootServer
+import NetbootWire
+
+/// `netboot explain --mac MAC --firmware bios|uefi|uefi-arm64|uefi-http [--json]` (issue 20): the
+/// boot file or script a PC gets at each stage, the classes it is in and where each answer came
+/// from, from `etc/netboot.yaml` (or the embedded defaults) through `PCBootExplanation`.
+extension ExplainCommand {
+    func explainPC(_ mac: MACAddress, firmware text: String, json: Bool) throws {
+        guard let firmware = PCBootExplanation.Firmware(rawValue: text) else {
+            reportError("--firmware: '\(text)' is not one of \(PCBootExplanation.Firmware.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        var configuration = NetbootConfiguration.defaults
+        let path = ConfigurationFile.defaultPath
+        if FileManager.default.fileExists(atPath: path) {
+            let result = NetbootConfiguration.load(contentsOf: path)
+            if result.hasErrors {
+                reportError("\(path) has errors (netboot config check):\n" + result.rendered.joined(separator: "\n"))
+                throw ExitCode(1)
+            }
+            configuration = result.configuration
+        }
+        var server = IPv4Address.any
+        if case .fixed(let address) = configuration.serverAddress { server = address }
+        let explanation = PCBootExplanation(
+            mac: mac, firmware: firmware, classifier: DHCPClientClassifier(configuration.dhcp),
+            pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), server: server)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(explanation)
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        for line in explanation.lines { print(line) }
+        if server == .any {
+            print("(server-address is auto: 0.0.0.0 stands for the address of the interface the client reaches)")
+        }
+    }
+}
