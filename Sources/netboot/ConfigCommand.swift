@@ -16,19 +16,33 @@ struct ConfigCommand: ParsableCommand {
 struct ConfigCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Report every error in a configuration file; exit 1 if there is one."
+        abstract: "Report every error in a configuration file; exit 1 if there is one.",
+        discussion: "Exit status: 0 when the file has no error (warnings allowed), 1 when it has one."
     )
 
     @Argument(help: "The configuration file (default: \(ConfigurationFile.defaultPath)).")
     var file: String?
 
+    @Flag(help: "Print one JSON object (file, ok, errors, warnings, diagnostics) instead of text.")
+    var json = false
+
     func run() throws {
         // Like `netboot serve`: without FILE, an absent default file means the embedded defaults.
         guard let file = file ?? existingDefault() else {
+            if json {
+                print(ConfigCheckReport(file: ConfigurationFile.defaultPath, found: false, diagnostics: []).json)
+                return
+            }
             print("\(ConfigurationFile.defaultPath) not found: netboot serve uses the embedded defaults")
             return
         }
         let result = NetbootConfiguration.load(contentsOf: file)
+        if json {
+            let report = ConfigCheckReport(file: file, found: true, diagnostics: result.diagnostics)
+            print(report.json)
+            if !report.ok { throw ExitCode(1) }
+            return
+        }
         for text in result.rendered {
             print(text)
         }

@@ -277,3 +277,22 @@ def test_config_check_reports_a_wrongly_typed_option_at_its_line(tmp_path):
         f"{path}:5:15: error: dhcp.option-data[1].name: unknown option name 'ntp-server' (did you mean 'ntp-servers'?); "
         "options without a name are written with 'code' and hex 'data' [invalid-value]",
     ]
+
+
+def test_config_check_json_lists_every_diagnostic(tmp_path):
+    path = tmp_path / "netboot.yaml"
+    path.write_text("dhcp:\n  option-data:\n    - { name: default-ip-ttl, data: 300 }\nlogs:\n  size-limit: 100\n")
+    out = subprocess.run([netboot_bin(), "config", "check", "--json", str(path)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    report = json.loads(out.stdout)
+    assert report["ok"] is False and report["found"] is True and report["errors"] == 1 and report["warnings"] == 1
+    assert report["diagnostics"] == [
+        {"file": str(path), "line": 3, "column": 37, "severity": "error", "rule": "out-of-range",
+         "message": "dhcp.option-data[0].data: default-ip-ttl (23) takes uint8: 300 is out of range 0-255"},
+        {"file": str(path), "line": 5, "column": 15, "severity": "warning", "rule": "clamped",
+         "message": "logs.size-limit: 100 is outside 204800-4194304; 204800 is used"},
+    ]
+    good = tmp_path / "good.yaml"
+    good.write_text("dhcp:\n  option-data: [{ name: ntp-servers, data: 198.51.100.1 }]\n")
+    out = subprocess.run([netboot_bin(), "config", "check", "--json", str(good)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and json.loads(out.stdout)["ok"] is True
