@@ -83,3 +83,16 @@ import Testing
         #expect(reserved.yiaddr == Lab.reservedAddress)
     }
 }
+
+/// Option 43 from `option-data` reaches plain clients; PXE clients get the PXE answer's own.
+@Suite struct VendorOptionTests {
+    @Test func configuredOption43GoesToPlainClientsOnly() throws {
+        var pool = Lab.configuration()
+        pool.options = [DHCPOptionData(code: .vendorSpecificInformation, data: [1, 4, 10, 0, 0, 2], alwaysSend: true)]
+        var core = DHCPServerCore(mode: .authoritative, pool: pool, pxe: PXEResponder(configuration: .init()))
+        let plain = try #require(Wire.reply(core.handle(Wire.client(.discover, Lab.mac(1)), receipt: Wire.receipt, now: Lab.t0))).0
+        #expect(plain.data(for: .vendorSpecificInformation) == [1, 4, 10, 0, 0, 2])
+        let pxe = try #require(Wire.reply(core.handle(DHCPClassBootTests.pxe(7, mac: Lab.mac(2)), receipt: Wire.receipt, now: Lab.t0))).0
+        #expect(pxe.instances(of: .vendorSpecificInformation) == [PXEResponder.discoveryControl])
+    }
+}
