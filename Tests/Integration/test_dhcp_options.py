@@ -171,7 +171,10 @@ s = udp_socket(68)
 cases = [("arch7", "02:00:00:00:71:07", [("vendor_class_id", b"PXEClient:Arch:00007:UNDI:003016"), (93, b"\x00\x07")]),
          ("arch0", "02:00:00:00:71:00", [("vendor_class_id", b"PXEClient:Arch:00000:UNDI:002001"), (93, b"\x00\x00")]),
          ("vendor", "02:00:00:00:71:0a", [("vendor_class_id", b"ACME-Thin/4.2"), ("param_req_list", [1, 3, 17])]),
-         ("plain", "02:00:00:00:71:0b", [("param_req_list", [1, 3, 17])])]
+         ("plain", "02:00:00:00:71:0b", [("param_req_list", [1, 3, 17])]),
+         ("ipxe", "02:00:00:00:71:0c", [("vendor_class_id", b"PXEClient:Arch:00007:UNDI:003010"), (93, b"\x00\x07"),
+                                        ("user_class", b"iPXE")]),
+         ("here", "02:00:00:00:71:0d", [("vendor_class_id", b"Acme-Here")])]
 for n, (name, mac, options) in enumerate(cases):
     xid = 0x7100 + n
     s.sendto(dhcp("discover", mac, xid, options), ("255.255.255.255", 67))
@@ -209,6 +212,15 @@ CLASSES_CONFIG = """\
     - name: rack1
       match: { circuit-id: rack1-port3 }
       boot-file: rack1.kpxe
+    - name: ipxe
+      match: { user-class: iPXE }
+      ipxe-script: "http://{server}/classes/{mac}.ipxe"
+    - name: here
+      match: { vendor-class: Acme-Here, interface: SERVER_IF }
+      boot-file: here.img
+    - name: elsewhere
+      match: { vendor-class: Acme-Here, interface: not-this-one }
+      boot-file: elsewhere.img
 """
 
 
@@ -225,7 +237,7 @@ def tshark_fields(pcap, *fields):
 def test_class_rules_pick_boot_files_for_pxe_vendor_and_relayed_clients(netns, tmp_path):
     require_tool("tshark")
     server = Server(netns, tmp_path)
-    configure(server, CLASSES_CONFIG)
+    configure(server, CLASSES_CONFIG.replace("SERVER_IF", netns.server_if))
     server.start()
     pcap = tmp_path / "classes.pcap"
     try:
@@ -235,6 +247,10 @@ def test_class_rules_pick_boot_files_for_pxe_vendor_and_relayed_clients(netns, t
         assert result["vendor"]["bootfile"] == "acme/02:00:00:00:71:0a.img"
         assert result["vendor"]["root"] == "nfs:198.51.100.1:/acme"
         assert result["plain"]["bootfile"] is None and result["plain"]["root"] is None and result["plain"]["file"] == ""
+        # iPXE (user class 77): the ipxe class's script, over the uefi class's boot file.
+        assert result["ipxe"]["bootfile"] == f"http://{netns.server_ip}/classes/02:00:00:00:71:0c.ipxe"
+        # The receiving interface: only the class naming the server's interface matches.
+        assert result["here"]["bootfile"] == "here.img"
         assert result["relay-rack1-port3"]["bootfile"] == "rack1.kpxe"
         assert result["relay-rack2-port3"]["bootfile"] is None
         # The same replies, decoded by Wireshark's dissector.
@@ -244,11 +260,15 @@ def test_class_rules_pick_boot_files_for_pxe_vendor_and_relayed_clients(netns, t
             ["bios/lpxelinux.0", "bios/lpxelinux.0", netns.server_ip, ""],
             ["acme/02:00:00:00:71:0a.img", "acme/02:00:00:00:71:0a.img", netns.server_ip, "nfs:198.51.100.1:/acme"],
             ["", "", "0.0.0.0", ""],
+            [f"http://{netns.server_ip}/classes/02:00:00:00:71:0c.ipxe", f"http://{netns.server_ip}/classes/02:00:00:00:71:0c.ipxe",
+             "198.51.100.9", ""],
+            ["here.img", "here.img", netns.server_ip, ""],
             ["rack1.kpxe", "rack1.kpxe", netns.server_ip, ""],
             ["", "", "0.0.0.0", ""],
         ], rows
         log = server.log()
         assert "[classes: uefi]" in log and "[classes: bios]" in log and "[classes: rack1]" in log
+        assert "[classes: uefi, ipxe]" in log and "[classes: here]" in log
         # `netboot explain --firmware` with the same file says what the server sent (tshark's view).
         (tmp_path / "cwd" / "etc").mkdir(parents=True)
         (tmp_path / "cwd" / "etc" / "netboot.yaml").write_text(server.config.read_text())
