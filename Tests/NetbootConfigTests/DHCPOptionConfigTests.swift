@@ -86,6 +86,13 @@ import Testing
         #expect(lines("dhcp:\n  option-data:\n    - { name: routers, dta: 10.0.0.1 }\n") ==
             ["t.yaml:3:7: error: dhcp.option-data[0]: missing required key 'data' [missing-key]",
              "t.yaml:3:24: error: unknown key 'dhcp.option-data[0].dta' (did you mean 'dhcp.option-data[0].data'?) [unknown-key]"])
+        // `type` gives an unnamed code a value type; a named option keeps its own.
+        let typed = NetbootConfiguration.parse("dhcp:\n  option-data:\n    - { code: 252, type: string, data: \"http://wpad/wpad.dat\" }\n", file: "t.yaml")
+        #expect(typed.diagnostics.isEmpty && typed.configuration.dhcp.optionData.first?.data == Array("http://wpad/wpad.dat".utf8))
+        #expect(lines("dhcp:\n  option-data:\n    - { name: routers, type: string, data: x }\n") ==
+            ["t.yaml:3:30: error: dhcp.option-data[0].type: routers (3) has a standard type (ipv4-list); 'type' is for codes without a name [conflict]"])
+        #expect(lines("dhcp:\n  option-data:\n    - { code: 252, type: text, data: x }\n") ==
+            ["t.yaml:3:26: error: dhcp.option-data[0].type: 'text' is not one of ipv4, ipv4-list, string, uint8, uint16, uint32, int32, uint16-list, bool, binary, fqdn-list [invalid-value]"])
         // csv-format: false writes a named option as hex.
         let hex = NetbootConfiguration.parse("dhcp:\n  option-data:\n    - { name: routers, csv-format: false, data: 0a000001 }\n", file: "t.yaml")
         #expect(hex.diagnostics.isEmpty && hex.configuration.dhcp.optionData.first?.data == [10, 0, 0, 1])

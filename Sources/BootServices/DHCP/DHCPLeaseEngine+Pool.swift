@@ -108,6 +108,11 @@ extension DHCPLeaseEngine {
     /// `router`, `dns` and `domain` keys count as subnet-level options that are always sent: they
     /// stay in the reply's own fields unless a host-level option of the same code overrides them.
     func configuredOptions(_ request: DHCPLeaseRequest, subnet: DHCPSubnetConfiguration) -> [DHCPResolvedOption] {
+        // Without any option-data the reply is what it always was (and costs nothing more).
+        if configuration.options.isEmpty, subnet.options.isEmpty, request.profile.hostOptions.isEmpty,
+           request.profile.classes.isEmpty {
+            return []
+        }
         var legacy: [DHCPOptionData] = []
         if let router = subnet.router { legacy.append(DHCPOptionData(code: .router, data: router.bytes, alwaysSend: true)) }
         if !subnet.dns.isEmpty {

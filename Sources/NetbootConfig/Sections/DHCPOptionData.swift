@@ -14,8 +14,9 @@ import Yams
 ///
 /// The value is checked against the option's definition (`DHCPOptionDefinition`): a wrong type,
 /// an unknown name or a value out of range is an error at the value's `file:line:col`.
-/// `csv-format: false` writes any option's data as hex (as Kea). Codes the server owns (1, 50–55,
-/// 57–59, 61, 82) cannot be set.
+/// `csv-format: false` writes any option's data as hex (as Kea); `type` (ipv4, ipv4-list, string,
+/// uint8, uint16, uint32, int32, uint16-list, bool, binary, fqdn-list) types a code that has no
+/// name. Codes the server owns (1, 50–55, 57–59, 61, 82) cannot be set.
 extension MappingReader {
     func optionData(_ key: String) -> [DHCPOptionData] {
         var seen: [UInt8: String] = [:]
@@ -38,6 +39,18 @@ extension MappingReader {
         let alwaysSend = e.bool("always-send", default: false)
         let csvFormat = e.bool("csv-format", default: true)
         let dataNode = e.node("data")
+        // An unnamed code may say how its value is written (Kea's `option-def` type).
+        var valueType: DHCPOptionValueType?
+        if let node = e.node("type"), let text = Scalars.string(node, e.name("type"), log) {
+            valueType = DHCPOptionValueType(rawValue: text)
+            if valueType == nil {
+                let types = DHCPOptionValueType.allCases.map(\.rawValue)
+                var message = "\(e.name("type")): '\(text)' is not one of \(types.joined(separator: ", "))"
+                if let suggestion = Suggestion.closest(to: text, among: types) { message += " (did you mean '\(suggestion)'?)" }
+                log.error(message, at: node.mark, rule: .invalidValue)
+                return nil
+            }
+        }
         var definition: DHCPOptionDefinition?
         if let optionName {
             definition = DHCPOptionDefinition.definition(named: optionName)
@@ -68,6 +81,14 @@ extension MappingReader {
             log.error("\(name): \(label) is set by the server itself and cannot be configured",
                       at: e.mark(of: optionName != nil ? "name" : "code"), rule: .invalidValue)
             return nil
+        }
+        if let valueType {
+            guard optionName == nil, definition.name.hasPrefix("option-") else {
+                log.error("\(e.name("type")): \(label) has a standard type (\(definition.type.rawValue)); 'type' is for codes without a name",
+                          at: e.mark(of: "type"), rule: .conflict)
+                return nil
+            }
+            definition.type = valueType
         }
         if !csvFormat { definition.type = .binary }
         guard let dataNode else {
