@@ -28,7 +28,8 @@ extension ExplainCommand {
         if case .fixed(let address) = configuration.serverAddress { server = address }
         let explanation = PCBootExplanation(
             mac: mac, firmware: firmware, classifier: DHCPClientClassifier(configuration.dhcp),
-            pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), server: server)
+            pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), server: server,
+            menu: HTTPService.Options(configuration, metrics: nil).ipxe)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -30,6 +30,23 @@ import Testing
         #expect(http.stages[0].vendorClass.hasPrefix("HTTPClient:Arch:00016"))
     }
 
+    @Test func theAppliancesScriptIsTheThirdStage() {
+        let pxe = PXEResponder(configuration: .init())
+        let mac = MACAddress("52:54:00:00:00:07")!
+        let images = [IPXEImage(name: "debian", kernel: "pxe/debian/vmlinuz"), IPXEImage(name: "alpine", kernel: "pxe/alpine/vmlinuz")]
+        let menu = PCBootExplanation(mac: mac, firmware: .bios, classifier: DHCPClientClassifier(), pxe: pxe, server: Lab.server,
+                                     menu: IPXEBootMenu(images: images))
+        #expect(menu.stages.count == 3 && menu.stages[2].menu == ["debian", "alpine"])
+        let assigned = PCBootExplanation(mac: mac, firmware: .bios, classifier: DHCPClientClassifier(), pxe: pxe, server: Lab.server,
+                                         menu: IPXEBootMenu(images: images, defaultImage: "alpine"))
+        #expect(assigned.stages[2].image == "alpine" && assigned.stages[2].bootFile == "pxe/alpine/vmlinuz")
+        #expect(assigned.lines.last == "  boots image alpine (kernel pxe/alpine/vmlinuz) — from pxe.images / pxe.default-image")
+        // A class's own script URL is not the appliance's: no third stage.
+        let other = PCBootExplanation(mac: mac, firmware: .uefi, classifier: Self.classifier, pxe: pxe, server: Lab.server,
+                                      menu: IPXEBootMenu(images: images))
+        #expect(other.stages.count == 2)
+    }
+
     @Test func arm64UEFIGetsTheArm64BootFile() {
         let none = PXEResponder(configuration: .init())
         let arm = PCBootExplanation(mac: Lab.mac(1), firmware: .uefiArm64, classifier: DHCPClientClassifier(), pxe: none,

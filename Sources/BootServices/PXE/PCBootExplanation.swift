@@ -42,15 +42,20 @@ public struct PCBootExplanation: Hashable, Sendable, Codable {
         public var source: String
         /// Why there is no answer.
         public var problem: String?
+        /// Stage 3 (the appliance's `/boot/ipxe` script): the image it boots, or the menu's images.
+        public var image: String?
+        public var menu: [String]?
     }
 
     public var mac: String
     public var firmware: Firmware
     public var stages: [Stage]
 
-    /// `server` is the address `{server}` expands to (the server identifier).
+    /// `server` is the address `{server}` expands to (the server identifier). With `menu` (the
+    /// PXE image set as `/boot/ipxe` renders it), a third stage says what that script boots when
+    /// iPXE is sent there.
     public init(mac: MACAddress, firmware: Firmware, classifier: DHCPClientClassifier, pxe: PXEResponder,
-                server: IPv4Address, interface: String? = nil) {
+                server: IPv4Address, interface: String? = nil, menu: IPXEBootMenu? = nil) {
         self.mac = mac.description
         self.firmware = firmware
         var stages: [Stage] = []
@@ -64,6 +69,20 @@ public struct PCBootExplanation: Hashable, Sendable, Codable {
         stages.append(Self.stage("iPXE", client: .ipxe(architecture: firmware.architecture), userClass: "iPXE",
                                  mac: mac, firmware: firmware, classifier: classifier, pxe: pxe, server: server,
                                  interface: interface))
+        if let menu, let script = stages.last?.bootFile, script.contains("/boot/ipxe") {
+            var stage = Stage(name: "iPXE script /boot/ipxe", vendorClass: firmware.vendorClass,
+                              architecture: firmware.architecture, userClass: "iPXE", classes: [], bootFile: nil,
+                              nextServer: nil, source: "pxe.images / pxe.default-image", problem: nil)
+            if let image = menu.image(for: mac) {
+                stage.image = image.name
+                stage.bootFile = image.kernel
+            } else if menu.images.isEmpty {
+                stage.problem = "no PXE images are configured"
+            } else {
+                stage.menu = menu.images.map(\.name)
+            }
+            stages.append(stage)
+        }
         self.stages = stages
     }
 
@@ -111,6 +130,17 @@ public struct PCBootExplanation: Hashable, Sendable, Codable {
     public var lines: [String] {
         var lines = ["\(mac) booting with \(firmware.rawValue) firmware (option 60 \(stages.first?.vendorClass ?? ""), option 93 \(firmware.architecture))"]
         for (index, stage) in stages.enumerated() {
+            if stage.name.hasPrefix("iPXE script") {
+                lines.append("stage \(index + 1), \(stage.name):")
+                if let image = stage.image {
+                    lines.append("  boots image \(image) (kernel \(stage.bootFile ?? "?")) — from \(stage.source)")
+                } else if let menu = stage.menu {
+                    lines.append("  shows a menu of \(menu.count) images: \(menu.joined(separator: ", ")) (no default image)")
+                } else {
+                    lines.append("  boots nothing: \(stage.problem ?? "no image")")
+                }
+                continue
+            }
             let classes = stage.classes.isEmpty ? "no class" : "classes: " + stage.classes.joined(separator: ", ")
             let sent = stage.userClass.map { " (user class \($0))" } ?? ""
             lines.append("stage \(index + 1), \(stage.name)\(sent): \(classes)")
