@@ -96,3 +96,31 @@ import Testing
         #expect(pxe.instances(of: .vendorSpecificInformation) == [PXEResponder.discoveryControl])
     }
 }
+
+/// Configured options that do not fit the client's size budget are left out, not the reply.
+@Suite struct OptionBudgetTests {
+    @Test func optionsBeyondTheBudgetAreLeftOutLeastWantedFirst() throws {
+        var pool = Lab.configuration()
+        // 8 × 62 bytes of requested text options + one always-send: more than 548 − 240 bytes.
+        pool.options = (200..<208).map { DHCPOptionData(code: DHCPOptionCode(UInt8($0)), data: Array(repeating: 0x61, count: 60)) }
+            + [DHCPOptionData(code: DHCPOptionCode(220), data: [1, 2, 3], alwaysSend: true)]
+        var core = DHCPServerCore(mode: .authoritative, pool: pool)
+        let exchange = core.handle(Wire.client(.discover, Lab.mac(1)) {
+            $0.setValue(.parameterRequestList, (200..<208).map { DHCPOptionCode(UInt8($0)) })
+        }, receipt: Wire.receipt, now: Lab.t0)
+        let (offer, outgoing) = try #require(Wire.reply(exchange))
+        #expect(outgoing.bytes.count <= 548)
+        #expect(try offer.messageType == .offer && offer.value(.subnetMask) != nil)
+        // The always-send option goes first, then the requested ones from the end of the list.
+        #expect(!offer.contains(DHCPOptionCode(220)))
+        #expect(offer.contains(DHCPOptionCode(200)) && !offer.contains(DHCPOptionCode(207)))
+        #expect(exchange.reason.contains("left out (client's size budget)"))
+        // A client that allows 1500 bytes gets them all.
+        let big = core.handle(Wire.client(.discover, Lab.mac(2)) {
+            $0.setValue(.parameterRequestList, (200..<208).map { DHCPOptionCode(UInt8($0)) })
+            $0.setValue(.maximumMessageSize, 1500)
+        }, receipt: Wire.receipt, now: Lab.t0)
+        let (all, _) = try #require(Wire.reply(big))
+        #expect((200..<208).allSatisfy { all.contains(DHCPOptionCode(UInt8($0))) } && all.contains(DHCPOptionCode(220)))
+    }
+}

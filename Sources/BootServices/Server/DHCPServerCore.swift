@@ -109,8 +109,12 @@ public struct DHCPServerCore: Sendable {
             } else if let pxe, reply.messageType != .nak, profile.boot.bootFile != nil {
                 pxe.decorateOther(&out, receipt: receipt, boot: profile.boot)
             }
+            let leftOut = Self.fitConfiguredOptions(&out, reply.options, request: message)
             var exchange = Self.encode(out, destination: reply.destination, request: message, client: mac, received: type,
                                        core: core, writes: decision.writes, reason: decision.reason.description)
+            if !leftOut.isEmpty {
+                exchange.reason += "; options \(leftOut.map(String.init).joined(separator: ", ")) left out (client's size budget)"
+            }
             if let star = offerStar?.reply {
                 exchange.additional.append(star)
                 exchange.core += "+bsdp"
