@@ -98,3 +98,30 @@ import Testing
         #expect(Self.bootFile(off) == "undionly.kpxe")
     }
 }
+
+/// Classes and options configured: mutated packets never trap and real clients still get answers.
+@Suite struct ClassifiedCoreRobustnessTests {
+    @Test func mutatedPacketsThroughClassesAndOptionsNeverTrap() throws {
+        var pool = DHCPClassBootTests.pool()
+        pool.options = [DHCPOptionData(code: DHCPOptionCode(42), data: [10, 0, 0, 1], alwaysSend: true)]
+        pool.classifier.classes.append(DHCPClientClass(name: "all", match: .init(remoteIDs: [[1]], interfaces: ["x"]),
+                                                       options: [DHCPOptionData(code: DHCPOptionCode(66), data: [0x61])]))
+        var core = DHCPServerCore(mode: .authoritative, pool: pool, pxe: PXEResponder(configuration: .init()))
+        var generator = SystemRandomNumberGenerator()
+        let seeds = [DHCPClassBootTests.pxe(7, mac: Lab.mac(1)), Wire.client(.discover, Lab.mac(2)) {
+            $0.giaddr = Lab.relay
+            $0.set(.relayAgentInformation, [1, 11] + Array("rack1-port3".utf8) + [2, 1, 1])
+            $0.setValue(.userClass, DHCPUserClass(raw: [4] + Array("iPXE".utf8)))
+        }]
+        for round in 0..<3000 {
+            var bytes = seeds[round % 2]
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            if round % 3 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &generator))) }
+            _ = core.handle(bytes, receipt: Wire.receipt, now: Lab.t0)
+        }
+        let exchange = core.handle(DHCPClassBootTests.pxe(7, mac: Lab.mac(3)), receipt: Wire.receipt, now: Lab.t0)
+        #expect(try Wire.reply(exchange)?.0.value(.bootfileName) == "uefi/snponly.efi")
+    }
+}
