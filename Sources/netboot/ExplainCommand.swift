@@ -35,7 +35,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Explain a PC instead of a Mac: its firmware (bios, uefi, uefi-arm64, uefi-http).")
     var firmware: String?
 
-    @Flag(help: "With --firmware: print JSON.")
+    @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func run() throws {
@@ -72,6 +72,7 @@ struct ExplainCommand: ParsableCommand {
         }
         let client = NetBootClient(mac: address, architecture: arch, systemIdentifier: model, attributeFilter: filter)
         let explanation = ClientExplanation(client: client, catalog: catalog, inventory: loaded)
+        if json { return print(explanation.json) }
         for line in explanation.lines { print(line) }
         for folder in catalog.skippedFolders { print("skipped folder \(folder): not loaded, see `netboot images list`") }
     }
