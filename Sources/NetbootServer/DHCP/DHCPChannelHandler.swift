@@ -26,6 +26,18 @@ final class DHCPCoreBox: Sendable {
     func adopt(_ leases: [DHCPLease]) {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
+
+    /// Each subnet's pool usage at `now` (authoritative mode; empty in proxy mode).
+    func poolUsage(now: Date) -> [DHCPPoolUsage] {
+        core.withLockedValue { $0.leases?.poolUsage(now: now) ?? [] }
+    }
+
+    /// The menu name of the BSDP image with this id, else its id in hex.
+    func imageName(_ id: UInt32) -> String {
+        core.withLockedValue { core in
+            core.bsdp?.catalog.images.first { $0.bootImageIDValue == id }?.name
+        } ?? "0x" + String(id, radix: 16)
+    }
 }
 
 /// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line
@@ -72,7 +84,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let receipt = DHCPReceipt(
             interface: DHCPLeaseRequest.Interface(address: endpoint.address, subnet: endpoint.subnet),
             serverIdentifier: endpoint.serverIdentifier,
-            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
+            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort,
+            interfaceName: endpoint.name)
         let exchange = core.handle(bytes, receipt: receipt, now: Date())
         record(exchange, from: envelope.remoteAddress.ipAddress ?? "?")
         var outgoing: [DHCPOutgoing] = []
@@ -146,6 +159,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     /// from one address is summarised (`RepeatedLineFilter`) instead of filling the log.
     private func record(_ exchange: DHCPExchange, from source: String) {
         metrics.count(exchange)
+        if case .reply = exchange.outcome, case .save(let binding)? = exchange.bindingChange {
+            metrics.selected(image: core.imageName(binding.imageID))
+        }
         let mac = exchange.client.map { "\($0)" } ?? "-"
         let received = exchange.received.map { "\($0)" } ?? "-"
         var decision = exchange.decisionLabel.uppercased()

@@ -144,6 +144,12 @@ public struct DHCPService: Service {
                     logger.info("dhcp (\(configuration.dhcp.mode.rawValue)) listening on \(endpoint) port \(port)")
                 }
             }
+            // Pool gauges: recomputed every 5 s (O(leases)), not per packet.
+            let poolGauges: RepeatedTask? = configuration.dhcp.mode == .authoritative
+                ? group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(5)) { _ in
+                    metrics.record(core.poolUsage(now: Date()))
+                } : nil
+            defer { poolGauges?.cancel() }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
                     let rescanned = await Self.scanCatalog(configuration)

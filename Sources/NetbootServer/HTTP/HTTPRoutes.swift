@@ -39,7 +39,7 @@ struct HTTPRoutes: Sendable {
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
             return .text(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                         fields: [("Cache-Control", "no-store")], body: String(decoding: bytes, as: UTF8.self))
+                         fields: [("Cache-Control", "no-store")], body: MetricHelp.annotate(String(decoding: bytes, as: UTF8.self)))
         case 2 where target.segments[0] == "boot" && target.segments[1] == "ipxe":
             let script = options.ipxe.script(for: .init(
                 mac: target.queryValue("mac").flatMap(MACAddress.init), ip: client,
