@@ -42,9 +42,13 @@ let package = Package(
         // MARK: cores — pure logic
         .target(name: "BootImages", dependencies: ["NetbootWire"]),
         .target(name: "BootServices", dependencies: ["NetbootWire", "BootImages"]),
-        .target(name: "LocatedYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Diagnostics"),
+        .target(name: "LocatedYAML", dependencies: ["Diagnostics", .product(name: "Yams", package: "Yams")]),
+        // The run side's pure core: program, executor, variables, conditions (no Yams, no I/O),
+        // so that netboot-runner stays small and portable (DESIGN §9).
+        .target(name: "TaskSequenceCore", dependencies: ["Diagnostics"]),
         .target(name: "TaskSequence", dependencies: [
-            "LocatedYAML", .product(name: "Yams", package: "Yams"),
+            "TaskSequenceCore", "LocatedYAML", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "NetbootConfig", dependencies: [
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),

@@ -1,5 +1,5 @@
 import Foundation
-import LocatedYAML
+import Diagnostics
 
 /// A step or group condition: a closed grammar, not code (seed L4995-5029). The If statement
 /// comes first and combines its children with `all`, `any` or `none`; children are variable
@@ -44,6 +44,16 @@ public struct VariableTest: Sendable {
     public var location: SourceLocation
     public var variableLocation: SourceLocation
     public var valueLocation: SourceLocation
+
+    public init(variable: VariableName, op: Operator, value: String?, location: SourceLocation,
+                variableLocation: SourceLocation, valueLocation: SourceLocation) {
+        self.variable = variable
+        self.op = op
+        self.value = value
+        self.location = location
+        self.variableLocation = variableLocation
+        self.valueLocation = valueLocation
+    }
 
     /// `%VAR%` references inside the compared value.
     public var references: [(VariableName, SourceLocation)] {

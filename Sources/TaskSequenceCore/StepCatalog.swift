@@ -159,4 +159,4 @@ public enum StepCatalog {
     })
 }
 
-import LocatedYAML
+import Diagnostics
