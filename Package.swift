@@ -4,11 +4,25 @@
 // → services (SwiftNIO shells) → faces (CLI). Dependencies point downward only.
 import PackageDescription
 
+/// Link flags for netboot-runner and tsvar: the Swift runtime and Foundation linked in
+/// statically (`-static-stdlib`; Foundation's own static libraries in one group, since the
+/// other targets were compiled against the shared Foundation and do not autolink them).
+let staticRuntime = [
+    "-static-stdlib",
+    "-Xlinker", "--start-group",
+    "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
+    "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswift_RegexParser", "-lswift_StringProcessing",
+    "-Xlinker", "--end-group",
+]
+
 let package = Package(
     name: "netboot",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "netboot", targets: ["netboot"]),
+        .executable(name: "netboot-runner", targets: ["netboot-runner"]),
+        .executable(name: "tsvar", targets: ["tsvar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -33,6 +47,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLinuxRunner"),
         .systemLibrary(name: "CLinuxPacket"),
         .systemLibrary(name: "CLinuxEvents"),
 
@@ -54,6 +72,15 @@ let package = Package(
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
         ]),
 
+        // The seed's log rotation, shared by the appliance and netboot-runner.
+        .target(name: "RotatingLog", dependencies: ["CZlib"]),
+
+        // MARK: run side — netboot-runner and tsvar (small, portable: no NIO, GRDB or libpcap)
+        .target(name: "RunnerCore", dependencies: ["TaskSequenceCore"]),
+        .target(name: "TaskSequenceDrivers", dependencies: [
+            "TaskSequenceCore", "CZlib", "CZstd", "CLzma", "CCrypto", "CLinuxRunner",
+        ]),
+
         // MARK: store
         .target(name: "NetbootStore", dependencies: [
             "NetbootWire", "BootServices", .product(name: "GRDB", package: "GRDB.swift"),
@@ -65,7 +92,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents",
+            "PacketCapture", "TaskSequence", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -85,6 +112,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // The runner and tsvar link the Swift runtime statically (-static-stdlib) so that one
+        // binary can be copied into an initramfs or onto a target (docs/task-sequences.md).
+        .executableTarget(name: "netboot-runner", dependencies: [
+            "RunnerCore", "TaskSequence", "TaskSequenceDrivers", "RotatingLog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], linkerSettings: [.unsafeFlags(staticRuntime)]),
+        .executableTarget(name: "tsvar", dependencies: ["RunnerCore"],
+                          linkerSettings: [.unsafeFlags(staticRuntime)]),
+
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetbootWireTests", dependencies: ["NetbootWire", "TestSupport"], resources: [.copy("Fixtures")]),
@@ -93,11 +129,13 @@ let package = Package(
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
+        .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
-            "NetbootConfig", "TestSupport",
+            "NetbootConfig", "TestSupport", "RotatingLog",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

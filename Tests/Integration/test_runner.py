@@ -1,0 +1,244 @@
+"""netboot-runner end to end on Linux (issue 16): apply a 64 MiB zstd image (half zeros) to a
+file "disk" and check its SHA-256 and that it is sparse; set the hostname in a target root; a
+script that uses tsvar --get/--set; a restart step with the reboot command stood in; resume;
+finish. Then every log, journal and state file is searched for the secret values."""
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import uuid
+
+import pytest
+
+from conftest import netboot_bin, require_tool
+
+SECRET_PASSWORD = "join-pw-" + uuid.uuid4().hex[:12]
+SECRET_TOKEN = "tok-" + uuid.uuid4().hex[:12]
+
+
+def runner_bin():
+    path = os.path.join(os.path.dirname(netboot_bin()), "netboot-runner")
+    if not os.access(path, os.X_OK):
+        pytest.skip(f"netboot-runner not built at {path}")
+    if not os.access(os.path.join(os.path.dirname(path), "tsvar"), os.X_OK):
+        pytest.skip("tsvar not built beside netboot-runner")
+    return path
+
+
+def run(*args, **kwargs):
+    return subprocess.run([runner_bin(), *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def log_of(state):
+    """The executor log, for assertion messages."""
+    path = os.path.join(str(state), "logs", "netboot_ts_executor.log")
+    return open(path).read()[-3000:] if os.path.exists(path) else "(no log)"
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+SCRIPT = """#!/bin/sh
+a=`"${PMM_TS_VARIABLE_UTIL}" --get Greeting`
+"${PMM_TS_VARIABLE_UTIL}" --set Role=web Copy="$a" Token="$TOKEN_FROM_FILE"
+eval `"${PMM_TS_VARIABLE_UTIL}" --get Role Copy`
+echo "role=$Role copy=$Copy"
+pw=`"${PMM_TS_VARIABLE_UTIL}" --get PmmOSDJoinPassword`
+echo "the password is $pw"
+"${PMM_TS_VARIABLE_UTIL}" --set _TSModel=x 2>/dev/null; echo "read-only exit $?"
+"${PMM_TS_VARIABLE_UTIL}" --get NoSuchVariable 2>/dev/null; echo "unknown exit $?"
+"${PMM_TS_VARIABLE_UTIL}" --frobnicate 2>/dev/null; echo "garbage exit $?"
+exit 0
+"""
+
+AFTER = """#!/bin/sh
+echo "after reboot role=`"${PMM_TS_VARIABLE_UTIL}" --get Role`"
+"${PMM_TS_VARIABLE_UTIL}" --set Done=yes
+"""
+
+
+def make_image(images):
+    """64 MiB: 32 MiB of pseudo-random data (compressible a little) then 32 MiB of zeros."""
+    raw = os.path.join(images, "base.raw")
+    digest = hashlib.sha256()
+    block = hashlib.sha256(b"seed").digest() * 2048  # 64 KiB
+    with open(raw, "wb") as f:
+        for i in range(512):  # 32 MiB of data
+            chunk = bytes((b + i) & 0xFF for b in block[:4096]) + block[4096:]
+            f.write(chunk)
+            digest.update(chunk)
+        zeros = bytes(1 << 20)
+        for _ in range(32):
+            f.write(zeros)
+            digest.update(zeros)
+    subprocess.run(["zstd", "-q", "-3", raw, "-o", os.path.join(images, "base.img.zst")], check=True)
+    os.unlink(raw)
+    with open(os.path.join(images, "base.img.zst.sha256"), "w") as f:
+        f.write(digest.hexdigest() + "  base.img\n")
+    return digest.hexdigest()
+
+
+def test_run_reboot_resume_finish_and_no_secret_on_disk(workdir):
+    require_tool("zstd")
+    images = workdir / "images"
+    packages = workdir / "packages"
+    root = workdir / "root"
+    state = workdir / "state"
+    for d in (images, packages / "probe", packages / "after", root):
+        d.mkdir(parents=True)
+    expected = make_image(str(images))
+    (packages / "probe" / "run.sh").write_text(SCRIPT)
+    (packages / "after" / "run.sh").write_text(AFTER)
+    os.chmod(packages / "probe" / "run.sh", 0o755)
+    disk = workdir / "disk.img"
+    marker = workdir / "rebooted"
+    seq = workdir / "seq.yaml"
+    seq.write_text(f"""name: end to end
+variables:
+  Greeting: hello
+  OSDComputerName: lab-{uuid.uuid4().hex[:6]}
+  Token: {{secret: true}}
+steps:
+  - {{type: applyImage, id: apply, image: base, destination: {disk}}}
+  - {{type: setHostname, id: host}}
+  - {{type: runScript, id: probe, package: probe, script: run.sh}}
+  - {{type: restart, id: reboot}}
+  - type: runScript
+    id: after
+    package: after
+    script: run.sh
+    condition: {{if: {{all: [{{variable: Role, equals: web}}]}}}}
+""")
+    varfile = workdir / "secrets.env"
+    varfile.write_text(f"PmmOSDJoinPassword={SECRET_PASSWORD}\nToken={SECRET_TOKEN}\n")
+
+    common = ["--state-dir", str(state), "--target-root", str(root)]
+    first = run("run", "--file", str(seq), "--var-file", str(varfile), "--images", str(images),
+                "--packages", str(packages), "--reboot-command", f"touch {marker}", "--verify", *common,
+                env={**os.environ, "TOKEN_FROM_FILE": SECRET_TOKEN})
+    assert first.returncode == 0, first.stderr + log_of(state)
+    assert marker.exists(), "the stand-in reboot command did not run"
+
+    # The image: same content, and sparse (the 32 MiB of zeros were not written).
+    h = hashlib.sha256()
+    with open(disk, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    assert h.hexdigest() == expected
+    st = os.stat(disk)
+    assert st.st_size == 64 << 20
+    assert st.st_blocks * 512 <= (33 << 20), f"not sparse: {st.st_blocks * 512} bytes allocated"
+    assert (root / "etc" / "hostname").read_text().startswith("lab-")
+
+    status = run("status", "--json", "--state-dir", str(state))
+    assert status.returncode == 0, status.stderr
+    doc = json.loads(status.stdout)
+    assert doc["phase"] == "rebooting"
+    by_id = {s["id"]: s for s in doc["steps"] if s.get("id")}
+    assert by_id["apply"]["status"] == "succeeded"
+    assert by_id["reboot"]["status"] == "succeeded"
+    assert by_id["after"]["status"] == "not run"
+
+    # While no run is active tsvar says so.
+    tsvar = os.path.join(os.path.dirname(runner_bin()), "tsvar")
+    outside = subprocess.run([tsvar, "--get", "Role"], capture_output=True, text=True,
+                             env={"NETBOOT_TSVAR_SOCKET": str(state / "tsvar.sock")})
+    assert outside.returncode == 5
+
+    # Resume needs the sealed secrets again: the run's --var-file is read again.
+    second = run("resume", *common)
+    assert second.returncode == 0, second.stderr + log_of(state)
+    doc = json.loads(run("status", "--json", "--state-dir", str(state)).stdout)
+    assert doc["phase"] == "succeeded"
+    assert {s["id"]: s["status"] for s in doc["steps"] if s.get("id")}["after"] == "succeeded"
+    assert run("resume", *common).returncode == 3  # finished: nothing to resume
+
+    executor_log = (state / "logs" / "netboot_ts_executor.log").read_text()
+    assert "role=web copy=hello" in executor_log
+    assert "the password is ***" in executor_log
+    assert "read-only exit 4" in executor_log
+    assert "unknown exit 3" in executor_log
+    assert "garbage exit 2" in executor_log
+    assert "after reboot role=web" in executor_log
+
+    # No secret value in any file the runner wrote (logs, journal, outbox, target root).
+    for base in (state, root):
+        for dirpath, _, files in os.walk(base):
+            for name in files:
+                path = os.path.join(dirpath, name)
+                if stat.S_ISSOCK(os.lstat(path).st_mode):
+                    continue
+                data = open(path, "rb").read()
+                if name.endswith(".gz"):
+                    import gzip
+                    data = gzip.decompress(data)
+                for secret in (SECRET_PASSWORD, SECRET_TOKEN):
+                    assert secret.encode() not in data, f"{secret} found in {path}"
+
+
+def test_missing_variables_are_listed_before_any_disk_is_touched(workdir):
+    seq = workdir / "seq.yaml"
+    seq.write_text("""name: prompts
+variables:
+  OSDComputerName: ""
+  PmmOSDJoinPassword: ""
+steps:
+  - {type: applyImage, id: apply, image: base, destination: /nonexistent/disk}
+  - {type: setHostname}
+""")
+    state = workdir / "state"
+    result = run("run", "--file", str(seq), "--state-dir", str(state), stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "OSDComputerName" in result.stderr and "PmmOSDJoinPassword" in result.stderr
+    assert not state.exists(), "the state directory was created before the inputs were complete"
+    # A secret on the command line is refused (it would be visible in ps).
+    result = run("run", "--file", str(seq), "--var", "PmmOSDJoinPassword=x", "--var", "OSDComputerName=a",
+                 "--state-dir", str(state), stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and "--var-file" in result.stderr
+
+
+def test_interrupted_destructive_step_and_damaged_journal_refuse_resume(workdir):
+    require_tool("zstd")
+    images = workdir / "images"
+    images.mkdir()
+    make_image(str(images))
+    state = workdir / "state"
+    seq = workdir / "seq.yaml"
+    seq.write_text(f"""name: slow apply
+steps:
+  - {{type: applyImage, id: apply, image: base, destination: {workdir / 'disk.img'}}}
+""")
+    # Kill the runner while it applies: the journal says "apply: running".
+    proc = subprocess.Popen([runner_bin(), "run", "--file", str(seq), "--images", str(images),
+                             "--state-dir", str(state)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    statefile = state / "state"
+    for _ in range(2000):
+        if statefile.exists() and '"status" : "running"' in statefile.read_text(errors="replace"):
+            break
+        if proc.poll() is not None:
+            break
+        import time
+        time.sleep(0.002)
+    proc.kill()
+    proc.wait()
+    doc = json.loads(run("status", "--json", "--state-dir", str(state)).stdout)
+    if doc["phase"] != "running":
+        pytest.skip("the apply finished before it could be interrupted")
+    refused = run("resume", "--state-dir", str(state))
+    assert refused.returncode == 3
+    assert "--retry-step" in refused.stderr
+    retried = run("resume", "--retry-step", "--state-dir", str(state))
+    assert retried.returncode == 0, retried.stderr + log_of(state)
+
+    # Damage the journal: resume and status refuse, nothing runs.
+    data = bytearray(statefile.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    statefile.write_bytes(bytes(data[: len(data) - 10]))
+    damaged = run("resume", "--state-dir", str(state))
+    assert damaged.returncode == 3
+    assert "truncated" in damaged.stderr or "checksum" in damaged.stderr
