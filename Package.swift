@@ -107,7 +107,7 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore",
+            "BootServices", "NetbootStore", "TaskSequenceDrivers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

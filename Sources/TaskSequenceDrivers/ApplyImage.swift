@@ -40,14 +40,17 @@ public struct ApplyImageDriver: StepDriver {
         }
     }
 
-    /// The image file for `name`: `DIR/name` or with one of `extensions`; names with `/` or
-    /// a leading `.` are refused.
+    /// The image file for `name`: `DIR/name` or with one of `extensions`, then the same in
+    /// `DIR/disk/` (the appliance's disk-image catalog, `netboot images add`); names with `/`
+    /// or a leading `.` are refused.
     public static func locate(_ name: String, in directory: String) -> String? {
-        guard !name.contains("/"), !name.hasPrefix(".") else { return nil }
-        for suffix in extensions {
-            let path = "\(directory)/\(name)\(suffix)"
-            var status = stat()
-            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { return path }
+        guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else { return nil }
+        for folder in [directory, directory + "/" + DiskImageCatalog.subdirectory] {
+            for suffix in extensions {
+                let path = "\(folder)/\(name)\(suffix)"
+                var status = stat()
+                if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { return path }
+            }
         }
         return nil
     }

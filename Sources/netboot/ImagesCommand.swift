@@ -3,13 +3,14 @@ import BootImages
 import Foundation
 import NetbootServer
 import NetbootConfig
+import TaskSequenceDrivers
 
 /// `netboot images`: the boot-image catalog (docs/images.md).
 struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "List and rescan the NetBoot (.nbi) and PXE images.",
-        subcommands: [ImagesListCommand.self, ImagesRescanCommand.self],
+        abstract: "List and rescan the NetBoot (.nbi) and PXE images; add disk images.",
+        subcommands: [ImagesListCommand.self, ImagesRescanCommand.self, ImagesAddCommand.self],
         defaultSubcommand: ImagesListCommand.self
     )
 }
@@ -63,6 +64,8 @@ struct ImagesScan {
     var bootFiles: PXEBootFiles
     var bootFileRoot: String
     var missingBootFiles: [String]
+    /// Disk images under `<images-dir>/disk/` (`netboot images add`).
+    var diskImages: [DiskImage] = []
 }
 
 /// `netboot images list [--images-dir DIR] [--json]`.
@@ -80,6 +83,7 @@ struct ImagesListCommand: ParsableCommand {
     func run() throws {
         var scan = location.scan(location.configuration())
         let catalog = scan.catalog
+        scan.diskImages = DiskImageCatalog.list(imagesDirectory: catalog.directory)
         scan.catalog = catalog.redacted
         let report = ImagesReport(scan: scan)
         print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")

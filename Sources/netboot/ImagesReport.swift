@@ -1,5 +1,6 @@
 import BootImages
 import Foundation
+import TaskSequenceDrivers
 
 /// The output of `netboot images list`: a table for people, JSON for scripts. Root-path
 /// passwords are already redacted by the caller (`ImageCatalog.redacted`).
@@ -34,6 +35,10 @@ struct ImagesReport {
         for problem in pxe.problems { out += "skipped \(problem.description)\n" }
         out += "PXE boot files in \(scan.bootFileRoot): bios \(scan.bootFiles.bios), uefi-x64 \(scan.bootFiles.uefiX64), uefi-arm64 \(scan.bootFiles.uefiArm64)"
             + (scan.missingBootFiles.isEmpty ? "\n" : "; missing: " + scan.missingBootFiles.joined(separator: ", ") + "\n")
+        out += "Disk images in \(catalog.directory)/\(DiskImageCatalog.subdirectory): \(scan.diskImages.count)\n"
+        for image in scan.diskImages {
+            out += "  \(image.name): \(image.file), \(image.compression.rawValue), \(image.size) bytes, raw \(image.rawSize) bytes, sha256 \(image.sha256)\n"
+        }
         return out
     }
 
@@ -50,7 +55,8 @@ struct ImagesReport {
                 images: pxe.images.map { PXEImageEntry(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline, isDefault: $0.isDefault) },
                 problems: pxe.problems.map { ProblemEntry(code: $0.code, message: $0.description) },
                 bootFiles: ["bios": scan.bootFiles.bios, "uefi-x64": scan.bootFiles.uefiX64, "uefi-arm64": scan.bootFiles.uefiArm64],
-                bootFileRoot: scan.bootFileRoot, missingBootFiles: scan.missingBootFiles))
+                bootFileRoot: scan.bootFileRoot, missingBootFiles: scan.missingBootFiles),
+            diskImages: scan.diskImages)
         return try Self.encode(document)
     }
 
@@ -91,6 +97,7 @@ struct ImagesReport {
         let skipped: [SkippedEntry]
         let notes: [String]
         let pxe: PXEEntry
+        let diskImages: [DiskImage]
     }
 
     struct ImageEntry: Encodable {

@@ -242,3 +242,73 @@ steps:
     damaged = run("resume", "--state-dir", str(state))
     assert damaged.returncode == 3
     assert "truncated" in damaged.stderr or "checksum" in damaged.stderr
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_images_add_lists_serves_ranges_and_feeds_the_runner(workdir):
+    require_tool("zstd")
+    source = workdir / "src"
+    source.mkdir()
+    expected = make_image(str(source))
+    images = workdir / "images"
+    images.mkdir()
+    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
+                            "--images-dir", str(images)], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    assert "New image distributed: base" in added.stdout
+    listed = subprocess.run([netboot_bin(), "images", "list", "--json", "--images-dir", str(images)],
+                            capture_output=True, text=True)
+    doc = json.loads(listed.stdout)
+    [disk] = doc["diskImages"]
+    assert disk["name"] == "base" and disk["compression"] == "zstd"
+    assert disk["sha256"] == expected and disk["rawSize"] == 64 << 20
+    assert disk["size"] == os.path.getsize(source / "base.img.zst")
+    text = subprocess.run([netboot_bin(), "images", "list", "--images-dir", str(images)], capture_output=True, text=True)
+    assert "base: base.img.zst, zstd" in text.stdout
+    # The same name again is refused; a truncated image is refused.
+    again = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
+                            "--images-dir", str(images)], capture_output=True, text=True)
+    assert again.returncode == 2 and "--replace" in again.stderr
+    cut = workdir / "cut.zst"
+    cut.write_bytes((source / "base.img.zst").read_bytes()[:5000])
+    broken = subprocess.run([netboot_bin(), "images", "add", str(cut), "--name", "cut", "--images-dir", str(images)],
+                            capture_output=True, text=True)
+    assert broken.returncode == 2 and "truncated" in broken.stderr
+
+    # Served over HTTP with ranges (loopback only), so an interrupted apply can resume.
+    import time
+    import urllib.request
+    port = free_port()
+    server = subprocess.Popen([netboot_bin(), "http-serve", "--root", str(images), "--host", "127.0.0.1",
+                               "--port", str(port), "--no-access-log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        stored = (images / "disk" / "base.img.zst").read_bytes()
+        body = None
+        for _ in range(100):
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/disk/base.img.zst",
+                                                 headers={"Range": "bytes=1000-1999"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 206
+                    body = response.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == stored[1000:2000]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    # The runner finds catalog images under --images DIR/disk and checks their digest.
+    seq = workdir / "seq.yaml"
+    disk_path = workdir / "disk.img"
+    seq.write_text(f"name: from catalog\nsteps:\n  - {{type: applyImage, image: base, destination: {disk_path}}}\n")
+    result = run("run", "--file", str(seq), "--images", str(images), "--state-dir", str(workdir / "state"))
+    assert result.returncode == 0, result.stderr + log_of(workdir / "state")
+    assert "sha256 " + expected in log_of(workdir / "state")
