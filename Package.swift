@@ -16,6 +16,15 @@ let staticRuntime = [
     "-Xlinker", "--end-group",
 ]
 
+/// tsvar needs only FoundationEssentials (JSON), so it leaves out Foundation and ICU.
+let staticEssentials = [
+    "-static-stdlib",
+    "-Xlinker", "--start-group",
+    "-lFoundationEssentials", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+    "-Xlinker", "--end-group",
+]
+
 let package = Package(
     name: "netboot",
     platforms: [.macOS(.v14)],
@@ -119,7 +128,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: [.unsafeFlags(staticRuntime)]),
         .executableTarget(name: "tsvar", dependencies: ["RunnerCore"],
-                          linkerSettings: [.unsafeFlags(staticRuntime)]),
+                          linkerSettings: [.unsafeFlags(staticEssentials)]),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TaskSequenceCore
 
 /// The on-disk form of a `RunState`: one header line, then the JSON.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TaskSequenceCore
 
 /// `netboot-runner status`: the run's steps with status, exit codes, attempts and times, as
@@ -61,12 +65,19 @@ public enum StatusReport {
                 if let raw = step.rawExitCode { line += " (status \(raw))" }
             }
             if step.attempts > 1 { line += " attempts \(step.attempts)" }
-            if let started = step.startedAt, let finished = step.finishedAt { line += String(format: " %.1fs", finished - started) }
+            if let started = step.startedAt, let finished = step.finishedAt { line += " " + seconds(finished - started) }
             if step.rebootRequested { line += " reboot" }
             if let message = step.message { line += " — \(message)" }
-            out += line.trimmingCharacters(in: .whitespaces) + "\n"
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
         }
         return out
+    }
+
+    /// `12.3s`: tenths, without Foundation's `String(format:)`.
+    static func seconds(_ value: Double) -> String {
+        let tenths = Int((max(0, value) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)s"
     }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

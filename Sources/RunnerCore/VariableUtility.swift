@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `tsvar` contract: the seed's `PMM_TS_VARIABLE_UTIL` (seed L5066-5090):
 ///
 ///     a=`"${PMM_TS_VARIABLE_UTIL}" --get a`          # one name: the raw value
@@ -96,7 +94,7 @@ public enum VariableUtility {
 
     /// Single-quoted for a POSIX shell: `'` becomes `'\''`.
     public static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        "'" + text.replacing("'", with: "'\\''") + "'"
     }
 
     /// A task-sequence variable name (`VariableName.isValid`'s rule, repeated here so this

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Diagnostics
 
 /// A step or group condition: a closed grammar, not code (seed L4995-5029). The If statement
@@ -171,8 +175,17 @@ extension VariableTest {
         }
     }
 
+    /// `text` without leading and trailing spaces and tabs (Foundation's `.whitespaces`:
+    /// Unicode space separators and U+0009), without Foundation.
+    static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+
     static func order(_ a: String, _ b: String) -> Int {
-        let ta = a.trimmingCharacters(in: .whitespaces), tb = b.trimmingCharacters(in: .whitespaces)
+        let ta = trimmingSpaces(a), tb = trimmingSpaces(b)
         if let x = Double(ta), let y = Double(tb), x.isFinite, y.isFinite {
             return x < y ? -1 : (x > y ? 1 : 0)
         }

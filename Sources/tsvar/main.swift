@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import RunnerCore
 #if canImport(Glibc)
 import Glibc
@@ -8,8 +12,20 @@ import Glibc
 // netboot-runner over its Unix socket (NETBOOT_TSVAR_SOCKET); exit codes in
 // VariableUtility.ExitCode (docs/task-sequences.md).
 
+/// Writes all of `text` to a file descriptor (Foundation's FileHandle is left out to keep
+/// tsvar small: FoundationEssentials only).
+func put(_ text: String, to fd: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { return }
+        bytes = bytes.dropFirst(n)
+    }
+}
+
 func fail(_ code: VariableUtility.ExitCode, _ message: String) -> Never {
-    FileHandle.standardError.write(Data("tsvar: \(message)\n".utf8))
+    put("tsvar: \(message)\n", to: STDERR_FILENO)
     exit(code.rawValue)
 }
 
@@ -18,13 +34,13 @@ do {
     request = try VariableUtility.parse(Array(CommandLine.arguments.dropFirst()))
 } catch {
     if error.description == "help" {
-        print(VariableUtility.usage)
+        put(VariableUtility.usage + "\n", to: STDOUT_FILENO)
         exit(0)
     }
     fail(.usage, "\(error.description)\n\(VariableUtility.usage)")
 }
 
-guard let path = ProcessInfo.processInfo.environment["NETBOOT_TSVAR_SOCKET"], !path.isEmpty else {
+guard let pointer = getenv("NETBOOT_TSVAR_SOCKET"), case let path = String(cString: pointer), !path.isEmpty else {
     fail(.outsideRun, "not inside a task sequence run (NETBOOT_TSVAR_SOCKET is not set)")
 }
 let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -64,7 +80,7 @@ guard let responseLine = reply.split(separator: 0x0A).first,
 }
 switch response {
 case .values(let values):
-    FileHandle.standardOutput.write(Data(VariableUtility.output(for: values).utf8))
+    put(VariableUtility.output(for: values), to: STDOUT_FILENO)
     exit(0)
 case .done:
     exit(0)
