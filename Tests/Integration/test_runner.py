@@ -312,3 +312,33 @@ def test_images_add_lists_serves_ranges_and_feeds_the_runner(workdir):
     result = run("run", "--file", str(seq), "--images", str(images), "--state-dir", str(workdir / "state"))
     assert result.returncode == 0, result.stderr + log_of(workdir / "state")
     assert "sha256 " + expected in log_of(workdir / "state")
+
+
+def test_hanging_and_crashing_steps_fail_per_the_rules(workdir):
+    packages = workdir / "packages" / "bad"
+    packages.mkdir(parents=True)
+    (packages / "hang.sh").write_text("sleep 60 &\nsleep 60\n")
+    (packages / "crash.sh").write_text("kill -SEGV $$\n")
+    (packages / "reboot.sh").write_text("exit 3010\n")
+    seq = workdir / "seq.yaml"
+    seq.write_text("""name: bad steps
+steps:
+  - {type: runScript, id: hang, package: bad, script: hang.sh, timeout: 1, continueOnError: true}
+  - {type: runScript, id: crash, package: bad, script: crash.sh, continueOnError: true}
+  - {type: runScript, id: reboot, package: bad, script: reboot.sh}
+""")
+    state = workdir / "state"
+    marker = workdir / "rebooted"
+    first = run("run", "--file", str(seq), "--packages", str(workdir / "packages"), "--state-dir", str(state),
+                "--reboot-command", f"touch {marker}")
+    assert first.returncode == 0, first.stderr + log_of(state)
+    assert marker.exists()
+    steps = {s["id"]: s for s in json.loads(run("status", "--json", "--state-dir", str(state)).stdout)["steps"] if s.get("id")}
+    assert steps["hang"]["status"] == "timed out"
+    assert steps["crash"]["status"] == "failed, continued" and "signal 11" in steps["crash"]["message"]
+    # A script's `exit 3010` arrives as 194 and is shown as 3010, with a reboot.
+    assert steps["reboot"]["exitCode"] == 3010 and steps["reboot"]["rawExitCode"] == 194
+    assert steps["reboot"]["rebootRequested"] is True
+    text = run("status", "--state-dir", str(state)).stdout
+    assert "exit 3010 (status 194)" in text
+    assert run("resume", "--state-dir", str(state)).returncode == 0
