@@ -21,20 +21,39 @@ public struct ApplyImageDriver: StepDriver {
         guard let destination = step.properties["destination"], destination.hasPrefix("/") else {
             return .failed("destination '\(step.properties["destination"] ?? "")' is not a device or file path (Linux targets name one, e.g. /dev/sda)")
         }
-        guard let directory = context.imagesDirectory else { return .failed("no images directory (--images DIR)") }
-        guard let source = Self.locate(image, in: directory) else { return .failed("image '\(image)' not found in \(directory)") }
-        let expected = Self.expectedDigest(for: source)
+        guard let directory = context.imagesDirectory else { return .failed("no images directory (--images DIR or URL)") }
+        let source: String
+        let expected: String?
+        if directory.hasPrefix("http://") {
+            // The appliance's catalog: <base>/disk/NAME.json names the file and its digest.
+            guard DiskImageCatalog.isValidName(image) else { return .failed("'\(image)' is not a valid image name") }
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            do {
+                let record = try JSONDecoder().decode(DiskImage.self, from: Data(HTTPImageSource.fetch("\(base)/\(DiskImageCatalog.subdirectory)/\(image).json")))
+                source = "\(base)/\(DiskImageCatalog.subdirectory)/\(record.file)"
+                expected = record.sha256
+            } catch {
+                return .failed("image '\(image)' not found at \(base): \(error)")
+            }
+        } else {
+            guard let path = Self.locate(image, in: directory) else { return .failed("image '\(image)' not found in \(directory)") }
+            source = path
+            expected = Self.expectedDigest(for: path)
+        }
         if context.dryRun {
             context.log("would apply \(source) to \(destination)")
             return .exited(0)
         }
         do {
-            let result = try apply(source: source, destination: destination, expected: expected, context: context)
+            let input: any ImageSource = source.hasPrefix("http://") ? try HTTPImageSource(url: source) : try FileImageSource(path: source)
+            let result = try apply(input, name: source, destination: destination, expected: expected, context: context)
             return result
         } catch let failure as SparseWriter.Failure {
             return .failed(failure.description)
         } catch let failure as DecodeFailure {
             return .failed("\(image): \(failure.description)")
+        } catch let failure as SourceFailure {
+            return .failed(failure.description)
         } catch {
             return .failed("\(image): \(error)")
         }
@@ -62,34 +81,22 @@ public struct ApplyImageDriver: StepDriver {
         return word.count == 64 && word.allSatisfy(\.isHexDigit) ? word : nil
     }
 
-    private func apply(source: String, destination: String, expected: String?, context: StepContext) throws -> DriverResult {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { return .failed("cannot open \(source): \(String(cString: strerror(errno)))") }
-        defer { close(input) }
-        var status = stat()
-        fstat(input, &status)
-        var prefix = [UInt8](repeating: 0, count: 8)
-        let got = pread(input, &prefix, 8, 0)
-        let compression = ImageCompression.detect(Array(prefix.prefix(max(0, got))))
-        _ = posix_fadvise(input, 0, 0, POSIX_FADV_SEQUENTIAL)
-
+    private func apply(_ input: any ImageSource, name source: String, destination: String, expected: String?,
+                       context: StepContext) throws -> DriverResult {
+        let compression = ImageCompression.detect(try input.peek(8))
         let decoder = try StreamDecoders.make(compression)
         guard let hasher = SHA256Stream() else { return .failed("libcrypto has no SHA-256") }
         let writer = try SparseWriter(path: destination)
-        context.log("applying \(source) (\(compression.rawValue), \(status.st_size) bytes) to \(destination)\(writer.sparse ? " (sparse)" : "")")
+        context.log("applying \(source) (\(compression.rawValue), \(input.size.map { "\($0) bytes" } ?? "size unknown")) to \(destination)\(writer.sparse ? " (sparse)" : "")")
 
-        var progress = TransferProgress(startedAt: Monotonic.now(), sourceTotal: Int(status.st_size))
+        var progress = TransferProgress(startedAt: Monotonic.now(), sourceTotal: input.size)
         var lastLog = progress.startedAt
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
         defer { buffer.deallocate() }
         let pipeline = Pipeline(hasher: hasher, writer: writer)
         while true {
             if context.cancellation.isCancelled { return .failed("cancelled after \(progress.written) bytes") }
-            let n = read(input, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failed("read \(source): \(String(cString: strerror(errno)))")
-            }
+            let n = try input.read(into: buffer)
             if n == 0 { break }
             progress.sourceRead += n
             try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: pipeline.consume)

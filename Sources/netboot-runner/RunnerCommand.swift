@@ -64,7 +64,7 @@ extension RunnerCommand {
         @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
         @Option(name: .customLong("var"), help: "NAME=VALUE (repeatable; not for secrets).") var vars: [String] = []
         @Option(name: .customLong("var-file"), help: "A file of NAME=VALUE lines (secrets go here).") var varFile: String?
-        @Option(name: .customLong("images"), help: "Directory of disk images.") var images: String?
+        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/).") var images: String?
         @Option(name: .customLong("packages"), help: "Directory of packages (one folder each).") var packages: String?
         @Option(name: .customLong("target-root"), help: "The target system's root for hostname and logs.") var targetRoot: String = "/"
         @Option(name: .customLong("reboot-command"), help: "Run instead of rebooting (default: systemctl reboot).") var rebootCommand: String = "systemctl reboot"
@@ -126,7 +126,7 @@ extension RunnerCommand {
             }
             let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)
             let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: source.machine.mac,
-                                   variableFile: varFile.map(Self.absolute), imagesDirectory: images.map(Self.absolute),
+                                   variableFile: varFile.map(Self.absolute), imagesDirectory: images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) },
                                    packagesDirectory: packages.map(Self.absolute), rebootCommand: rebootCommand, startedAt: RunSession.now())
             logs.wizard("task sequence '\(source.definition.name)' from \(sequenceFile) for \(source.machine.mac)\(dryRun ? " (dry run)" : "")")
             if !given.isEmpty { logs.wizard("variables given: \(given.map(\.name).joined(separator: ", "))") }

@@ -342,3 +342,74 @@ steps:
     text = run("status", "--state-dir", str(state)).stdout
     assert "exit 3010 (status 194)" in text
     assert run("resume", "--state-dir", str(state)).returncode == 0
+
+
+def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
+    """The runner fetches the catalog record and the image over HTTP; the server drops the first
+    connection half-way, and the runner asks again with a Range from where it stopped."""
+    import http.server
+    import threading
+    require_tool("zstd")
+    source = workdir / "src"
+    source.mkdir()
+    expected = make_image(str(source))
+    images = workdir / "images"
+    images.mkdir()
+    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
+                            "--images-dir", str(images)], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    stored = (images / "disk" / "base.img.zst").read_bytes()
+    record = (images / "disk" / "base.json").read_bytes()
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            requests.append((self.path, self.headers.get("Range")))
+            if self.path == "/disk/base.json":
+                body = record
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            if self.path != "/disk/base.img.zst":
+                self.send_error(404)
+                return
+            spec = self.headers.get("Range")
+            if spec is None:
+                # Promise everything, send half, hang up.
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(stored)))
+                self.end_headers()
+                self.wfile.write(stored[: len(stored) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            start = int(spec.split("=")[1].rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(stored) - 1}/{len(stored)}")
+            self.send_header("Content-Length", str(len(stored) - start))
+            self.end_headers()
+            self.wfile.write(stored[start:])
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        disk = workdir / "disk.img"
+        seq = workdir / "seq.yaml"
+        seq.write_text(f"name: over http\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n")
+        state = workdir / "state"
+        result = run("run", "--file", str(seq), "--images", f"http://127.0.0.1:{port}/", "--state-dir", str(state))
+        assert result.returncode == 0, result.stderr + log_of(state)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ("/disk/base.img.zst", f"bytes={len(stored) // 2}-") in requests
+    h = hashlib.sha256(disk.read_bytes()).hexdigest()
+    assert h == expected
+    assert "sha256 " + expected in log_of(state)

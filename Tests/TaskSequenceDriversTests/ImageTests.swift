@@ -189,3 +189,27 @@ extension SHA256Stream {
         #expect(TransferProgress(startedAt: 0, sourceTotal: nil).eta(now: 5) == nil)
     }
 }
+
+@Suite struct HTTPSourceTests {
+    @Test func urls() {
+        #expect(HTTPLocation("http://10.0.0.1:8080/disk/a.img.zst") == HTTPLocation(host: "10.0.0.1", port: 8080, path: "/disk/a.img.zst"))
+        #expect(HTTPLocation("http://server") == HTTPLocation(host: "server", port: 80, path: "/"))
+        for bad in ["https://x/", "http://", "http://:80/", "http://u:p@x/", "http://x:0/", "http://x:99999/", "http://x/a b", "ftp://x/"] {
+            #expect(HTTPLocation(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func responseHeads() {
+        #expect(HTTPResponseHeadFields.parse("HTTP/1.1 200 OK\r\nContent-Length: 42\r\nX: y") == HTTPResponseHeadFields(status: 200, contentLength: 42))
+        #expect(HTTPResponseHeadFields.parse("HTTP/1.1 206 Partial Content\r\ncontent-range: bytes 100-199/1000\r\nContent-Length: 100")
+                == HTTPResponseHeadFields(status: 206, contentLength: 100, rangeStart: 100, total: 1000))
+        #expect(HTTPResponseHeadFields.parse("SSH-2.0-OpenSSH") == nil)
+        #expect(HTTPResponseHeadFields.parse("") == nil)
+    }
+}
+
+extension HTTPLocation {
+    init(host: String, port: UInt16, path: String) {
+        self.init("http://\(host):\(port)\(path)")!
+    }
+}
