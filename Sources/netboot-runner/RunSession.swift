@@ -96,6 +96,9 @@ final class RunSession {
         case .report(let report):
             logs.executor(describe(report))
             if !options.dryRun { try reporter.report(report, sequence: reporter.lastSequence + 1, at: Self.now()) }
+            if case .stepFinished(let pointer, .succeeded, _, _) = report, executor.program.instructions[pointer].step?.type == .applyImage {
+                copyLogsIntoTarget()
+            }
         case .runStep(let pointer, let attempt, let deadline):
             start(pointer: pointer, attempt: attempt, deadline: deadline)
         case .cancelStep(let pointer, _):
@@ -226,6 +229,25 @@ final class RunSession {
         }
         return .success(ResolvedStep(pointer: pointer, attempt: attempt, name: step.options.name, type: step.type,
                                      properties: properties, lists: lists, secretKeys: secretKeys))
+    }
+
+    /// After an image is applied, the logs so far go into the target's `/var/log/netboot/`
+    /// (the seed moves `pmm_tswizard.log` to the deployed partition, L5227-5233), when a
+    /// target root other than `/` is given. The logs hold no secret (redacted as written).
+    private func copyLogsIntoTarget() {
+        guard options.targetRoot != "/", !options.dryRun else { return }
+        let folder = options.targetRoot + "/var/log/netboot"
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for name in ["netboot_tswizard.log", "netboot_ts_executor.log"] {
+                let target = folder + "/" + name
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: logs.directory + "/" + name, toPath: target)
+            }
+            logs.executor("logs copied into \(folder)")
+        } catch {
+            logs.executor("could not copy the logs into \(folder): \(error.localizedDescription)")
+        }
     }
 
     private func liveSecrets() -> [VariableName: String] {

@@ -134,6 +134,8 @@ steps:
     assert st.st_size == 64 << 20
     assert st.st_blocks * 512 <= (33 << 20), f"not sparse: {st.st_blocks * 512} bytes allocated"
     assert (root / "etc" / "hostname").read_text().startswith("lab-")
+    # The logs so far were copied into the target after the image step.
+    assert "applied 67108864 bytes" in (root / "var" / "log" / "netboot" / "netboot_ts_executor.log").read_text()
 
     status = run("status", "--json", "--state-dir", str(state))
     assert status.returncode == 0, status.stderr
