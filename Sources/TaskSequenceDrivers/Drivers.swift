@@ -9,7 +9,8 @@ public enum Drivers {
         case .setHostname: return SetHostnameDriver()
         case .runScript, .installSoftware, .installClient: return PackageScriptDriver()
         case .joinDomain: return JoinDomainDriver()
-        case .captureImage, .setVariables, .restart: return nil
+        case .captureImage: return CaptureImageDriver()
+        case .setVariables, .restart: return nil
         }
     }
 }

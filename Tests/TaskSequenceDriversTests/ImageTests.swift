@@ -213,3 +213,39 @@ extension HTTPLocation {
         self.init("http://\(host):\(port)\(path)")!
     }
 }
+
+@Suite struct CaptureImageTests {
+    @Test func captureThenApplyGivesTheSameDisk() throws {
+        let scratch = try Scratch()
+        let content = sampleContent()
+        let source = scratch.path + "/source.img"
+        try content.write(to: URL(fileURLWithPath: source))
+        let lines = LogLines()
+        let context = StepContext(imagesDirectory: scratch.path + "/images", log: { lines.append($0) })
+        let capture = ResolvedStep(pointer: 0, attempt: 1, name: "c", type: .captureImage,
+                                   properties: ["sourceDisk": source, "directory": "golden-1"])
+        #expect(CaptureImageDriver().run(capture, context: context) == .exited(0))
+        #expect(lines.all.contains("New image distributed: golden-1"))
+        let records = DiskImageCatalog.list(imagesDirectory: scratch.path + "/images")
+        #expect(records.count == 1)
+        let record = try #require(records.first)
+        #expect(record.name == "golden-1" && record.compression == .zstd && record.rawSize == content.count)
+        #expect(record.sha256 == (try #require(SHA256Stream())).finishing(content))
+        #expect(record.size < content.count)
+        // Applied back from the catalog, checked against the captured digest.
+        let disk = scratch.path + "/disk"
+        let apply = ResolvedStep(pointer: 1, attempt: 1, name: "a", type: .applyImage, properties: ["image": "golden-1", "destination": disk])
+        #expect(ApplyImageDriver().run(apply, context: context) == .exited(0))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == content)
+    }
+
+    @Test func refusesBadInputs() throws {
+        let scratch = try Scratch()
+        let context = StepContext(imagesDirectory: scratch.path)
+        for properties in [["sourceDisk": "relative", "directory": "n"], ["sourceDisk": "/nonexistent", "directory": "n"],
+                           ["sourceDisk": "/dev/null", "directory": "../x"]] {
+            let step = ResolvedStep(pointer: 0, attempt: 1, name: "c", type: .captureImage, properties: properties)
+            guard case .failed = CaptureImageDriver().run(step, context: context) else { Issue.record("\(properties) accepted"); continue }
+        }
+    }
+}
