@@ -415,3 +415,20 @@ def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
     h = hashlib.sha256(disk.read_bytes()).hexdigest()
     assert h == expected
     assert "sha256 " + expected in log_of(state)
+
+
+def test_dry_run_touches_nothing(workdir):
+    require_tool("zstd")
+    images = workdir / "images"
+    images.mkdir()
+    make_image(str(images))
+    disk = workdir / "disk.img"
+    state = workdir / "state"
+    seq = workdir / "seq.yaml"
+    seq.write_text(f"name: dry\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n  - {{type: restart}}\n"
+                   f"  - {{type: setHostname, hostname: dry-1}}\n")
+    result = run("run", "--dry-run", "--file", str(seq), "--images", str(images), "--state-dir", str(state),
+                 "--target-root", str(workdir / "root"), "--reboot-command", "false")
+    assert result.returncode == 0, result.stderr
+    assert "would apply" in result.stderr and "would reboot" in result.stderr and "would set the host name" in result.stderr
+    assert not disk.exists() and not state.exists() and not (workdir / "root").exists()
