@@ -4,11 +4,34 @@
 // → services (SwiftNIO shells) → faces (CLI). Dependencies point downward only.
 import PackageDescription
 
+/// Link flags for netboot-runner and tsvar: the Swift runtime and Foundation linked in
+/// statically (`-static-stdlib`; Foundation's own static libraries in one group, since the
+/// other targets were compiled against the shared Foundation and do not autolink them).
+let staticRuntime = [
+    "-static-stdlib",
+    "-Xlinker", "--start-group",
+    "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
+    "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswift_RegexParser", "-lswift_StringProcessing",
+    "-Xlinker", "--end-group",
+]
+
+/// tsvar needs only FoundationEssentials (JSON), so it leaves out Foundation and ICU.
+let staticEssentials = [
+    "-static-stdlib",
+    "-Xlinker", "--start-group",
+    "-lFoundationEssentials", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+    "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+    "-Xlinker", "--end-group",
+]
+
 let package = Package(
     name: "netboot",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "netboot", targets: ["netboot"]),
+        .executable(name: "netboot-runner", targets: ["netboot-runner"]),
+        .executable(name: "tsvar", targets: ["tsvar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -32,6 +55,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLinuxRunner"),
         .systemLibrary(name: "CLinuxPacket"),
         .systemLibrary(name: "CLinuxEvents"),
 
@@ -42,12 +69,25 @@ let package = Package(
         // MARK: cores — pure logic
         .target(name: "BootImages", dependencies: ["NetbootWire"]),
         .target(name: "BootServices", dependencies: ["NetbootWire", "BootImages"]),
-        .target(name: "LocatedYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Diagnostics"),
+        .target(name: "LocatedYAML", dependencies: ["Diagnostics", .product(name: "Yams", package: "Yams")]),
+        // The run side's pure core: program, executor, variables, conditions (no Yams, no I/O),
+        // so that netboot-runner stays small and portable (DESIGN §9).
+        .target(name: "TaskSequenceCore", dependencies: ["Diagnostics"]),
         .target(name: "TaskSequence", dependencies: [
-            "LocatedYAML", "JSONEscape", .product(name: "Yams", package: "Yams"),
+            "TaskSequenceCore", "LocatedYAML", "JSONEscape", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "NetbootConfig", dependencies: [
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // The seed's log rotation, shared by the appliance and netboot-runner.
+        .target(name: "RotatingLog", dependencies: ["CZlib"]),
+
+        // MARK: run side — netboot-runner and tsvar (small, portable: no NIO, GRDB or libpcap)
+        .target(name: "RunnerCore", dependencies: ["TaskSequenceCore"]),
+        .target(name: "TaskSequenceDrivers", dependencies: [
+            "TaskSequenceCore", "CZlib", "CZstd", "CLzma", "CCrypto", "CLinuxRunner",
         ]),
 
         // MARK: store
@@ -61,7 +101,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "CZlib", "CLinuxPacket", "CLinuxEvents",
+            "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -75,10 +115,19 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore",
+            "BootServices", "NetbootStore", "TaskSequenceDrivers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+
+        // The runner and tsvar link the Swift runtime statically (-static-stdlib) so that one
+        // binary can be copied into an initramfs or onto a target (docs/task-sequences.md).
+        .executableTarget(name: "netboot-runner", dependencies: [
+            "RunnerCore", "TaskSequence", "TaskSequenceDrivers", "RotatingLog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], linkerSettings: [.unsafeFlags(staticRuntime)]),
+        .executableTarget(name: "tsvar", dependencies: ["RunnerCore"],
+                          linkerSettings: [.unsafeFlags(staticEssentials)]),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -89,11 +138,13 @@ let package = Package(
         .testTarget(name: "JSONEscapeTests", dependencies: ["JSONEscape"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
+        .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
-            "NetbootConfig", "TestSupport",
+            "NetbootConfig", "TestSupport", "RotatingLog",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

@@ -58,20 +58,7 @@ public struct Plan: Sendable, Codable {
 public enum Planner {
     public static func plan(_ definition: TaskSequenceDefinition, inventory: Inventory, machine: Inventory.Machine, sequenceKeys: [String] = []) -> Plan {
         let program = Program(definition)
-        var environment = VariableEnvironment()
-        environment.set(BuiltInVariable.macAddress.rawValue, machine.mac, layer: .builtIn)
-        if let model = machine.model ?? inventory.device(for: machine)?.model { environment.set(BuiltInVariable.model.rawValue, model, layer: .builtIn) }
-        if let serial = machine.serial ?? inventory.device(for: machine)?.serial { environment.set(BuiltInVariable.serial.rawValue, serial, layer: .builtIn) }
-        environment.set(BuiltInVariable.platform.rawValue, machine.platform.rawValue, layer: .builtIn)
-        environment.set(BuiltInVariable.sequenceName.rawValue, definition.name, layer: .builtIn)
-        environment.set(BuiltInVariable.instructionTableSize.rawValue, String(program.count), layer: .builtIn)
-        inventory.apply(to: &environment, machine: machine)
-        for declaration in definition.variables { environment.set(declaration.name, declaration.value, layer: .taskSequence) }
-        for name in StepCatalog.secretVariables { environment.markSecret(name) }
-        for step in definition.allSteps {
-            for declaration in step.variables where declaration.value.isSecret { environment.markSecret(declaration.name) }
-        }
-
+        let environment = self.environment(definition, inventory: inventory, machine: machine)
         let collections = inventory.collections(for: machine).map(\.name)
         let keys = Set(([definition.name] + sequenceKeys).map { $0.lowercased() })
         let deployedTo = inventory.deployments.filter { collections.contains($0.collection) && keys.contains($0.sequence.lowercased()) }.map(\.collection)
@@ -96,6 +83,30 @@ public enum Planner {
         return Plan(sequence: definition.name, file: definition.file, machine: machine, device: inventory.device(for: machine)?.name,
                     collections: collections, deployedTo: deployedTo, variables: variables, prompted: prompted,
                     instructionCount: program.count, steps: steps)
+    }
+}
+
+extension Planner {
+    /// The variables a run starts with, lowest layer first: built-ins from the machine and
+    /// the program, the inventory's collection and device layers, the sequence's own
+    /// `variables:`; every name bound to a secret property marked secret. The plan and the
+    /// runner both start from it.
+    public static func environment(_ definition: TaskSequenceDefinition, inventory: Inventory, machine: Inventory.Machine) -> VariableEnvironment {
+        let program = Program(definition)
+        var environment = VariableEnvironment()
+        environment.set(BuiltInVariable.macAddress.rawValue, machine.mac, layer: .builtIn)
+        if let model = machine.model ?? inventory.device(for: machine)?.model { environment.set(BuiltInVariable.model.rawValue, model, layer: .builtIn) }
+        if let serial = machine.serial ?? inventory.device(for: machine)?.serial { environment.set(BuiltInVariable.serial.rawValue, serial, layer: .builtIn) }
+        environment.set(BuiltInVariable.platform.rawValue, machine.platform.rawValue, layer: .builtIn)
+        environment.set(BuiltInVariable.sequenceName.rawValue, definition.name, layer: .builtIn)
+        environment.set(BuiltInVariable.instructionTableSize.rawValue, String(program.count), layer: .builtIn)
+        inventory.apply(to: &environment, machine: machine)
+        for declaration in definition.variables { environment.set(declaration.name, declaration.value, layer: .taskSequence) }
+        for name in StepCatalog.secretVariables { environment.markSecret(name) }
+        for step in definition.allSteps {
+            for declaration in step.variables where declaration.value.isSecret { environment.markSecret(declaration.name) }
+        }
+        return environment
     }
 }
 

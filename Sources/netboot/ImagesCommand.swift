@@ -3,15 +3,16 @@ import BootImages
 import Foundation
 import NetbootServer
 import NetbootConfig
+import TaskSequenceDrivers
 
 /// `netboot images`: the boot-image catalog (docs/images.md).
 struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "List and rescan the NetBoot (.nbi) and PXE images.",
+        abstract: "List and rescan the NetBoot (.nbi) and PXE images; add disk images.",
         discussion: HelpText.discussion(examples: [("netboot images", "the same as `netboot images list`")],
                                         exitCodes: ImagesListCommand.exitCodes),
-        subcommands: [ImagesListCommand.self, ImagesRescanCommand.self],
+        subcommands: [ImagesListCommand.self, ImagesRescanCommand.self, ImagesAddCommand.self],
         defaultSubcommand: ImagesListCommand.self
     )
 }
@@ -71,7 +72,7 @@ struct ImagesListCommand: ParsableCommand {
         var scan = location.scan(try location.configuration())
         let catalog = scan.catalog
         scan.catalog = catalog.redacted
-        let report = ImagesReport(scan: scan)
+        let report = ImagesReport(scan: scan, diskImages: DiskImageCatalog.list(imagesDirectory: catalog.directory))
         print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
         if let error = catalog.directoryError {
             FileHandle.standardError.write(Data("netboot: \(error)\n".utf8))

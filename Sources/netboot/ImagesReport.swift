@@ -1,6 +1,7 @@
 import BootImages
 import Foundation
 import NetbootServer
+import TaskSequenceDrivers
 
 /// The output of `netboot images list`: a table for people, JSON for scripts. Root-path
 /// passwords are already redacted by the caller (`ImageCatalog.redacted`).
@@ -11,6 +12,8 @@ struct ImagesReport {
     static let skippedExitCode: Int32 = 2
 
     let scan: ServedImages
+    /// Disk images under `<images-dir>/disk/` (`netboot images add`, docs/images.md).
+    var diskImages: [DiskImage] = []
     var catalog: ImageCatalog { scan.catalog }
     var pxe: PXEImageSet { scan.pxe }
 
@@ -52,6 +55,10 @@ struct ImagesReport {
         for problem in pxe.problems { out += "skipped \(problem.description)\n" }
         out += "PXE boot files in \(scan.bootFileRoots.joined(separator: ", ")): bios \(scan.bootFiles.bios), uefi-x64 \(scan.bootFiles.uefiX64), uefi-arm64 \(scan.bootFiles.uefiArm64)"
             + (scan.missingBootFiles.isEmpty ? "\n" : "; missing: " + scan.missingBootFiles.map(\.description).joined(separator: ", ") + "\n")
+        out += "Disk images in \(catalog.directory)/\(DiskImageCatalog.subdirectory): \(diskImages.count)\n"
+        for image in diskImages {
+            out += "  \(image.name): \(image.file), \(image.compression.rawValue), \(image.size) bytes, raw \(image.rawSize) bytes, sha256 \(image.sha256)\n"
+        }
         return out
     }
 
@@ -68,7 +75,8 @@ struct ImagesReport {
                 images: pxe.images.map { PXEImageEntry(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline, isDefault: $0.isDefault) },
                 problems: pxe.problems.map { ProblemEntry(code: $0.code, message: $0.description) },
                 bootFiles: ["bios": scan.bootFiles.bios, "uefi-x64": scan.bootFiles.uefiX64, "uefi-arm64": scan.bootFiles.uefiArm64],
-                bootFileRoots: scan.bootFileRoots, missingBootFiles: scan.missingBootFiles.map(\.description)))
+                bootFileRoots: scan.bootFileRoots, missingBootFiles: scan.missingBootFiles.map(\.description)),
+            diskImages: diskImages)
         return try Self.encode(document)
     }
 
@@ -109,6 +117,7 @@ struct ImagesReport {
         let skipped: [SkippedEntry]
         let notes: [String]
         let pxe: PXEEntry
+        let diskImages: [DiskImage]
     }
 
     struct ImageEntry: Encodable {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import NetbootServer
+@testable import RotatingLog
 
 /// A fresh directory under the system temp dir, removed by `cleanUp()`.
 struct TemporaryDirectory {

@@ -68,14 +68,11 @@ import Testing
         var env = VariableEnvironment()
         for declaration in definition.variables { env.set(declaration.name, declaration.value, layer: .taskSequence) }
         var executor = Executor(program: Program(definition), variables: env)
-        let setA = executor.setRunning(VariableName("A"), "run")
-        #expect(setA)
+        try executor.setRunning(VariableName("A"), "run")
         #expect(executor.variables.text(VariableName("A")) == "run")
-        let clearA = executor.setRunning(VariableName("A"), "")
-        #expect(clearA)
+        try executor.setRunning(VariableName("A"), "")
         #expect(executor.variables.text(VariableName("A")) == "seq")
-        let setBuiltIn = executor.setRunning(VariableName("_TSModel"), "x")
-        #expect(!setBuiltIn)
+        #expect(throws: Executor.SetRefusal.self) { try executor.setRunning(VariableName("_TSModel"), "x") }
     }
 }
 
@@ -212,10 +209,10 @@ import Testing
           - {type: installSoftware, package: p}
         """)
         var executor = Executor(program: Program(definition), variables: VariableEnvironment())
-        _ = executor.handle(.start)
+        _ = executor.handle(.started(now: 0))
         guard case .value(let value, _) = executor.variables.lookup(VariableName("Key")) else { Issue.record("Key unset"); return }
         #expect(value.isSecret && "\(value)" == "***" && value.reveal() == "k-123")
-        executor.setRunning(VariableName("PmmOSDJoinPassword"), "pw-999")
+        try executor.setRunning(VariableName("PmmOSDJoinPassword"), "pw-999")
         #expect("\(executor.variables.lookup(VariableName("PmmOSDJoinPassword")))".contains("pw-999") == false)
     }
 }

@@ -1,4 +1,4 @@
-import LocatedYAML
+import Diagnostics
 
 /// A validated task sequence (seed C10: name, description, steps; C16-C17: variables, groups).
 /// The automatic last step (install and enroll the client, seed L5214-5215) is already appended.
@@ -9,6 +9,14 @@ public struct TaskSequenceDefinition: Sendable {
     /// Sequence-level variables: the task-sequence layer before the first step.
     public var variables: [VariableDeclaration]
     public var items: [SequenceItem]
+
+    public init(file: String, name: String, description: String?, variables: [VariableDeclaration], items: [SequenceItem]) {
+        self.file = file
+        self.name = name
+        self.description = description
+        self.variables = variables
+        self.items = items
+    }
 
     /// Every step, depth first, in run order.
     public var allSteps: [Step] {
@@ -93,6 +101,11 @@ public enum PropertyValue: Sendable, Equatable {
 public struct WrittenProperty: Sendable {
     public var value: PropertyValue
     public var location: SourceLocation
+
+    public init(value: PropertyValue, location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
 }
 
 /// Retry policy of a command-like step: rerun up to `count` times, `delay` seconds apart.

@@ -151,7 +151,7 @@ public enum StepCatalog {
         let squashed = name.lowercased().filter { $0.isLetter }
         for type in authorable {
             let label = type.spec.label.lowercased().filter { $0.isLetter }
-            if squashed == label || squashed == type.rawValue.lowercased() || squashed == label.replacingOccurrences(of: "osx", with: "") {
+            if squashed == label || squashed == type.rawValue.lowercased() || squashed == label.replacing("osx", with: "") {
                 return type.rawValue
             }
         }
@@ -168,4 +168,4 @@ public enum StepCatalog {
     })
 }
 
-import LocatedYAML
+import Diagnostics

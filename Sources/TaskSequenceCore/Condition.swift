@@ -1,5 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import LocatedYAML
+#endif
+import Diagnostics
 
 /// A step or group condition: a closed grammar, not code (seed L4995-5029). The If statement
 /// comes first and combines its children with `all`, `any` or `none`; children are variable
@@ -44,6 +48,16 @@ public struct VariableTest: Sendable {
     public var location: SourceLocation
     public var variableLocation: SourceLocation
     public var valueLocation: SourceLocation
+
+    public init(variable: VariableName, op: Operator, value: String?, location: SourceLocation,
+                variableLocation: SourceLocation, valueLocation: SourceLocation) {
+        self.variable = variable
+        self.op = op
+        self.value = value
+        self.location = location
+        self.variableLocation = variableLocation
+        self.valueLocation = valueLocation
+    }
 
     /// `%VAR%` references inside the compared value.
     public var references: [(VariableName, SourceLocation)] {
@@ -161,8 +175,17 @@ extension VariableTest {
         }
     }
 
+    /// `text` without leading and trailing spaces and tabs (Foundation's `.whitespaces`:
+    /// Unicode space separators and U+0009), without Foundation.
+    static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+
     static func order(_ a: String, _ b: String) -> Int {
-        let ta = a.trimmingCharacters(in: .whitespaces), tb = b.trimmingCharacters(in: .whitespaces)
+        let ta = trimmingSpaces(a), tb = trimmingSpaces(b)
         if let x = Double(ta), let y = Double(tb), x.isFinite, y.isFinite {
             return x < y ? -1 : (x > y ? 1 : 0)
         }

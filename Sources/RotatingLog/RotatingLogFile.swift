@@ -11,10 +11,10 @@ import Glibc
 /// file, the archives shift (`.N` → `.N+1`, the one past `maxFiles` deleted), the temporary
 /// file becomes `.1`, and the current file is truncated — in that order, so a crash mid-way
 /// loses no line that was already written.
-final class RotatingLogFile {
-    let policy: LogRotationPolicy
+public final class RotatingLogFile {
+    public let policy: LogRotationPolicy
     private var descriptor: Int32
-    private(set) var size: Int
+    public private(set) var size: Int
     /// After a failed archive: the size at which to try again.
     private var retryRotationAt = 0
 
@@ -29,7 +29,7 @@ final class RotatingLogFile {
 
     /// Creates the directory if needed (`0750`) and opens `<exec>.log` (`0640`, also when it
     /// existed with another mode) for appending.
-    init(policy: LogRotationPolicy) throws {
+    public init(policy: LogRotationPolicy) throws {
         self.policy = policy
         try FileModes.createDirectory(policy.directory)
         descriptor = open(policy.currentPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, FileModes.log)
@@ -44,7 +44,7 @@ final class RotatingLogFile {
     /// Appends `bytes`, archiving the current file first if they would take it past the limit.
     /// A failed archive does not lose the line: it is written anyway, the error is thrown after,
     /// and archiving is retried only once another 64 KiB have been written.
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         var rotationError: (any Error)?
         if size > 0, size + bytes.count > policy.sizeLimit, size >= retryRotationAt {
             do {
@@ -72,7 +72,7 @@ final class RotatingLogFile {
     /// Archives the current file as `.1.log.gz` and starts it empty. The content is read
     /// through the open descriptor, so a log file renamed or deleted behind our back is
     /// still archived whole.
-    func rotate() throws {
+    public func rotate() throws {
         let archive = try Gzip.compress(try readAll())
         let temporary = policy.archivePath(1) + ".tmp"
         try FileModes.write(archive, to: temporary, mode: FileModes.log)

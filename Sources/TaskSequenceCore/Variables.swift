@@ -1,4 +1,4 @@
-import LocatedYAML
+import Diagnostics
 
 /// A task-sequence variable name. Names compare case-insensitively (seed L4889-4993; SCCM
 /// `MS-UTV`: "variable names aren't case-sensitive") but keep the spelling they were written with.

@@ -1,0 +1,178 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Apply OS X Image (seed C12, L4751-4753), Linux: streams a disk image from `--images DIR`
+/// onto a block device or a file — raw, gzip, zstd or xz (told by the first bytes), SHA-256
+/// over the raw content while streaming and checked against `<image>.sha256` when there is
+/// one (a mismatch fails the step), zero blocks skipped on files (sparse), optional read-back
+/// verify, progress as bytes, rate and ETA in the log, then an fsync and a partition-table
+/// re-read. `destination` is the device or file path.
+public struct ApplyImageDriver: StepDriver {
+    public static let chunkSize = 1 << 20
+    /// Extensions tried after the bare name, in order.
+    public static let extensions = ["", ".img", ".raw", ".img.zst", ".zst", ".img.gz", ".gz", ".img.xz", ".xz"]
+
+    public init() {}
+
+    public func run(_ step: ResolvedStep, context: StepContext) -> DriverResult {
+        guard let image = step.properties["image"], !image.isEmpty else { return .failed("no image given") }
+        guard let destination = step.properties["destination"], destination.hasPrefix("/") else {
+            return .failed("destination '\(step.properties["destination"] ?? "")' is not a device or file path (Linux targets name one, e.g. /dev/sda)")
+        }
+        guard let directory = context.imagesDirectory else { return .failed("no images directory (--images DIR or URL)") }
+        let source: String
+        let expected: String?
+        if directory.hasPrefix("http://") {
+            // The appliance's catalog: <base>/disk/NAME.json names the file and its digest.
+            guard DiskImageCatalog.isValidName(image) else { return .failed("'\(image)' is not a valid image name") }
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            do {
+                let record = try JSONDecoder().decode(DiskImage.self, from: Data(HTTPImageSource.fetch("\(base)/\(DiskImageCatalog.subdirectory)/\(image).json")))
+                source = "\(base)/\(DiskImageCatalog.subdirectory)/\(record.file)"
+                expected = record.sha256
+            } catch {
+                return .failed("image '\(image)' not found at \(base): \(error)")
+            }
+        } else {
+            guard let path = Self.locate(image, in: directory) else { return .failed("image '\(image)' not found in \(directory)") }
+            source = path
+            expected = Self.expectedDigest(for: path)
+        }
+        if context.dryRun {
+            context.log("would apply \(source) to \(destination)")
+            return .exited(0)
+        }
+        do {
+            let input: any ImageSource = source.hasPrefix("http://") ? try HTTPImageSource(url: source) : try FileImageSource(path: source)
+            let result = try apply(input, name: source, destination: destination, expected: expected, context: context)
+            return result
+        } catch let failure as SparseWriter.Failure {
+            return .failed(failure.description)
+        } catch let failure as DecodeFailure {
+            return .failed("\(image): \(failure.description)")
+        } catch let failure as SourceFailure {
+            return .failed(failure.description)
+        } catch {
+            return .failed("\(image): \(error)")
+        }
+    }
+
+    /// The image file for `name`: `DIR/name` or with one of `extensions`, then the same in
+    /// `DIR/disk/` (the appliance's disk-image catalog, `netboot images add`); names with `/`
+    /// or a leading `.` are refused.
+    public static func locate(_ name: String, in directory: String) -> String? {
+        guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else { return nil }
+        for folder in [directory, directory + "/" + DiskImageCatalog.subdirectory] {
+            for suffix in extensions {
+                let path = "\(folder)/\(name)\(suffix)"
+                var status = stat()
+                if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG { return path }
+            }
+        }
+        return nil
+    }
+
+    /// The first word of `<image>.sha256`, if it is 64 hex digits.
+    public static func expectedDigest(for image: String) -> String? {
+        guard let text = try? String(contentsOfFile: image + ".sha256", encoding: .utf8) else { return nil }
+        let word = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).first.map(String.init)?.lowercased() ?? ""
+        return word.count == 64 && word.allSatisfy(\.isHexDigit) ? word : nil
+    }
+
+    private func apply(_ input: any ImageSource, name source: String, destination: String, expected: String?,
+                       context: StepContext) throws -> DriverResult {
+        let compression = ImageCompression.detect(try input.peek(8))
+        let decoder = try StreamDecoders.make(compression)
+        guard let hasher = SHA256Stream() else { return .failed("libcrypto has no SHA-256") }
+        let writer = try SparseWriter(path: destination)
+        context.log("applying \(source) (\(compression.rawValue), \(input.size.map { "\($0) bytes" } ?? "size unknown")) to \(destination)\(writer.sparse ? " (sparse)" : "")")
+
+        var progress = TransferProgress(startedAt: Monotonic.now(), sourceTotal: input.size)
+        var lastLog = progress.startedAt
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        let pipeline = Pipeline(hasher: hasher, writer: writer)
+        while true {
+            if context.cancellation.isCancelled { return .failed("cancelled after \(progress.written) bytes") }
+            let n = try input.read(into: buffer)
+            if n == 0 { break }
+            progress.sourceRead += n
+            try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: pipeline.consume)
+            progress.written = pipeline.written
+            let now = Monotonic.now()
+            if now - lastLog >= 1 {
+                lastLog = now
+                context.log("progress: \(progress.line(now: now))")
+            }
+        }
+        try decoder.finish(sink: pipeline.consume)
+        progress.written = pipeline.written
+        let digest = hasher.finish()
+        do {
+            try writer.finish()
+        } catch {
+            guard writer.isBlockDevice, error.description.hasPrefix("re-reading") else { throw error }
+            context.log(error.description)
+        }
+        let now = Monotonic.now()
+        context.log("applied \(progress.written) bytes (\(writer.skipped) in zero blocks skipped) in \(String(format: "%.2f", now - progress.startedAt)) s, \(progress.line(now: now)); sha256 \(digest)")
+        if let expected, expected != digest {
+            return .failed("SHA-256 mismatch: \(source) should be \(expected), the written content is \(digest)")
+        }
+        if expected == nil { context.log("no \(source).sha256: the content was hashed but not checked") }
+        if context.verifyAfterWrite {
+            let readBack = try Self.digest(of: destination, length: progress.written)
+            guard readBack == digest else { return .failed("read-back verify failed: \(destination) holds \(readBack), written \(digest)") }
+            context.log("read-back verify: \(destination) matches")
+        }
+        return .exited(0)
+    }
+
+    /// SHA-256 of the first `length` bytes of `path`.
+    public static func digest(of path: String, length: Int) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SparseWriter.Failure(description: "cannot open \(path) to verify: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard let hasher = SHA256Stream() else { throw SparseWriter.Failure(description: "libcrypto has no SHA-256") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        var left = length
+        while left > 0 {
+            let n = read(fd, buffer.baseAddress, min(left, buffer.count))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw SparseWriter.Failure(description: "\(path) is shorter than the image") }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            left -= n
+        }
+        return hasher.finish()
+    }
+}
+
+/// Hashes and writes each decoded chunk.
+private final class Pipeline {
+    let hasher: SHA256Stream
+    let writer: SparseWriter
+    private(set) var written = 0
+
+    init(hasher: SHA256Stream, writer: SparseWriter) {
+        self.hasher = hasher
+        self.writer = writer
+    }
+
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        hasher.update(chunk)
+        try writer.write(chunk)
+        written += chunk.count
+    }
+}
+
+/// Seconds on the monotonic clock, for progress and rates in the drivers (a shell).
+enum Monotonic {
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import RunnerCore
+import TaskSequence
+import TaskSequenceDrivers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `netboot-runner`: runs a task sequence on the target (issue 16 §2). Exit codes: 0 success
+/// (or the machine is rebooting), 1 the sequence failed, 2 bad input or missing variables,
+/// 3 no or damaged state / resume refused, 4 I/O error.
+@main
+struct RunnerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netboot-runner",
+        abstract: "Runs a netboot task sequence on this machine, across reboots.",
+        subcommands: [Run.self, Resume.self, Status.self])
+
+    static func exit(_ error: any Error) -> Never {
+        let runnerError = error as? RunnerError
+        FileHandle.standardError.write(Data("netboot-runner: \(runnerError?.description ?? "\(error)")\n".utf8))
+        Glibc.exit(runnerError?.exitCode ?? 4)
+    }
+}
+
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "Where the journal, outbox, tsvar socket and logs live.")
+    var stateDirectory: String = StateDirectory.defaultPath
+
+    @Option(name: .customLong("log-dir"), help: "Where the logs go (default: STATE-DIR/logs).")
+    var logDirectory: String?
+
+    @Flag(name: .customLong("verbose"), help: "Also print the log lines on standard error.")
+    var verbose = false
+}
+
+/// Reads `--var`/`--var-file` values; a secret is refused on the command line (visible in `ps`).
+struct VariableArguments {
+    static func read(vars: [String], file: String?, isSecret: (String) -> Bool) throws -> [VariableUtility.Assignment] {
+        var out: [VariableUtility.Assignment] = []
+        for text in vars {
+            let assignment: VariableUtility.Assignment
+            do { assignment = try VariableInputs.assignment(text) } catch { throw RunnerError.input("--var \(error.description)") }
+            if isSecret(assignment.name) {
+                throw RunnerError.input("\(assignment.name) is secret: give it with --var-file or on the terminal, not on the command line (visible in ps)")
+            }
+            out.append(assignment)
+        }
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw RunnerError.input("cannot read \(file)") }
+            do { out += try VariableInputs.file(text, path: file) } catch { throw RunnerError.input(error.description) }
+        }
+        return out
+    }
+}
+
+extension RunnerCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a run of a task sequence file (no appliance needed).")
+
+        @Option(name: .customLong("file"), help: "The task sequence (YAML).") var file: String
+        @Option(name: .customLong("inventory"), help: "Inventory for collection and device variables.") var inventory: String?
+        @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
+        @Option(name: .customLong("var"), help: "NAME=VALUE (repeatable; not for secrets).") var vars: [String] = []
+        @Option(name: .customLong("var-file"), help: "A file of NAME=VALUE lines (secrets go here).") var varFile: String?
+        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/).") var images: String?
+        @Option(name: .customLong("packages"), help: "Directory of packages (one folder each).") var packages: String?
+        @Option(name: .customLong("target-root"), help: "The target system's root for hostname and logs.") var targetRoot: String = "/"
+        @Option(name: .customLong("reboot-command"), help: "Run instead of rebooting (default: systemctl reboot).") var rebootCommand: String = "systemctl reboot"
+        @Flag(name: .customLong("verify"), help: "Read an applied image back and compare its SHA-256.") var verify = false
+        @Flag(name: .customLong("dry-run"), help: "Show what would run; change nothing.") var dryRun = false
+        @OptionGroup var state: StateOptions
+
+        func run() throws {
+            do {
+                try start()
+            } catch {
+                RunnerCommand.exit(error)
+            }
+        }
+
+        private func start() throws {
+            let sequenceFile = Self.absolute(file)
+            let source = try SequenceSource(file: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: mac)
+            let program = Program(source.definition)
+            let environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
+            let plan = Planner.plan(source.definition, inventory: source.inventory, machine: source.machine)
+            let isSecret: (String) -> Bool = { name in
+                environment.isSecret(VariableName(name)) || StepCatalog.secretVariables.contains(VariableName(name))
+            }
+            let given = try VariableArguments.read(vars: vars, file: varFile.map(Self.absolute), isSecret: isSecret)
+            var executor = Executor(program: program, variables: environment)
+            for assignment in given {
+                do { try executor.setInput(VariableName(assignment.name), assignment.value, secret: isSecret(assignment.name)) }
+                catch { throw RunnerError.input("\(assignment.name) cannot be set: \(error)") }
+            }
+            // Variables declared without a value: asked for now, or listed — before any disk is touched.
+            let givenNames = Set(given.map { VariableName($0.name) })
+            let missing = plan.prompted.map(VariableName.init).filter { !givenNames.contains($0) }
+            if !missing.isEmpty {
+                guard Prompter.isInteractive else {
+                    throw RunnerError.input("variables without a value (give them with --var or --var-file): \(missing.map(\.spelling).joined(separator: ", "))")
+                }
+                for name in missing {
+                    guard let value = Prompter.ask(name.spelling, secret: isSecret(name.spelling)), !value.isEmpty else {
+                        throw RunnerError.input("no value given for \(name.spelling)")
+                    }
+                    try? executor.setInput(name, value, secret: isSecret(name.spelling))
+                }
+            }
+
+            let directory = StateDirectory(path: dryRun ? NSTemporaryDirectory() + "netboot-runner-dry-\(getpid())" : Self.absolute(state.stateDirectory))
+            try directory.create()
+            defer { if dryRun { try? FileManager.default.removeItem(atPath: directory.path) } }
+            let lock = try directory.lock()
+            defer { close(lock) }
+            if !dryRun, directory.hasState, let previous = try? directory.read(),
+               ![.succeeded, .failed].contains(previous.journal.phase) {
+                throw RunnerError.state("a run of '\(previous.journal.sequenceName)' is in progress in \(directory.path) (phase \(previous.journal.phase.rawValue)): use 'netboot-runner resume', or remove the directory to start over")
+            }
+            if !dryRun {
+                // A new run: the previous run's state and outbox are finished and replaced.
+                try? FileManager.default.removeItem(atPath: directory.statePath)
+                try? FileManager.default.removeItem(atPath: directory.outboxPath)
+            }
+            let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)
+            let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: source.machine.mac,
+                                   variableFile: varFile.map(Self.absolute), imagesDirectory: images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) },
+                                   packagesDirectory: packages.map(Self.absolute), rebootCommand: rebootCommand, startedAt: RunSession.now())
+            logs.wizard("task sequence '\(source.definition.name)' from \(sequenceFile) for \(source.machine.mac)\(dryRun ? " (dry run)" : "")")
+            if !given.isEmpty { logs.wizard("variables given: \(given.map(\.name).joined(separator: ", "))") }
+            if !missing.isEmpty { logs.wizard("variables asked for: \(missing.map(\.spelling).joined(separator: ", "))") }
+            let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
+                                             targetRoot: Self.absolute(targetRoot), rebootCommand: rebootCommand,
+                                             verifyAfterWrite: verify, dryRun: dryRun)
+            let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
+                                     reporter: OutboxFile(path: directory.outboxPath))
+            let code = try session.run(first: .started(now: RunSession.now()))
+            Glibc.exit(code)
+        }
+
+        static func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Continue the run in the state directory (after a reboot).")
+
+        @Flag(name: .customLong("retry-step"), help: "Run again a destructive step that was interrupted.") var retryStep = false
+        @Option(name: .customLong("var-file"), help: "Secrets the journal sealed (default: the run's --var-file).") var varFile: String?
+        @Option(name: .customLong("target-root"), help: "The target system's root.") var targetRoot: String = "/"
+        @Flag(name: .customLong("verify"), help: "Read an applied image back and compare its SHA-256.") var verify = false
+        @OptionGroup var state: StateOptions
+
+        func run() throws {
+            do {
+                try resume()
+            } catch {
+                RunnerCommand.exit(error)
+            }
+        }
+
+        private func resume() throws {
+            let directory = StateDirectory(path: Run.absolute(state.stateDirectory))
+            let lock = try directory.lock()
+            defer { close(lock) }
+            let saved = try directory.read()
+            if saved.journal.phase == .succeeded || saved.journal.phase == .failed {
+                throw RunnerError.state("the run of '\(saved.journal.sequenceName)' has already finished (\(saved.journal.phase.rawValue))")
+            }
+            let inputs = saved.inputs
+            let source = try SequenceSource(file: inputs.sequenceFile, inventoryFile: inputs.inventoryFile, mac: inputs.mac)
+            let program = Program(source.definition)
+            let environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
+            let sealed = Executor.sealedInputs(of: saved.journal)
+            var secrets: [VariableName: String] = [:]
+            if !sealed.isEmpty, let file = varFile.map(Run.absolute) ?? inputs.variableFile {
+                for assignment in try VariableArguments.read(vars: [], file: file, isSecret: { _ in false }) {
+                    secrets[VariableName(assignment.name)] = assignment.value
+                }
+            }
+            for name in sealed where secrets[name] == nil && Prompter.isInteractive {
+                if let value = Prompter.ask(name.spelling, secret: true), !value.isEmpty { secrets[name] = value }
+            }
+            let executor: Executor
+            do {
+                executor = try Executor(restoring: saved.journal, program: program, variables: environment, secrets: secrets,
+                                        retryInterruptedStep: retryStep)
+            } catch {
+                throw RunnerError.state("resume refused: \(error.description)")
+            }
+            let logs = try RunLogs(directory: state.logDirectory.map(Run.absolute) ?? directory.path + "/logs", echo: state.verbose)
+            logs.wizard("resuming '\(saved.journal.sequenceName)' at instruction \(saved.journal.pointer) (phase \(saved.journal.phase.rawValue))")
+            let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
+                                             targetRoot: Run.absolute(targetRoot), rebootCommand: inputs.rebootCommand ?? "systemctl reboot",
+                                             verifyAfterWrite: verify, dryRun: false)
+            let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
+                                     reporter: OutboxFile(path: directory.outboxPath))
+            let code = try session.run(first: .resumed(now: RunSession.now()))
+            Glibc.exit(code)
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the run's steps: status, exit codes, attempts, times.")
+
+        @Flag(name: .customLong("json")) var json = false
+        @OptionGroup var state: StateOptions
+
+        func run() throws {
+            do {
+                let saved = try StateDirectory(path: Run.absolute(state.stateDirectory)).read()
+                print(json ? try StatusReport.json(saved) : StatusReport.text(saved), terminator: "")
+            } catch {
+                RunnerCommand.exit(error)
+            }
+        }
+    }
+}
