@@ -58,10 +58,13 @@ let package = Package(
         // MARK: capture
         .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "TaskSequence", "CPcap"]),
 
+        // MARK: control protocol — pure codec and dispatch of the control socket (docs/control.md)
+        .target(name: "ControlProtocol", dependencies: ["NetbootWire", "BootImages"]),
+
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents",
+            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -76,7 +79,7 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore",
+            "BootServices", "NetbootStore", "ControlProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [

@@ -6,8 +6,8 @@ import NetbootConfig
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Check the configuration file.",
-        subcommands: [ConfigCheckCommand.self]
+        abstract: "Check the configuration file, or make the running server read it again.",
+        subcommands: [ConfigCheckCommand.self, ConfigReloadCommand.self]
     )
 }
 

@@ -16,8 +16,9 @@ struct DebugCommand: ParsableCommand {
 }
 
 /// `netboot debug dump-packets -w FILE.pcap` (issue 7): the running server's flight recorder as
-/// a pcap. Without a control socket yet, it signals the server (SIGUSR1 to the pid in
-/// `state-dir/netboot.pid`), waits for `capture.dir/flight-<ms>.pcap` and copies it to FILE.
+/// a pcap: the server writes `capture.dir/flight-<ms>.pcap` when asked through its control socket
+/// (`capture.dump`, docs/control.md) — or, without one, on SIGUSR1 to the pid in
+/// `state-dir/netboot.pid` — and this command copies it to FILE.
 struct DumpPacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-packets",
@@ -48,6 +49,7 @@ struct DumpPacketsCommand: ParsableCommand {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)
         }
+        if try FlightRecorderCopy.throughSocket(stateDir: configuration.stateDir, to: write) { return }
         let pidFile = FlightRecorderService.pidFile(stateDir: configuration.stateDir)
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {

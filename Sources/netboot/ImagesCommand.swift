@@ -91,8 +91,9 @@ struct ImagesListCommand: ParsableCommand {
 }
 
 /// `netboot images rescan`: scans again and prints what changed since the last rescan, with the
-/// validation problems, and makes a running `netboot serve` rescan too: it sends SIGHUP to the
-/// pid in `state-dir/netboot.pid`, and the server logs the same lines. This command compares
+/// validation problems, and makes a running `netboot serve` rescan too: through its control
+/// socket (`images.rescan`), else with SIGHUP to the pid in `state-dir/netboot.pid`; the server
+/// logs the same lines. This command compares
 /// with the snapshot it keeps at `--snapshot`.
 struct ImagesRescanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -138,8 +139,10 @@ struct ImagesRescanCommand: ParsableCommand {
         signalRunningServer(stateDir: configuration.stateDir)
     }
 
-    /// SIGHUP to the server whose pid file is in `stateDir`, if one is running.
+    /// Asks the server whose control socket is in `stateDir` to rescan (docs/control.md); without
+    /// one, SIGHUP to the pid in its pid file, if it runs.
     private func signalRunningServer(stateDir: String) {
+        if ServerRescan.request(stateDir: stateDir) { return }
         let pidFile = FlightRecorderService.pidFile(stateDir: stateDir)
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,

@@ -8,11 +8,12 @@ struct LeasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
         abstract: "Inspect the DHCP leases of authoritative mode.",
-        subcommands: [LeasesListCommand.self]
+        subcommands: [LeasesListCommand.self, LeasesReleaseCommand.self]
     )
 }
 
-/// `netboot leases list [--json] [--state-dir DIR]`: every lease record, by address.
+/// `netboot leases list [--json] [--state-dir DIR]`: every lease record, by address — the running
+/// server's through its control socket, else the store's (docs/control.md).
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -29,6 +30,10 @@ struct LeasesListCommand: ParsableCommand {
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
+        if let served = LeasesFromServer.rows(stateDir: stateDir) {
+            try show(served)
+            return
+        }
         if FileManager.default.fileExists(atPath: path) {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
@@ -38,7 +43,10 @@ struct LeasesListCommand: ParsableCommand {
         } else {
             FileHandle.standardError.write(Data("netboot: no lease database at \(path) yet\n".utf8))
         }
-        let rows = leases.map { LeaseRow(lease: $0, now: now) }
+        try show(leases.map { LeaseRow(lease: $0, now: now) })
+    }
+
+    private func show(_ rows: [LeaseRow]) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -26,6 +26,11 @@ final class DHCPCoreBox: Sendable {
     func adopt(_ leases: [DHCPLease]) {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
+
+    /// The lease engine's records (authoritative mode; empty otherwise), for the control socket.
+    var leaseRecords: [DHCPLease] {
+        core.withLockedValue { $0.leases?.leases ?? [] }
+    }
 }
 
 /// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line

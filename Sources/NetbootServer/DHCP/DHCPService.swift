@@ -17,13 +17,16 @@ public struct DHCPService: Service {
     let configuration: NetbootConfiguration
     let reloads: Reloads?
     let flightRecorder: FlightRecorder?
+    /// Where the control socket finds the lease engine, the store and the served catalog.
+    let state: ApplianceState?
     let logger: Logger
 
     public init(configuration: NetbootConfiguration, reloads: Reloads? = nil, flightRecorder: FlightRecorder? = nil,
-                logger: Logger) {
+                state: ApplianceState? = nil, logger: Logger) {
         self.configuration = configuration
         self.reloads = reloads
         self.flightRecorder = flightRecorder
+        self.state = state
         self.logger = logger
     }
 
@@ -83,6 +86,8 @@ public struct DHCPService: Service {
             logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(configuration.tftp.root) and \(configuration.http.root))")
         }
         let core = DHCPCoreBox(Self.makeCore(configuration, leases: leases, catalog: catalog, bindings: bindings))
+        state?.attach(core: core, store: store)
+        if configuration.bsdp.enabled { state?.publish(catalog) }
         let metrics = DHCPMetrics()
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -130,6 +135,7 @@ public struct DHCPService: Service {
                     logger.info("bsdp: rescanned \(configuration.imagesDir): \(rescanned.enabledImages.count) image(s)")
                     logCatalogChange(from: catalog, to: rescanned)
                     catalog = rescanned
+                    state?.publish(rescanned)
                 }
             } else {
                 try? await gracefulShutdown()

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ControlProtocol
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The control socket (issue 15 item 1, docs/control.md): `state-dir/netboot.sock`, mode 0600,
+/// one more service of `netboot serve`'s group.
+///
+/// Start: a socket file left by a server that died is replaced; one that answers belongs to a
+/// live server and is never touched (this service then fails, and with it `netboot serve`).
+/// The socket is bound under a temporary name, given mode 0600 and renamed into place, so it is
+/// never reachable with looser permissions. Shutdown: the file is removed if it is still ours.
+public struct ControlSocketService: Service {
+    let path: String
+    let responder: ControlResponder
+    let logger: Logger
+
+    init(stateDir: String, responder: ControlResponder, logger: Logger) {
+        path = Self.socketPath(stateDir: stateDir)
+        self.responder = responder
+        self.logger = logger
+    }
+
+    /// `state-dir/netboot.sock`.
+    public static func socketPath(stateDir: String) -> String {
+        (stateDir as NSString).appendingPathComponent(ControlProtocol.socketName)
+    }
+
+    /// Why the socket could not be set up.
+    public struct SetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public func run() async throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        try Self.clearStale(path)
+        let temporary = (directory as NSString).appendingPathComponent(".\(ControlProtocol.socketName).\(getpid())")
+        unlink(temporary)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 16)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer { [responder, logger] child in
+                    child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.addHandler(ControlChannelHandler(responder: responder, logger: logger))
+                    }
+                }
+                .bind(unixDomainSocketPath: temporary).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw SetupError(description: "control socket: cannot bind \(temporary): \(error)")
+        }
+        var ours: ino_t?
+        do {
+            guard chmod(temporary, 0o600) == 0 else { throw SetupError(description: "control socket: chmod \(temporary): \(Self.lastError())") }
+            guard rename(temporary, path) == 0 else { throw SetupError(description: "control socket: rename to \(path): \(Self.lastError())") }
+            var info = stat()
+            if lstat(path, &info) == 0 { ours = info.st_ino }
+        } catch {
+            unlink(temporary)
+            try? await channel.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        logger.info("control socket listening on \(path)")
+        try? await gracefulShutdown()
+        try? await channel.close()
+        // Remove the file only if it is still the one we put there.
+        var info = stat()
+        if let ours, lstat(path, &info) == 0, info.st_ino == ours {
+            unlink(path)
+        }
+        try? await group.shutdownGracefully()
+        logger.info("control socket closed")
+    }
+
+    /// Removes a socket file nobody answers on; refuses when one answers (a live server) or
+    /// when the path is not a socket.
+    static func clearStale(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw SetupError(description: "control socket: \(path) exists and is not a socket; not replacing it")
+        }
+        switch ControlClient.probe(path) {
+        case .answered:
+            throw SetupError(description: "control socket: another netboot serve answers on \(path); not starting a second one")
+        case .refused:
+            unlink(path)
+        case .other(let reason):
+            throw SetupError(description: "control socket: cannot tell whether \(path) is live (\(reason)); not replacing it")
+        }
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+}
