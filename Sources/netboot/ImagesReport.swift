@@ -152,7 +152,7 @@ struct RescanReport {
         out += change.logLines.isEmpty ? "No change since the last rescan.\n" : change.logLines.joined(separator: "\n") + "\n"
         out += "\(catalog.enabledImages.count) images available, \(catalog.skippedFolders.count) folders skipped.\n"
         for problem in catalog.problems { out += "problem \(problem.description)\n" }
-        out += "(A running netboot serve rescans on SIGHUP: kill -HUP <pid>.)\n"
+        out += "(A running netboot serve of this state dir is asked to rescan too: through its control socket, else SIGHUP.)\n"
         return out
     }
 

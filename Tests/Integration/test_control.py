@@ -144,6 +144,11 @@ def test_every_command_through_the_cli(netns, tmp_path):
         assert "server: New image distributed: Lab" in rescan.stderr
         assert "New image distributed: Lab" in server.log()
 
+        # images.list (the CLI's `images list` scans the directory itself): the served catalog.
+        replies, _ = exchange(server.state / "netboot.sock", b'{"version":1,"id":"l","command":"images.list"}\n')
+        assert replies[0]["ok"] is True and replies[0]["id"] == "l"
+        assert [image["name"] for image in replies[0]["result"]["images"]] == ["Lab"]
+
         # debug dump-packets goes through capture.dump.
         pcap = tmp_path / "flight.pcap"
         dump = cli("debug", "dump-packets", "-w", str(pcap), "--config", config)

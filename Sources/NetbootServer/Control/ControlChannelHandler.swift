@@ -34,6 +34,11 @@ final class ControlChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
             drain(context: context)
+        } else if event is IdleStateHandler.IdleStateEvent, !busy {
+            // A client that sends nothing for `ControlSocketService.idleTimeout` is hung up on.
+            logger.debug("control: idle connection closed")
+            closing = true
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }

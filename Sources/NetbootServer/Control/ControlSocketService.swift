@@ -26,6 +26,10 @@ public struct ControlSocketService: Service {
         self.logger = logger
     }
 
+    /// A connection that sends nothing for this long is closed (a half-written request does not
+    /// hold a connection for ever).
+    static let idleTimeout = TimeAmount.seconds(60)
+
     /// `state-dir/netboot.sock`.
     public static func socketPath(stateDir: String) -> String {
         (stateDir as NSString).appendingPathComponent(ControlProtocol.socketName)
@@ -53,6 +57,7 @@ public struct ControlSocketService: Service {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer { [responder, logger] child in
                     child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
                         try child.pipeline.syncOperations.addHandler(ControlChannelHandler(responder: responder, logger: logger))
                     }
                 }

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import BootImages
+import ControlProtocol
+import Foundation
+import Logging
+import NetbootWire
+import NetbootConfig
+import Prometheus
+import ServiceLifecycle
+import Testing
+@testable import NetbootServer
+
+@Suite struct ControlSocketTests {
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "nbctl-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A Unix socket bound at `path`; listening or not.
+    func bound(_ path: String, listening: Bool) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(result == 0)
+        if listening { listen(fd, 1) }
+        return fd
+    }
+
+    @Test func aStaleSocketIsRemoved() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/netboot.sock"
+        close(try bound(path, listening: false))
+        #expect(FileManager.default.fileExists(atPath: path))
+        try ControlSocketService.clearStale(path)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func aLiveSocketIsKept() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/netboot.sock"
+        let fd = try bound(path, listening: true)
+        defer { close(fd) }
+        #expect(throws: ControlSocketService.SetupError.self) { try ControlSocketService.clearStale(path) }
+        #expect(FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func aFileThatIsNotASocketIsKept() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/netboot.sock"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ControlSocketService.SetupError.self) { try ControlSocketService.clearStale(path) }
+        #expect(FileManager.default.contents(atPath: path) == Data("precious".utf8))
+    }
+
+    @Test func theServedCatalogIsStoredWithoutPasswords() throws {
+        let state = ApplianceState(version: "t", configuration: .defaults, configurationFile: nil, configurationOrigin: "t")
+        var image = NetBootImage(folder: "A.nbi", name: "A", index: 1, kind: 1, isInstall: false, isDefault: false,
+                                 isEnabled: true, isFilterOnly: false, type: .http, bootFile: "booter",
+                                 architectures: ["i386"], topLevelBootFileArchitectures: [], rootPath: nil,
+                                 enabledSystemIdentifiers: [], disabledSystemIdentifiers: [], enabledMACAddresses: [],
+                                 disabledMACAddresses: [], supportsDiskless: false, loadBalanceServer: nil,
+                                 imageDescription: nil, language: nil, osVersion: nil, warnings: [])
+        image.rootPath = .http(host: IPv4Address(10, 0, 0, 1), port: nil, user: "lab", password: "hunter2", path: "/a.dmg")
+        state.publish(ImageCatalog(directory: "images", images: [image]))
+        state.publish(ImageCatalog(directory: "images", images: [image]))
+        let served = try #require(state.servedCatalog)
+        #expect(served.generation == 2)
+        let text = String(decoding: ControlReply(id: nil, outcome: .images(served.catalog)).encoded(), as: UTF8.self)
+        #expect(!text.contains("hunter2"))
+        #expect(text.contains("***"))
+    }
+
+    @Test func statusCountsComeFromTheMetricsRegistry() {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "netboot_dhcp_exchanges_total",
+                             labels: [("received", "DHCPDISCOVER"), ("decision", "offer"), ("reason", "none")]).increment(by: Int64(5))
+        registry.makeCounter(name: "netboot_dhcp_exchanges_total",
+                             labels: [("received", "unknown"), ("decision", "drop"), ("reason", "malformed")]).increment(by: Int64(2))
+        registry.makeGauge(name: "tftp_active_transfers").set(Double(3))
+        var configuration = NetbootConfiguration.defaults
+        configuration.dhcp.mode = .authoritative
+        let state = ApplianceState(version: "9.9", configuration: configuration, configurationFile: "f.yaml",
+                                   configurationOrigin: "f.yaml", startedAt: Date(timeIntervalSince1970: 1000))
+        state.register("tftp", addresses: ["udp 0.0.0.0:69"])
+        state.mark("tftp", .running)
+        let responder = ControlResponder(state: state, metrics: registry, flightRecorder: FlightRecorder(capacity: 4),
+                                         reloads: Reloads(), logger: Logger(label: "test"))
+        let snapshot = responder.snapshot(now: Date(timeIntervalSince1970: 1060))
+        #expect(snapshot.counts.dhcpExchanges == 7)
+        #expect(snapshot.counts.dhcpDrops == 2)
+        #expect(snapshot.counts.tftpTransfersRunning == 3)
+        #expect(snapshot.counts.leases == 0, "authoritative: counted, none yet")
+        #expect(snapshot.counts.flightRecorderPackets == 0)
+        #expect(snapshot.services == [ServiceStatus(name: "tftp", state: .running, addresses: ["udp 0.0.0.0:69"])])
+        #expect(snapshot.dhcpMode == "authoritative")
+        #expect(snapshot.catalog == nil)
+    }
+
+    /// The service end to end: 0600 socket, a status reply, removed at graceful shutdown.
+    @Test func theServiceAnswersAndCleansUp() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let state = ApplianceState(version: "9.9", configuration: .defaults, configurationFile: nil, configurationOrigin: "defaults")
+        let responder = ControlResponder(state: state, metrics: PrometheusCollectorRegistry(),
+                                         flightRecorder: FlightRecorder(capacity: 0), reloads: Reloads(), logger: Logger(label: "test"))
+        let service = ControlSocketService(stateDir: directory, responder: responder, logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
+        let path = ControlSocketService.socketPath(stateDir: directory)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var waited = 0
+            while !FileManager.default.fileExists(atPath: path), waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            var info = stat()
+            #expect(lstat(path, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o600)
+            let reply = try ControlClient.send(ControlRequest(id: .number(3), command: .status), to: path, timeout: 10)
+            guard case .status(let report) = reply.outcome else { Issue.record("no status: \(reply)"); return }
+            #expect(reply.id == .number(3))
+            #expect(report.version == "9.9")
+            #expect(report.pid == Int(getpid()))
+            let dump = try ControlClient.send(ControlRequest(command: .captureDump), to: path, timeout: 10)
+            #expect(dump.error?.code == .unavailable)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(ControlClient.probe(path) == .refused)
+    }
+}
