@@ -18,7 +18,7 @@ enum ServerRescan {
         }
         switch reply.outcome {
         case .rescanned(let result):
-            ControlConnection.report("netboot: the running server rescanned \(result.directory): \(result.images) image(s)")
+            ControlConnection.report("netboot: the running server rescans too: \(result.images) image(s) in \(result.directory)")
             for line in result.changes { ControlConnection.report("server: \(line)") }
         case .error(let error):
             ControlConnection.report("netboot: the running server did not rescan: \(error.message)")

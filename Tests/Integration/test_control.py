@@ -140,7 +140,7 @@ def test_every_command_through_the_cli(netns, tmp_path):
         make_nbi(server.images, "Lab", 1001)
         rescan = cli("images", "rescan", "--config", config, "--no-resolve")
         assert rescan.returncode == 0, rescan.stderr
-        assert "the running server rescanned" in rescan.stderr
+        assert "the running server rescans too: 1 image(s)" in rescan.stderr
         assert "server: New image distributed: Lab" in rescan.stderr
         assert "New image distributed: Lab" in server.log()
 
