@@ -85,12 +85,14 @@ import Testing
     }
 
     @Test func statusCountsComeFromTheMetricsRegistry() {
+        // The instruments as the services make them: swift-metrics through the Prometheus factory.
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "netboot_dhcp_exchanges_total",
-                             labels: [("received", "DHCPDISCOVER"), ("decision", "offer"), ("reason", "none")]).increment(by: Int64(5))
-        registry.makeCounter(name: "netboot_dhcp_exchanges_total",
-                             labels: [("received", "unknown"), ("decision", "drop"), ("reason", "malformed")]).increment(by: Int64(2))
-        registry.makeGauge(name: "tftp_active_transfers").set(Double(3))
+        let factory = PrometheusMetricsFactory(registry: registry)
+        factory.makeCounter(label: "netboot_dhcp_exchanges_total",
+                            dimensions: [("received", "DHCPDISCOVER"), ("decision", "offer"), ("reason", "none")]).increment(by: 5)
+        factory.makeCounter(label: "netboot_dhcp_exchanges_total",
+                            dimensions: [("received", "unknown"), ("decision", "drop"), ("reason", "malformed")]).increment(by: 2)
+        factory.makeRecorder(label: "tftp_active_transfers", dimensions: [], aggregate: false).record(Int64(3))
         var configuration = NetbootConfiguration.defaults
         configuration.dhcp.mode = .authoritative
         let state = ApplianceState(version: "9.9", configuration: configuration, configurationFile: "f.yaml",
@@ -142,5 +144,26 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(ControlClient.probe(path) == .refused)
+    }
+
+    /// A path that is not a socket is kept, and the service (with it the appliance) runs on.
+    @Test func aNonSocketPathLeavesTheApplianceRunning() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = ControlSocketService.socketPath(stateDir: directory)
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let responder = ControlResponder(state: ApplianceState(version: "t", configuration: .defaults, configurationFile: nil,
+                                                               configurationOrigin: "t"),
+                                         metrics: PrometheusCollectorRegistry(), flightRecorder: FlightRecorder(capacity: 0),
+                                         reloads: Reloads(), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [ControlSocketService(stateDir: directory, responder: responder, logger: Logger(label: "test"))],
+                                 logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(200))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()  // throws if the service failed
+        }
+        #expect(FileManager.default.contents(atPath: path) == Data("precious".utf8))
     }
 }

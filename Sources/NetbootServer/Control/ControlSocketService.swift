@@ -14,7 +14,9 @@ import ServiceLifecycle
 /// Start: a socket file left by a server that died is replaced; one that answers belongs to a
 /// live server and is never touched (this service then fails, and with it `netboot serve`).
 /// The socket is bound under a temporary name, given mode 0600 and renamed into place, so it is
-/// never reachable with looser permissions. Shutdown: the file is removed if it is still ours.
+/// never reachable with looser permissions. Any other setup failure (a path that is not a
+/// socket, too long a path, an unwritable state dir) is logged and the appliance serves on
+/// without the socket. Shutdown: the file is removed if it is still ours.
 public struct ControlSocketService: Service {
     let path: String
     let responder: ControlResponder
@@ -35,16 +37,51 @@ public struct ControlSocketService: Service {
         (stateDir as NSString).appendingPathComponent(ControlProtocol.socketName)
     }
 
-    /// Why the socket could not be set up.
+    /// Why the socket could not be set up. Only `anotherServerAnswers` stops `netboot serve`
+    /// (never two servers on one state dir); otherwise the appliance serves on without a socket.
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
+        public var anotherServerAnswers = false
     }
 
     public func run() async throws {
+        let listening: Listening
+        do {
+            listening = try await listen()
+        } catch let error as SetupError where !error.anotherServerAnswers {
+            // Not fatal for the boot services: say so and serve on without the socket.
+            logger.error("\(error); netboot status and the other socket commands cannot reach this server")
+            try? await gracefulShutdown()
+            return
+        }
+        logger.info("control socket listening on \(path)")
+        try? await gracefulShutdown()
+        try? await listening.channel.close()
+        // Remove the file only if it is still the one we put there.
+        var info = stat()
+        if let ours = listening.inode, lstat(path, &info) == 0, info.st_ino == ours {
+            unlink(path)
+        }
+        try? await listening.group.shutdownGracefully()
+        logger.info("control socket closed")
+    }
+
+    private struct Listening {
+        let channel: any Channel
+        let group: MultiThreadedEventLoopGroup
+        let inode: ino_t?
+    }
+
+    /// Binds under a temporary name, sets mode 0600 and renames the socket into place.
+    private func listen() async throws -> Listening {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw SetupError(description: "control socket: cannot create \(directory): \(error)")
+            }
         }
         try Self.clearStale(path)
         let temporary = (directory as NSString).appendingPathComponent(".\(ControlProtocol.socketName).\(getpid())")
@@ -66,28 +103,17 @@ public struct ControlSocketService: Service {
             try? await group.shutdownGracefully()
             throw SetupError(description: "control socket: cannot bind \(temporary): \(error)")
         }
-        var ours: ino_t?
         do {
             guard chmod(temporary, 0o600) == 0 else { throw SetupError(description: "control socket: chmod \(temporary): \(Self.lastError())") }
             guard rename(temporary, path) == 0 else { throw SetupError(description: "control socket: rename to \(path): \(Self.lastError())") }
-            var info = stat()
-            if lstat(path, &info) == 0 { ours = info.st_ino }
         } catch {
             unlink(temporary)
             try? await channel.close()
             try? await group.shutdownGracefully()
             throw error
         }
-        logger.info("control socket listening on \(path)")
-        try? await gracefulShutdown()
-        try? await channel.close()
-        // Remove the file only if it is still the one we put there.
         var info = stat()
-        if let ours, lstat(path, &info) == 0, info.st_ino == ours {
-            unlink(path)
-        }
-        try? await group.shutdownGracefully()
-        logger.info("control socket closed")
+        return Listening(channel: channel, group: group, inode: lstat(path, &info) == 0 ? info.st_ino : nil)
     }
 
     /// Removes a socket file nobody answers on; refuses when one answers (a live server) or
@@ -100,7 +126,8 @@ public struct ControlSocketService: Service {
         }
         switch ControlClient.probe(path) {
         case .answered:
-            throw SetupError(description: "control socket: another netboot serve answers on \(path); not starting a second one")
+            throw SetupError(description: "control socket: another netboot serve answers on \(path); not starting a second one",
+                             anotherServerAnswers: true)
         case .refused:
             unlink(path)
         case .other(let reason):
