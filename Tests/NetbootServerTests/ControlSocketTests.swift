@@ -166,4 +166,39 @@ import Testing
         }
         #expect(FileManager.default.contents(atPath: path) == Data("precious".utf8))
     }
+
+    /// A connection that sends half a request and then nothing is hung up on after the idle timeout.
+    @Test func anIdleConnectionIsClosed() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let responder = ControlResponder(state: ApplianceState(version: "t", configuration: .defaults, configurationFile: nil,
+                                                               configurationOrigin: "t"),
+                                         metrics: PrometheusCollectorRegistry(), flightRecorder: FlightRecorder(capacity: 0),
+                                         reloads: Reloads(), logger: Logger(label: "test"))
+        let service = ControlSocketService(stateDir: directory, responder: responder, logger: Logger(label: "test"),
+                                           idleTimeout: .milliseconds(200))
+        let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
+        let path = ControlSocketService.socketPath(stateDir: directory)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var waited = 0
+            while !FileManager.default.fileExists(atPath: path), waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            guard case .success(let fd) = ControlClient.connect(path) else { Issue.record("no connection"); return }
+            defer { close(fd) }
+            let half = Array(#"{"version":1,"comm"#.utf8)
+            _ = half.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 5000)
+            #expect(ready == 1, "the server should hang up within 5 s")
+            if ready == 1 {
+                var byte: UInt8 = 0
+                #expect(read(fd, &byte, 1) == 0, "end of file, no reply")
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
 }

@@ -21,14 +21,16 @@ public struct ControlSocketService: Service {
     let path: String
     let responder: ControlResponder
     let logger: Logger
+    let idleTimeout: TimeAmount
 
-    init(stateDir: String, responder: ControlResponder, logger: Logger) {
+    init(stateDir: String, responder: ControlResponder, logger: Logger, idleTimeout: TimeAmount = Self.idleTimeout) {
         path = Self.socketPath(stateDir: stateDir)
         self.responder = responder
         self.logger = logger
+        self.idleTimeout = idleTimeout
     }
 
-    /// A connection that sends nothing for this long is closed (a half-written request does not
+    /// By default, a connection that sends nothing for this long is closed (a half-written request does not
     /// hold a connection for ever).
     static let idleTimeout = TimeAmount.seconds(60)
 
@@ -92,9 +94,9 @@ public struct ControlSocketService: Service {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 16)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .childChannelInitializer { [responder, logger] child in
+                .childChannelInitializer { [responder, logger, idleTimeout] child in
                     child.eventLoop.makeCompletedFuture {
-                        try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+                        try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                         try child.pipeline.syncOperations.addHandler(ControlChannelHandler(responder: responder, logger: logger))
                     }
                 }
