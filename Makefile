@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 CONFIG ?= etc/netboot.yaml
 
-.PHONY: run build test unit integration demo clean
+.PHONY: run build test lint unit integration demo clean
 
 run: ## install what is missing, build, and serve on the embedded defaults
 	scripts/install-deps run
@@ -13,10 +13,13 @@ run: ## install what is missing, build, and serve on the embedded defaults
 build:
 	$(SWIFT) build
 
-test: ## install what is missing, build, run unit and integration tests
+test: ## install what is missing, build, lint, run unit and integration tests
 	scripts/install-deps test
 	$(SWIFT) build
-	$(MAKE) unit integration
+	$(MAKE) lint unit integration
+
+lint: ## swift format lint with the committed .swift-format (scripts/format-lint says what is enforced)
+	SWIFT=$(SWIFT) scripts/format-lint
 
 unit:
 	$(SWIFT) test

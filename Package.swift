@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -38,13 +37,14 @@ let package = Package(
 
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
+        .target(name: "JSONEscape"),
 
         // MARK: cores — pure logic
         .target(name: "BootImages", dependencies: ["NetbootWire"]),
         .target(name: "BootServices", dependencies: ["NetbootWire", "BootImages"]),
         .target(name: "LocatedYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "TaskSequence", dependencies: [
-            "LocatedYAML", .product(name: "Yams", package: "Yams"),
+            "LocatedYAML", "JSONEscape", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "NetbootConfig", dependencies: [
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
@@ -56,7 +56,7 @@ let package = Package(
         ]),
 
         // MARK: capture
-        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootServices", "BootImages", "TaskSequence", "CPcap"]),
+        .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
         // MARK: control protocol — pure codec and dispatch of the control socket (docs/control.md)
         .target(name: "ControlProtocol", dependencies: ["NetbootWire", "BootImages"]),
@@ -64,11 +64,10 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "TaskSequence", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
+            "PacketCapture", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,6 +89,7 @@ let package = Package(
         .testTarget(name: "BootImagesTests", dependencies: ["BootImages"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BootServicesTests", dependencies: ["BootServices", "BootImages", "TestSupport"]),
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
+        .testTarget(name: "JSONEscapeTests", dependencies: ["JSONEscape"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
@@ -99,7 +99,6 @@ let package = Package(
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",
             "NetbootConfig", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
     ],

@@ -29,7 +29,7 @@ public struct YAMLSource {
     /// one error diagnostic at 1:1.
     public init(contentsOf path: String) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            self.init(failed: path, "cannot read file", rule: "io")
+            self.init(failed: path, YAMLSource.cannotRead(path), rule: "io")
             return
         }
         guard let text = String(data: data, encoding: .utf8) else {
@@ -37,6 +37,21 @@ public struct YAMLSource {
             return
         }
         self.init(text: text, file: path)
+    }
+
+    /// `cannot read file: <the system's reason>` for a file that could not be read (issue 14:
+    /// "bind and read errors name the path and the reason"; the path is the diagnostic's).
+    public static func cannotRead(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "cannot read file: it is a directory"
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd < 0 else {
+            close(fd)
+            return "cannot read file"
+        }
+        return "cannot read file: \(String(cString: strerror(errno)))"
     }
 
     private init(failed file: String, _ message: String, rule: String) {

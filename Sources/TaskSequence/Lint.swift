@@ -247,7 +247,7 @@ extension LintReport {
     /// A report for a file that could not be read.
     public static func unreadable(_ file: String) -> LintReport {
         LintReport(file: file, kind: .sequence, text: "",
-                   diagnostics: [Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "cannot read file", rule: "io")])
+                   diagnostics: [Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), YAMLSource.cannotRead(file), rule: "io")])
     }
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONEscape
 
 extension Plan {
     /// The plan as stable, pretty JSON (sorted keys; absent values omitted), the same document

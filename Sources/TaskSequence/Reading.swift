@@ -103,7 +103,7 @@ struct MappingReader {
     func bool(_ key: String, sink: inout DiagnosticSink) -> Bool? {
         guard let entry = self[key] else { return nil }
         if case .scalar(.bool(let value), _) = entry.value.kind { return value }
-        sink.error(entry.value.location, "'\(key)' must be true or false, not \(entry.value.typeWithArticle)", rule: "wrong-type")
+        sink.error(entry.value.location, CoreSchema.booleanMessage("'\(key)' must be true or false, not \(entry.value.typeWithArticle)", found: entry.value.scalarText), rule: "wrong-type")
         return nil
     }
 

@@ -75,9 +75,13 @@ public struct SequenceReader {
         guard let map = MappingReader(node, what: "step", sink: &sink) else { return nil }
         guard let typeEntry = map["type"] else {
             sink.error(node.location, "step has no 'type'; expected one of \(StepCatalog.authorable.map(\.rawValue).joined(separator: ", ")) or 'group'", rule: "missing-key")
+            checkUntypedStep(map)
             return nil
         }
-        guard let (typeName, typeLocation) = MappingReader.string(typeEntry.value, key: "type", sink: &sink) else { return nil }
+        guard let (typeName, typeLocation) = MappingReader.string(typeEntry.value, key: "type", sink: &sink) else {
+            checkUntypedStep(map)
+            return nil
+        }
         if typeName == "group" {
             return readGroup(map, depth: depth).map(SequenceItem.group)
         }
@@ -86,10 +90,12 @@ public struct SequenceReader {
             if let guess = StepCatalog.suggestion(for: typeName) { message += "; did you mean '\(guess)'?" }
             else { message += "; expected one of \(StepCatalog.authorable.map(\.rawValue).joined(separator: ", ")) or 'group'" }
             sink.error(typeLocation, message, rule: "unknown-step-type")
+            checkUntypedStep(map)
             return nil
         }
         if type == .installClient {
             sink.error(typeLocation, "'installClient' is added automatically as the last step; remove it", rule: "automatic-step")
+            checkUntypedStep(map)
             return nil
         }
         stepCount += 1
@@ -101,6 +107,15 @@ public struct SequenceReader {
             return nil
         }
         return .step(readStep(map, type: type))
+    }
+
+    /// A step whose type is missing, unknown or not authorable still gets every check that does
+    /// not depend on its type, so one wrong `type:` does not hide the step's other errors: keys
+    /// that no step type or group has (a misspelt `nmae:`), and the common keys' values
+    /// (`name`, `id`, `disabled`, `condition`, …). The step itself is dropped.
+    mutating func checkUntypedStep(_ map: MappingReader) {
+        map.checkKeys(StepCatalog.anyStepKeys, sink: &sink)
+        _ = readOptions(map, defaultName: "")
     }
 
     mutating func readOptions(_ map: MappingReader, defaultName: String) -> ItemOptions {
@@ -164,7 +179,7 @@ public struct SequenceReader {
                 case .scalar(.string(let text), _) where !VariableReferences.names(in: text).isEmpty:
                     step.properties[property.key] = WrittenProperty(value: .text(text), location: entry.value.location)
                 default:
-                    sink.error(entry.value.location, "'\(property.key)' must be true, false or a %VARIABLE% reference, not \(entry.value.typeWithArticle)", rule: "wrong-type")
+                    sink.error(entry.value.location, CoreSchema.booleanMessage("'\(property.key)' must be true, false or a %VARIABLE% reference, not \(entry.value.typeWithArticle)", found: entry.value.scalarText), rule: "wrong-type")
                 }
             case .stringList:
                 if let list = map.stringList(property.key, sink: &sink) {
@@ -330,7 +345,8 @@ enum ConditionReader {
                 sink.error(opEntry.value.location, "write '\(op == .exists ? "notExists" : "exists"): true' instead of '\(op.rawValue): false'", rule: "condition-syntax")
                 return nil
             default:
-                sink.error(opEntry.value.location, "'\(op.rawValue)' takes no value (write '\(op.rawValue): true')", rule: "wrong-type")
+                sink.error(opEntry.value.location, CoreSchema.booleanMessage("'\(op.rawValue)' takes no value (write '\(op.rawValue): true')",
+                                                                             found: opEntry.value.scalarText), rule: "wrong-type")
                 return nil
             }
         }

@@ -132,6 +132,15 @@ public enum StepCatalog {
         return keys
     }
 
+    /// Every key that some step type or a group accepts, in catalog order: what a step whose
+    /// type is unknown is checked against.
+    public static let anyStepKeys: [String] = {
+        var keys: [String] = []
+        for type in StepType.allCases { keys += Self.keys(for: type).filter { !keys.contains($0) } }
+        if !keys.contains("steps") { keys.append("steps") }
+        return keys
+    }()
+
     /// Resolves a written type: exact name, or nil.
     public static func type(named name: String) -> StepType? {
         StepType(rawValue: name)

@@ -223,8 +223,8 @@ public enum SyntaxReader {
             }
         }
 
-        /// Types a scalar as YAML 1.1 plain scalars resolve in Yams' default resolver (null,
-        /// bool incl. yes/no/on/off, int, float), without its per-scalar regular expressions.
+        /// Types a plain scalar by YAML 1.2's core schema (`CoreSchema`: null, bool as
+        /// true/false only, int, float), without Yams' per-scalar regular expressions.
         /// Quoted and block scalars are strings.
         static func resolve(_ node: Node, _ scalar: Node.Scalar) -> SyntaxNode.Scalar {
             let text = scalar.string
@@ -234,51 +234,16 @@ public enum SyntaxReader {
     }
 }
 
-/// Plain-scalar typing, equivalent to Yams' default resolver rules for null, bool, int and
-/// float (timestamps stay strings).
+/// Plain-scalar typing: YAML 1.2's core schema (`CoreSchema`, shared with the configuration
+/// reader, so `yes` is a string in a sequence as it is in `etc/netboot.yaml`).
 enum ScalarTyping {
-    static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
-    static let trues: Set<String> = ["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
-    static let falses: Set<String> = ["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
-
     static func type(of text: String) -> SyntaxNode.Scalar {
-        if nulls.contains(text) { return .null }
-        if trues.contains(text) { return .bool(true) }
-        if falses.contains(text) { return .bool(false) }
-        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return .string(text) }
-        if let value = integer(text) { return .int(value) }
-        if let value = float(text) { return .float(value) }
-        return .string(text)
-    }
-
-    static func integer(_ text: String) -> Int? {
-        var body = Substring(text)
-        var negative = false
-        if let sign = body.first, sign == "-" || sign == "+" { negative = sign == "-"; body = body.dropFirst() }
-        guard !body.isEmpty else { return nil }
-        let digits = body.filter { $0 != "_" }
-        let magnitude: Int?
-        if digits.hasPrefix("0x") { magnitude = Int(digits.dropFirst(2), radix: 16) }
-        else if digits.hasPrefix("0b") { magnitude = Int(digits.dropFirst(2), radix: 2) }
-        else if digits.hasPrefix("0o") { magnitude = Int(digits.dropFirst(2), radix: 8) }
-        else if digits.count > 1, digits.hasPrefix("0") { magnitude = Int(digits.dropFirst(), radix: 8) }
-        else if digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) { magnitude = Int(digits) }
-        else { magnitude = nil }
-        guard let magnitude else { return nil }
-        return negative ? -magnitude : magnitude
-    }
-
-    static func float(_ text: String) -> Double? {
-        switch text {
-        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
-        case "-.inf", "-.Inf", "-.INF": return -.infinity
-        case ".nan", ".NaN", ".NAN": return .nan
-        default: break
+        switch CoreSchema.type(of: text) {
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .int(let value): return .int(value)
+        case .float(let value): return .float(value)
+        case .string(let text): return .string(text)
         }
-        let cleaned = text.filter { $0 != "_" }
-        guard cleaned.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
-              cleaned.contains(where: \.isNumber) else { return nil }
-        return Double(cleaned)
     }
 }

@@ -22,7 +22,13 @@ struct CaptureCommand: ParsableCommand {
             plus HTTP and the bridge ports. Lines are printed for DHCP, BSDP, TFTP and TCP packets; \
             other UDP is written to -w but not printed (unless --filter was given). Stops after \
             --count packets, --duration seconds, or on SIGINT/SIGTERM, then prints a summary.
-            """
+            """ + "\n\n" + HelpText.discussion(
+            examples: [
+                ("netboot capture -i eth0", "print the boot conversation until Ctrl-C"),
+                ("netboot capture -i eth0 -w boot.pcap --duration 60", "also write it to a file, for one minute"),
+            ],
+            exitCodes: [(0, "stopped by its count, its duration or a signal"),
+                        (1, "the interface cannot be opened, the filter is invalid, or the file cannot be written")])
     )
 
     static let defaultFilter = "udp or tcp port 80 or tcp port 8760 or tcp port 8761"
@@ -95,9 +101,13 @@ struct CaptureCommand: ParsableCommand {
         while !captureStopRequested.load(ordering: .relaxed) {
             if let count, captured >= count { break }
             if let deadline, clock.now >= deadline { break }
+            // A quiet interface still returns every 100 ms (or at the deadline), so a signal
+            // or --duration ends the capture without waiting for another packet.
+            var wait = Duration.milliseconds(100)
+            if let deadline { wait = min(wait, max(.zero, deadline - clock.now)) }
             let read: PcapHandle.Read
             do {
-                read = try handle.next()
+                read = try handle.next(waitingAtMost: wait)
             } catch {
                 failure = error
                 break

@@ -7,6 +7,9 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Check the configuration file, or make the running server read it again.",
+        discussion: HelpText.discussion(examples: [("netboot config check", "check etc/netboot.yaml"),
+                                                   ("netboot config reload", "the running server reads its file again")],
+                                        exitCodes: HelpText.group),
         subcommands: [ConfigCheckCommand.self, ConfigReloadCommand.self]
     )
 }
@@ -16,15 +19,29 @@ struct ConfigCommand: ParsableCommand {
 struct ConfigCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Report every error in a configuration file; exit 1 if there is one."
+        abstract: "Report every error in a configuration file; exit 1 if there is one.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot config check", "etc/netboot.yaml (absent: says the embedded defaults apply)"),
+                ("netboot config check lab.yaml", "any file; the same as --config lab.yaml"),
+            ],
+            exitCodes: [(0, "no errors (warnings may be printed)"), (1, "at least one error, or the file cannot be read")])
     )
 
     @Argument(help: "The configuration file (default: \(ConfigurationFile.defaultPath)).")
     var file: String?
 
+    @OptionGroup var config: ConfigurationOption
+
+    func validate() throws {
+        if file != nil, config.config != nil, file != config.config {
+            throw ValidationError("give the file once: as FILE or as --config")
+        }
+    }
+
     func run() throws {
         // Like `netboot serve`: without FILE, an absent default file means the embedded defaults.
-        guard let file = file ?? existingDefault() else {
+        guard let file = file ?? config.config ?? existingDefault() else {
             print("\(ConfigurationFile.defaultPath) not found: netboot serve uses the embedded defaults")
             return
         }
@@ -44,9 +61,4 @@ struct ConfigCheckCommand: ParsableCommand {
     private func existingDefault() -> String? {
         FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil
     }
-}
-
-/// Which configuration `netboot` commands use.
-enum ConfigurationFile {
-    static let defaultPath = "etc/netboot.yaml"
 }

@@ -15,11 +15,17 @@ struct ConfigReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reload",
         abstract: "Make the running server read its configuration file again.",
-        discussion: "Exit status: 0 reloaded, 1 errors in the file or another failure, 3 not running, 4 permission denied."
+        discussion: HelpText.discussion(
+            "The server checks the file it started with; errors refuse the reload. It rescans the images and names the changed sections, which take effect when netboot serve restarts.",
+            examples: [
+                ("netboot config reload", "after editing etc/netboot.yaml"),
+                ("netboot config reload --config lab.yaml --json", "the server started with lab.yaml, the result as JSON"),
+            ],
+            exitCodes: ControlConnection.exitCodes(done: "reloaded (or, for a server without a control socket, sent SIGHUP)",
+                                                   failed: "the file has errors (all printed) or another failure"))
     )
 
-    @Option(name: .long, help: "The configuration file (for state-dir; default: \(ConfigurationFile.defaultPath) if it exists).")
-    var config: String?
+    @OptionGroup var config: ConfigurationOption
 
     @Option(name: .long, help: "The state directory holding netboot.sock (default: the configuration's state-dir).")
     var stateDir: String?
@@ -28,7 +34,7 @@ struct ConfigReloadCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let directory = stateDir ?? ControlConnection.stateDir(config: config)
+        let directory = stateDir ?? ControlConnection.stateDir(config: config.config)
         let reply: ControlReply
         do {
             reply = try ControlConnection.send(.configReload, stateDir: directory)

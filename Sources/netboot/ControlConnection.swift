@@ -17,11 +17,18 @@ enum ControlConnection {
     }
 
     /// The state dir of `config` (or the default file when it exists); configuration errors do
-    /// not stop the lookup (the value falls back to its default; `netboot config check` reports them).
+    /// not stop the lookup (a bad value falls back to its default; `netboot config check` reports
+    /// them), so that `status` and `config reload` still reach a server whose file was since broken.
     static func stateDir(config: String?) -> String {
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        guard let path else { return NetbootConfiguration.defaults.stateDir }
-        return NetbootConfiguration.load(contentsOf: path).configuration.stateDir
+        LoadedConfiguration.read(explicit: config).configuration.stateDir
+    }
+
+    /// The `EXIT CODES:` of a command that needs the running appliance.
+    static func exitCodes(done: String, failed: String = "an error reply or another failure (the message says which)")
+        -> [(code: Int32, meaning: String)] {
+        [(0, done), (1, failed),
+         (Exit.notRunning, "netboot serve is not running for this state dir (no control socket answers)"),
+         (Exit.permissionDenied, "the control socket may not be opened by this user (it is the server owner's, mode 0600)")]
     }
 
     static func socketPath(stateDir: String) -> String {

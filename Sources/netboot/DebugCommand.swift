@@ -11,54 +11,71 @@ struct DebugCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Debugging tools for a running server.",
+        discussion: HelpText.discussion(examples: [("netboot debug dump-packets -w last.pcap", "the running server's last packets")],
+                                        exitCodes: HelpText.group),
         subcommands: [DumpPacketsCommand.self]
     )
 }
 
 /// `netboot debug dump-packets -w FILE.pcap` (issue 7): the running server's flight recorder as
-/// a pcap: the server writes `capture.dir/flight-<ms>.pcap` when asked through its control socket
-/// (`capture.dump`, docs/control.md) — or, without one, on SIGUSR1 to the pid in
-/// `state-dir/netboot.pid` — and this command copies it to FILE.
+/// a pcap: the server writes `capture.dir/flight-<ms>.pcap` when asked through its control
+/// socket (`capture.dump`, docs/control.md) — or, without one, on SIGUSR1 to the process that
+/// holds `state-dir/netboot.lock` (never to a pid a stale file names) — and this command copies
+/// it to FILE.
 struct DumpPacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-packets",
-        abstract: "Write the running server's last packets (the flight recorder) to a pcap file."
+        abstract: "Write the running server's last packets (the flight recorder) to a pcap file.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot debug dump-packets -w last.pcap", "then `netboot decode last.pcap` shows them"),
+                ("netboot debug dump-packets -w last.pcap --config lab.yaml", "the server started with lab.yaml (its state-dir and capture.dir)"),
+            ],
+            exitCodes: [(0, "the file was written"),
+                        (1, "no running server, the flight recorder is off, no dump in time, \(HelpText.configurationError), or the file cannot be written")])
     )
 
     @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file.pcap"))
     var write: String
 
-    @Option(help: "The server's configuration file (for state-dir and capture.dir; default: \(ConfigurationFile.defaultPath)).")
-    var config: String?
+    /// The server's configuration (for state-dir and capture.dir).
+    @OptionGroup var config: ConfigurationOption
 
     @Option(help: "Seconds to wait for the server's dump.")
     var timeout: Double = 5
 
     func run() throws {
-        var configuration = NetbootConfiguration.defaults
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        if let path {
-            let result = NetbootConfiguration.load(contentsOf: path)
-            guard !result.hasErrors else {
-                for line in result.rendered { reportError(line) }
-                throw ExitCode(1)
-            }
-            configuration = result.configuration
-        }
+        let configuration = try config.load().configuration
         guard configuration.capture.flightRecorder > 0 else {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)
         }
+        // Ask through the control socket (docs/control.md); signals are the fallback.
         if try FlightRecorderCopy.throughSocket(stateDir: configuration.stateDir, to: write) { return }
+        // Signal only a process that holds the state directory's lock (a running `netboot
+        // serve`): a stale pid file may name any process by now (issue 14 item 1).
         let pidFile = FlightRecorderService.pidFile(stateDir: configuration.stateDir)
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else {
-            reportError("no running server: \(pidFile) is missing or unreadable (is `netboot serve` running from this directory?)")
+        let lockFile = StateDirectoryLock.path(stateDir: configuration.stateDir)
+        let named = (try? String(contentsOfFile: pidFile, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let pid: Int32
+        switch StateDirectoryLock.holder(stateDir: configuration.stateDir) {
+        case .nobody:
+            let stale = named.map { "; \(pidFile) names pid \($0), which is not it: nothing signalled" } ?? ""
+            reportError("the server is not running: no netboot serve holds \(lockFile)\(stale)")
             throw ExitCode(1)
+        case let .unknown(reason):
+            reportError("cannot tell whether the server runs: \(reason)")
+            throw ExitCode(1)
+        case .server(pid: nil):
+            reportError("the server is starting (\(lockFile) names no pid yet); try again")
+            throw ExitCode(1)
+        case .server(pid: let holder?):
+            pid = holder
         }
         let start = Int64(Date().timeIntervalSince1970 * 1000)
         guard kill(pid, SIGUSR1) == 0 else {
-            reportError("cannot signal server pid \(pid) from \(pidFile): \(String(cString: strerror(errno)))")
+            reportError("cannot signal server pid \(pid) (holder of \(lockFile)): \(String(cString: strerror(errno)))")
             throw ExitCode(1)
         }
         let directory = configuration.capture.dir

@@ -8,11 +8,17 @@ struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode DHCP, BSDP and TFTP packets in a pcap or pcapng file.",
-        discussion: """
-            Exit status: 0 when every packet was read, 1 when the file does not open or its link \
-            type is not supported, 2 when the file is truncated or corrupt (the packets before \
-            the damage are printed).
-            """
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot decode boot.pcap", "one line per DHCP, BSDP and TFTP packet"),
+                ("netboot decode boot.pcap --conversations", "one line per exchange and per transfer"),
+                ("netboot decode boot.pcap --json", "one JSON object per packet"),
+            ],
+            exitCodes: [
+                (0, "every packet was read"),
+                (1, "the file does not open or its link type is not supported"),
+                (2, "the file is truncated or corrupt (the packets before the damage are printed)"),
+            ])
     )
 
     @Argument(help: "A pcap or pcapng capture file.")

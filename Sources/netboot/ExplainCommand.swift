@@ -1,17 +1,26 @@
 import ArgumentParser
 import BootImages
 import Foundation
+import NetbootServer
 import NetbootWire
 import PacketCapture
 import TaskSequence
 
-/// `netboot explain --mac MAC [--model M] [--arch A]` (issue 7): why a client does or does not
-/// get each image, traced through the same `ImageCatalog.listDecision(for:)` the BSDP responder
-/// runs, and which collections and deployed sequences apply to it; docs/capture.md.
+/// `netboot explain --mac MAC [--model M] [--arch A] [--config FILE]` (issue 7): why a client
+/// does or does not get each image, traced through the same `ImageCatalog.listDecision(for:)`
+/// the BSDP responder runs over the same catalog (``ServedImages``, from the same
+/// configuration), and which collections and deployed sequences apply to it; docs/capture.md.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain which boot images, collections and sequences a client gets, and why."
+        abstract: "Explain which boot images, collections and sequences a client gets, and why.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot explain --mac 00:1c:42:00:00:01 --model MacBookPro11,1", "the images this Mac is offered, and why each other is not"),
+                ("netboot explain --mac 00:1c:42:00:00:01 --config lab.yaml --inventory etc/inventory.yaml", "with another configuration, and its collections and sequences"),
+            ],
+            exitCodes: [(0, "the explanation was printed"),
+                        (1, "a bad --mac or --attributes, \(HelpText.configurationError), an unreadable images directory or inventory")])
     )
 
     @Option(help: "The client's MAC address.")
@@ -26,8 +35,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The attribute filter list the client sends (BSDP sub-option 11), e.g. 0x0101,0x8101.")
     var attributes: String?
 
-    @Option(help: "The images directory.")
-    var imagesDir = "images"
+    @OptionGroup var location: ImagesLocation
 
     @Option(help: "The inventory file (devices, collections, deployments).")
     var inventory: String?
@@ -51,9 +59,10 @@ struct ExplainCommand: ParsableCommand {
             }
             filter = values
         }
-        let catalog = ImageCatalogScanner(resolver: LiteralHostResolver()).scan(directory: imagesDir)
+        let configuration = try location.configuration()
+        let catalog = location.scan(configuration).catalog
         if let problem = catalog.directoryError {
-            reportError("images directory \(imagesDir): \(problem)")
+            reportError("images directory \(configuration.imagesDir): \(problem)")
             throw ExitCode(1)
         }
         var loaded: Inventory?

@@ -8,7 +8,10 @@ import NetbootServer
 struct HTTPServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http-serve",
-        abstract: "Serve files over HTTP (ranges, sendfile, /boot/ipxe, /metrics) — development command."
+        abstract: "Serve files over HTTP (ranges, sendfile, /boot/ipxe, /metrics) — development command.",
+        discussion: HelpText.discussion(
+            examples: [("netboot http-serve --root images --port 8080", "serve images/ on port 8080 until SIGTERM or SIGINT")],
+            exitCodes: [(0, "stopped by SIGTERM or SIGINT"), (1, "the port cannot be bound or the service failed")])
     )
 
     @Option(help: "Directory to serve.") var root: String
@@ -54,7 +57,7 @@ struct HTTPServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "netboot.http")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var options = HTTPService.Options(root: root, port: port)
-        options.host = host
+        options.hosts = [host]
         if let threads { options.eventLoopThreads = threads }
         options.fileThreads = max(0, fileThreads)
         options.inlineBodyLimit = inlineBodyLimit

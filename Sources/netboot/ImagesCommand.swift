@@ -9,68 +9,58 @@ struct ImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
         abstract: "List and rescan the NetBoot (.nbi) and PXE images.",
+        discussion: HelpText.discussion(examples: [("netboot images", "the same as `netboot images list`")],
+                                        exitCodes: ImagesListCommand.exitCodes),
         subcommands: [ImagesListCommand.self, ImagesRescanCommand.self],
         defaultSubcommand: ImagesListCommand.self
     )
 }
 
-/// Where the images are; shared by the `images` subcommands. `--images-dir` wins; otherwise the
-/// configuration's `images-dir` (from `--config`, else `etc/netboot.yaml` when it exists, else
-/// the embedded default `images`). The configuration also gives the PXE image set
-/// (`pxe.images`, `pxe.default-image`), the PXE boot files (`pxe.bios` …, in `tftp.root`) and
-/// `state-dir` (where `rescan` keeps its snapshot).
+/// Where the images are; shared by the `images` subcommands and `explain`. The configuration
+/// (``ConfigurationOption``) gives `images-dir`, the PXE image set, the PXE boot files and
+/// `state-dir`; `--images-dir` overrides `images-dir`. The images are then loaded by
+/// ``ServedImages``, the same loader `netboot serve` uses.
 struct ImagesLocation: ParsableArguments {
-    @Option(name: .customLong("images-dir"), help: "The images directory (default: the configuration's images-dir, images).")
+    @OptionGroup var config: ConfigurationOption
+
+    @Option(name: .customLong("images-dir"), help: ArgumentHelp(
+        "The images directory (default: the configuration's images-dir).", valueName: "dir"))
     var imagesDirectory: String?
 
-    @Option(name: .long, help: "The configuration file (default: \(ConfigurationFile.defaultPath) if it exists).")
-    var config: String?
-
-    @Flag(name: .customLong("no-resolve"), help: "Do not look up host names in indirect root paths; accept IP literals only.")
+    @Flag(name: .customLong("no-resolve"), help: "Do not look up host names in indirect root paths; accept IP literals only (the server does look them up).")
     var noResolve = false
 
-    /// The configuration, with its problems reported on standard error (the listing goes on
-    /// with the defaults for any bad value; `netboot config check` gives the full report).
-    func configuration() -> NetbootConfiguration {
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        guard let path else { return .defaults }
-        let result = NetbootConfiguration.load(contentsOf: path)
-        for text in result.rendered { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-        return result.configuration
+    /// The configuration with `--images-dir` applied; exits 1 on a configuration error.
+    func configuration() throws -> NetbootConfiguration {
+        var configuration = try config.load().configuration
+        if let imagesDirectory { configuration.imagesDir = imagesDirectory }
+        return configuration
     }
 
-    func scan(_ configuration: NetbootConfiguration) -> ImagesScan {
-        let directory = imagesDirectory ?? configuration.imagesDir
-        let resolver: any HostResolving = noResolve ? LiteralHostResolver() : SystemHostResolver()
-        let catalog = ImageCatalogScanner(resolver: resolver).scan(directory: directory)
-        let pxeConfig = configuration.pxe
-        let pxe = pxeConfig.images.isEmpty
-            ? PXEImageSet.scan(imagesDirectory: directory, defaultName: pxeConfig.defaultImage)
-            : PXEImageSet.validate(pxeConfig.images.map {
-                PXEImageDeclaration(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline)
-            }, defaultName: pxeConfig.defaultImage, imagesDirectory: directory)
-        let bootFiles = PXEBootFiles(bios: pxeConfig.bios, uefiX64: pxeConfig.uefiX64, uefiArm64: pxeConfig.uefiArm64)
-        let missing = bootFiles.missing(in: [configuration.tftp.root], fileSystem: LocalFileSystem())
-        return ImagesScan(catalog: catalog, pxe: pxe, bootFiles: bootFiles, bootFileRoot: configuration.tftp.root,
-                          missingBootFiles: missing.map { "\($0.0.rawValue): \($0.1)" })
+    func scan(_ configuration: NetbootConfiguration) -> ServedImages {
+        ServedImages.load(configuration, resolver: noResolve ? LiteralHostResolver() : SystemHostResolver())
     }
-}
-
-/// One scan's results, for the reports.
-struct ImagesScan {
-    var catalog: ImageCatalog
-    var pxe: PXEImageSet
-    var bootFiles: PXEBootFiles
-    var bootFileRoot: String
-    var missingBootFiles: [String]
 }
 
 /// `netboot images list [--images-dir DIR] [--json]`.
 struct ImagesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Show every image with its id, kind, flags, filters, boot file and root path, and every skipped folder with its reasons."
+        abstract: "Show every image with its id, kind, flags, filters, boot file and root path, and every skipped folder with its reasons.",
+        discussion: HelpText.discussion(
+            "The images are loaded as `netboot serve` loads them (same configuration, host names resolved, same boot-file roots).",
+            examples: [
+                ("netboot images list", "the images of etc/netboot.yaml's images-dir, as a table"),
+                ("netboot images list --config lab.yaml --json", "another configuration, as JSON"),
+            ],
+            exitCodes: exitCodes)
     )
+
+    static let exitCodes: [(code: Int32, meaning: String)] = [
+        (0, "every image is served"),
+        (ImagesReport.unreadableExitCode, "nothing could be listed: \(HelpText.configurationError), or the images directory is unreadable"),
+        (ImagesReport.skippedExitCode, "listed, but some images were skipped (their reasons are in the listing)"),
+    ]
 
     @OptionGroup var location: ImagesLocation
 
@@ -78,14 +68,18 @@ struct ImagesListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var scan = location.scan(location.configuration())
+        var scan = location.scan(try location.configuration())
         let catalog = scan.catalog
         scan.catalog = catalog.redacted
         let report = ImagesReport(scan: scan)
         print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
         if let error = catalog.directoryError {
             FileHandle.standardError.write(Data("netboot: \(error)\n".utf8))
-            throw ExitCode.failure
+            throw ExitCode(ImagesReport.unreadableExitCode)
+        }
+        if report.skippedCount > 0 {
+            FileHandle.standardError.write(Data("netboot: \(report.skippedCount) image\(report.skippedCount == 1 ? " was" : "s were") skipped (reasons above)\n".utf8))
+            throw ExitCode(ImagesReport.skippedExitCode)
         }
     }
 }
@@ -93,8 +87,9 @@ struct ImagesListCommand: ParsableCommand {
 /// `netboot images rescan`: scans again and prints what changed since the last rescan, with the
 /// validation problems, and makes a running `netboot serve` rescan too: through its control
 /// socket (`images.rescan`), else with SIGHUP to the pid in `state-dir/netboot.pid`; the server
-/// logs the same lines. This command compares
-/// with the snapshot it keeps at `--snapshot`.
+/// logs the same lines. The report's last line
+/// says which happened (signalled, or no server running). This command compares with the
+/// snapshot it keeps at `--snapshot`.
 struct ImagesRescanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rescan",
@@ -103,8 +98,15 @@ struct ImagesRescanCommand: ParsableCommand {
             Prints `New image distributed: NAME` for each image that became available, `Image updated`,
             `Image withdrawn` and `Image skipped` lines, then every validation problem. The previous
             scan is kept in the snapshot file. A running `netboot serve` that uses the same state-dir
-            is sent SIGHUP, so that it rescans without a restart and logs the same lines.
-            """
+            is asked to rescan through its control socket (or sent SIGHUP when it has none), so that
+            it rescans without a restart and logs the same lines; the last line says what it did.
+            """ + "\n\n" + HelpText.discussion(
+            examples: [
+                ("netboot images rescan", "after copying an image into images/: what changed, and the server rescans"),
+                ("netboot images rescan --json", "the same as JSON"),
+            ],
+            exitCodes: [(0, "rescanned (skipped images are listed as problems)"),
+                        (1, "\(HelpText.configurationError), the images directory is unreadable, or the snapshot cannot be written")])
     )
 
     @OptionGroup var location: ImagesLocation
@@ -116,7 +118,7 @@ struct ImagesRescanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let configuration = location.configuration()
+        let configuration = try location.configuration()
         let catalog = location.scan(configuration).catalog.redacted
         let snapshot = self.snapshot ?? configuration.stateDir + "/images-snapshot.json"
         var previous = ImageCatalog(directory: catalog.directory)
@@ -129,27 +131,28 @@ struct ImagesRescanCommand: ParsableCommand {
             }
         }
         let change = CatalogChange(from: previous, to: catalog)
-        let report = RescanReport(change: change, catalog: catalog, note: snapshotNote)
-        print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
         guard catalog.directoryError == nil else {
+            let report = RescanReport(change: change, catalog: catalog, note: snapshotNote, server: nil)
+            print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
             FileHandle.standardError.write(Data("netboot: \(catalog.directoryError ?? "")\n".utf8))
             throw ExitCode.failure
         }
         try writeSnapshot(catalog, to: snapshot)
-        signalRunningServer(stateDir: configuration.stateDir)
+        let server = signalRunningServer(stateDir: configuration.stateDir)
+        let report = RescanReport(change: change, catalog: catalog, note: snapshotNote, server: server)
+        print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
     }
 
     /// Asks the server whose control socket is in `stateDir` to rescan (docs/control.md); without
-    /// one, SIGHUP to the pid in its pid file, if it runs.
-    private func signalRunningServer(stateDir: String) {
-        if ServerRescan.request(stateDir: stateDir) { return }
+    /// one, SIGHUP to the server whose pid file is in `stateDir`, if one is running; says which.
+    private func signalRunningServer(stateDir: String) -> RescanReport.Server {
+        if let asked = ServerRescan.request(stateDir: stateDir) { return asked }
         let pidFile = FlightRecorderService.pidFile(stateDir: stateDir)
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
-              kill(pid, 0) == 0 else { return }
-        if kill(pid, SIGHUP) == 0 {
-            FileHandle.standardError.write(Data("netboot: the running server (pid \(pid)) rescans too\n".utf8))
-        }
+              kill(pid, 0) == 0 else { return .notRunning(pidFile: pidFile) }
+        guard kill(pid, SIGHUP) == 0 else { return .notSignalled(pid: pid, reason: String(cString: strerror(errno))) }
+        return .signalled(pid: pid)
     }
 
     private func writeSnapshot(_ catalog: ImageCatalog, to snapshot: String) throws {

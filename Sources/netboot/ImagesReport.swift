@@ -1,12 +1,30 @@
 import BootImages
 import Foundation
+import NetbootServer
 
 /// The output of `netboot images list`: a table for people, JSON for scripts. Root-path
 /// passwords are already redacted by the caller (`ImageCatalog.redacted`).
 struct ImagesReport {
-    let scan: ImagesScan
+    /// `images list` exit codes (docs/images.md): 0 every image is served, 1 nothing could be
+    /// listed (configuration error, unreadable images directory), 2 some images were skipped.
+    static let unreadableExitCode: Int32 = 1
+    static let skippedExitCode: Int32 = 2
+
+    let scan: ServedImages
     var catalog: ImageCatalog { scan.catalog }
     var pxe: PXEImageSet { scan.pxe }
+
+    /// NetBoot folders and PXE images that are not served (remarks about the PXE default are
+    /// not skipped images).
+    var skippedCount: Int {
+        let skippedPXE = pxe.problems.filter {
+            switch $0.reason {
+            case .defaultNotFound, .severalDefaults: false
+            default: true
+            }
+        }
+        return catalog.skippedFolders.count + Set(skippedPXE.map(\.name)).count
+    }
 
     func text() -> String {
         var out = "NetBoot images in \(catalog.directory): \(catalog.images.count) valid, \(catalog.skippedFolders.count) skipped\n"
@@ -32,8 +50,8 @@ struct ImagesReport {
                 + (image.initrd.map { ", initrd \($0)" } ?? "") + (image.cmdline.isEmpty ? "" : ", cmdline \"\(image.cmdline)\"") + "\n"
         }
         for problem in pxe.problems { out += "skipped \(problem.description)\n" }
-        out += "PXE boot files in \(scan.bootFileRoot): bios \(scan.bootFiles.bios), uefi-x64 \(scan.bootFiles.uefiX64), uefi-arm64 \(scan.bootFiles.uefiArm64)"
-            + (scan.missingBootFiles.isEmpty ? "\n" : "; missing: " + scan.missingBootFiles.joined(separator: ", ") + "\n")
+        out += "PXE boot files in \(scan.bootFileRoots.joined(separator: ", ")): bios \(scan.bootFiles.bios), uefi-x64 \(scan.bootFiles.uefiX64), uefi-arm64 \(scan.bootFiles.uefiArm64)"
+            + (scan.missingBootFiles.isEmpty ? "\n" : "; missing: " + scan.missingBootFiles.map(\.description).joined(separator: ", ") + "\n")
         return out
     }
 
@@ -50,7 +68,7 @@ struct ImagesReport {
                 images: pxe.images.map { PXEImageEntry(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline, isDefault: $0.isDefault) },
                 problems: pxe.problems.map { ProblemEntry(code: $0.code, message: $0.description) },
                 bootFiles: ["bios": scan.bootFiles.bios, "uefi-x64": scan.bootFiles.uefiX64, "uefi-arm64": scan.bootFiles.uefiArm64],
-                bootFileRoot: scan.bootFileRoot, missingBootFiles: scan.missingBootFiles))
+                bootFileRoots: scan.bootFileRoots, missingBootFiles: scan.missingBootFiles.map(\.description)))
         return try Self.encode(document)
     }
 
@@ -133,7 +151,7 @@ struct ImagesReport {
     struct ProblemEntry: Encodable { let code: String; let message: String }
     struct PXEEntry: Encodable {
         let images: [PXEImageEntry], problems: [ProblemEntry]
-        let bootFiles: [String: String], bootFileRoot: String, missingBootFiles: [String]
+        let bootFiles: [String: String], bootFileRoots: [String], missingBootFiles: [String]
     }
     struct PXEImageEntry: Encodable {
         let name: String, kernel: String, initrd: String?, cmdline: String, isDefault: Bool
@@ -143,16 +161,44 @@ struct ImagesReport {
 
 /// The output of `netboot images rescan`.
 struct RescanReport {
+    /// What became of the running server: exactly one statement in the report.
+    enum Server: Equatable {
+        case signalled(pid: Int32)
+        case notRunning(pidFile: String)
+        case notSignalled(pid: Int32, reason: String)
+        /// Asked through the control socket (docs/control.md); the server rescanned.
+        case rescanned(images: Int)
+        /// Asked through the control socket; the server said why it did not rescan.
+        case refused(reason: String)
+
+        var text: String {
+            switch self {
+            case let .signalled(pid):
+                "Sent SIGHUP to the running netboot serve (pid \(pid)): it rescans and logs the same lines."
+            case let .notRunning(pidFile):
+                "No running netboot serve (no live pid in \(pidFile)): nothing signalled; a server scans when it starts."
+            case let .notSignalled(pid, reason):
+                "Could not send SIGHUP to netboot serve (pid \(pid)): \(reason); it serves the images it had."
+            case let .rescanned(images):
+                "The running netboot serve rescanned (control socket) and serves \(images) image(s); it logs the same lines."
+            case let .refused(reason):
+                "The running netboot serve did not rescan: \(reason)"
+            }
+        }
+    }
+
     let change: CatalogChange
     let catalog: ImageCatalog
     let note: String?
+    /// nil when the scan failed and no server was signalled.
+    let server: Server?
 
     func text() -> String {
         var out = note.map { "note: \($0)\n" } ?? ""
         out += change.logLines.isEmpty ? "No change since the last rescan.\n" : change.logLines.joined(separator: "\n") + "\n"
         out += "\(catalog.enabledImages.count) images available, \(catalog.skippedFolders.count) folders skipped.\n"
         for problem in catalog.problems { out += "problem \(problem.description)\n" }
-        out += "(A running netboot serve of this state dir is asked to rescan too: through its control socket, else SIGHUP.)\n"
+        if let server { out += server.text + "\n" }
         return out
     }
 
@@ -160,11 +206,13 @@ struct RescanReport {
         struct Document: Encodable {
             let distributed: [String], updated: [String], withdrawn: [String]
             let logLines: [String], problems: [ImagesReport.ProblemEntry], available: Int, note: String?
+            let serverSignalled: Bool, server: String?
         }
         return try ImagesReport.encode(Document(
             distributed: change.distributed.map(\.name), updated: change.updated.map(\.name),
             withdrawn: change.withdrawn.map(\.name), logLines: change.logLines,
             problems: catalog.problems.map { ImagesReport.ProblemEntry(code: $0.code, message: $0.description) },
-            available: catalog.enabledImages.count, note: note))
+            available: catalog.enabledImages.count, note: note,
+            serverSignalled: server.map { switch $0 { case .signalled, .rescanned: true; default: false } } ?? false, server: server?.text))
     }
 }

@@ -8,25 +8,38 @@ struct LeasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
         abstract: "Inspect the DHCP leases of authoritative mode.",
+        discussion: HelpText.discussion(examples: [("netboot leases list", "every lease in the configuration's state-dir")],
+                                        exitCodes: HelpText.group),
         subcommands: [LeasesListCommand.self, LeasesReleaseCommand.self]
     )
 }
 
-/// `netboot leases list [--json] [--state-dir DIR]`: every lease record, by address — the running
-/// server's through its control socket, else the store's (docs/control.md).
+/// `netboot leases list [--json] [--config FILE] [--state-dir DIR]`: every lease record, by
+/// address — the running server's through its control socket (docs/control.md), else the store's
+/// in the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List leases: address, MAC, client id, hostname, state and expiry."
+        abstract: "List leases: address, MAC, client id, hostname, state and expiry.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot leases list", "the leases in etc/netboot.yaml's state-dir, as a table"),
+                ("netboot leases list --config lab.yaml --json", "another configuration's state-dir, as JSON"),
+            ],
+            exitCodes: [(0, "listed (no lease database yet is not an error)"),
+                        (1, "\(HelpText.configurationError), or the lease database cannot be read")])
     )
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    @Option(name: .long, help: "The state directory holding netboot.sqlite.")
-    var stateDir = "var"
+    @OptionGroup var config: ConfigurationOption
+
+    @Option(name: .long, help: ArgumentHelp("The state directory holding netboot.sqlite (default: the configuration's state-dir).", valueName: "dir"))
+    var stateDir: String?
 
     func run() throws {
+        let stateDir = try self.stateDir ?? config.load().configuration.stateDir
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
@@ -38,7 +51,8 @@ struct LeasesListCommand: ParsableCommand {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
             } catch {
-                throw ValidationError("cannot read \(path): \(error)")
+                printToStandardError("netboot: cannot read \(path): \(error)")
+                throw ExitCode(1)
             }
         } else {
             FileHandle.standardError.write(Data("netboot: no lease database at \(path) yet\n".utf8))

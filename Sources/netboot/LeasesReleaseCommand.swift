@@ -11,7 +11,12 @@ struct LeasesReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
         abstract: "Release a client's leases (by MAC) or one address's lease in the running server.",
-        discussion: "Exit status: 0 released, 1 no such lease or another error, 3 not running, 4 permission denied."
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot leases release 02:00:5e:10:00:02", "every lease that client holds"),
+                ("netboot leases release 198.51.100.120 --json", "one address, the result as JSON"),
+            ],
+            exitCodes: ControlConnection.exitCodes(done: "released", failed: "no such lease held, DHCP is not authoritative, or another error (the message says which)"))
     )
 
     @Argument(help: "A MAC address (aa:bb:cc:dd:ee:ff) or an IPv4 address.")
@@ -20,8 +25,7 @@ struct LeasesReleaseCommand: ParsableCommand {
     @Option(name: .long, help: "The state directory holding netboot.sock (default: the configuration's state-dir).")
     var stateDir: String?
 
-    @Option(name: .long, help: "The configuration file (for state-dir; default: \(ConfigurationFile.defaultPath) if it exists).")
-    var config: String?
+    @OptionGroup var config: ConfigurationOption
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
@@ -40,7 +44,7 @@ struct LeasesReleaseCommand: ParsableCommand {
         let reply: ControlReply
         do {
             reply = try ControlConnection.send(.leasesRelease(try selector()),
-                                               stateDir: stateDir ?? ControlConnection.stateDir(config: config))
+                                               stateDir: stateDir ?? ControlConnection.stateDir(config: config.config))
         } catch let failure as ControlClient.Failure {
             throw ControlConnection.exit(for: failure)
         }

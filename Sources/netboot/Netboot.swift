@@ -6,6 +6,14 @@ struct Netboot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netboot",
         abstract: "A bare-metal boot appliance: DHCP/BSDP, TFTP, HTTP and task sequences.",
+        discussion: HelpText.discussion(
+            "Commands that use the configuration read etc/netboot.yaml (or --config FILE) the same way; `netboot help COMMAND` says more.",
+            examples: [
+                ("netboot serve", "run the appliance on etc/netboot.yaml, or the embedded defaults"),
+                ("netboot config check", "report every error in etc/netboot.yaml"),
+                ("netboot images list", "show the boot images the server would serve"),
+            ],
+            exitCodes: [(0, "the command succeeded"), (1, "the command failed (each command's help lists its codes)")]),
         version: NetbootVersion.string,
         subcommands: [
             VersionCommand.self,

@@ -5,56 +5,74 @@ import NetbootConfig
 import NetbootServer
 
 /// `netboot serve [--config FILE]`: checks the configuration, refuses to start on any error,
-/// then runs every enabled service until SIGTERM or SIGINT.
+/// takes the state directory's lock (one server per state directory), then runs every enabled
+/// service until SIGTERM or SIGINT.
 ///
 /// Without `--config`, `etc/netboot.yaml` is used when it exists and the embedded defaults
 /// when it does not; a file named with `--config` must exist.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the appliance.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the appliance.",
+        discussion: HelpText.discussion(
+            "Runs every enabled service (DHCP/BSDP, TFTP, HTTP) until SIGTERM or SIGINT; SIGHUP rescans the images.",
+            examples: [
+                ("netboot serve", "etc/netboot.yaml if it exists, else the embedded defaults"),
+                ("netboot serve --config /etc/netboot/lab.yaml --quiet", "another file; log lines only to the log files"),
+            ],
+            exitCodes: [
+                (0, "stopped by SIGTERM or SIGINT"),
+                (1, "not started (\(HelpText.configurationError), or the log file cannot be opened) or stopped on an error"),
+            ]))
 
-    @Option(name: .long, help: "The configuration file (default: \(ConfigurationFile.defaultPath), or the embedded defaults if it is absent).")
-    var config: String?
+    @OptionGroup var config: ConfigurationOption
 
     @Flag(name: .long, help: "Do not copy log lines to standard error.")
     var quiet = false
 
     func run() async throws {
-        let result: ConfigurationResult?
-        let origin: Appliance.ConfigurationOrigin
-        if let config {
-            result = NetbootConfiguration.load(contentsOf: config)
-            origin = .file(config)
-        } else if FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) {
-            result = NetbootConfiguration.load(contentsOf: ConfigurationFile.defaultPath)
-            origin = .file(ConfigurationFile.defaultPath)
-        } else {
-            result = nil
-            origin = .embeddedDefaults(missing: ConfigurationFile.defaultPath)
-        }
-        if let result, result.hasErrors {
-            for text in result.rendered { printError(text) }
-            let errors = result.diagnostics.filter { $0.severity == .error }.count
-            printError("netboot: not starting: \(errors) error\(errors == 1 ? "" : "s") in \(result.file)")
+        let loaded = try config.load(refusal: "not starting: ", warnings: false)
+        let configuration = loaded.configuration
+        // One server per state directory, before anything is written (logs may live inside it).
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock.acquire(stateDir: configuration.stateDir)
+        } catch {
+            printError("netboot: not starting: \(error)")
             throw ExitCode(1)
         }
-        let configuration = result?.configuration ?? .defaults
+        defer { withExtendedLifetime(lock) {} }
         let sink: LogFileSink
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)
         } catch {
-            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(error)")
+            printError("netboot: not starting: cannot open the log file in \(configuration.logs.dir): \(Self.reason(error))")
             throw ExitCode(1)
         }
         defer { sink.flush() }
         ProcessPriority.maintain(nice: configuration.nice, logger: Logger(label: "netboot"))
         let metrics = NetbootMetrics.bootstrap()
         do {
-            try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)
+            try await Appliance.serve(loaded.result, origin: loaded.origin, metrics: metrics, version: NetbootVersion.string)
+        } catch let error as any ServiceStartFailure {
+            sink.flush()
+            printError("netboot: not started: \(error)")
+            throw ExitCode(1)
         } catch {
             sink.flush()
             if quiet { printError("netboot: stopped on error: \(error)") }
             throw ExitCode(1)
         }
+    }
+
+    /// The system's reason inside a Foundation file error ("No such file or directory"), not
+    /// the whole `NSError` dump.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }),
+           underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : "\(error)"
     }
 
     private func printError(_ text: String) {

@@ -5,27 +5,26 @@ import NetbootServer
 
 /// `images rescan`'s request to the running server (`images.rescan`).
 enum ServerRescan {
-    /// True when the server answered through its control socket (whatever it said); false when
-    /// there is no socket to ask (then the caller falls back to SIGHUP).
-    static func request(stateDir: String) -> Bool {
+    /// What the server did when it answered through its control socket (its own change lines go
+    /// to standard error as `server: …`); nil when there is no socket to ask (then the caller
+    /// falls back to SIGHUP).
+    static func request(stateDir: String) -> RescanReport.Server? {
         let reply: ControlReply
         do {
             reply = try ControlConnection.send(.imagesRescan, stateDir: stateDir)
         } catch {
-            if case .notRunning = error { return false }
-            ControlConnection.report("netboot: the running server was not asked to rescan: \(error)")
-            return true
+            if case .notRunning = error { return nil }
+            return .refused(reason: "\(error)")
         }
         switch reply.outcome {
         case .rescanned(let result):
-            ControlConnection.report("netboot: the running server rescans too: \(result.images) image(s) in \(result.directory)")
             for line in result.changes { ControlConnection.report("server: \(line)") }
+            return .rescanned(images: result.images)
         case .error(let error):
-            ControlConnection.report("netboot: the running server did not rescan: \(error.message)")
+            return .refused(reason: error.message)
         default:
-            break
+            return .refused(reason: "unexpected reply to images.rescan")
         }
-        return true
     }
 }
 

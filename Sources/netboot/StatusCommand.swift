@@ -9,11 +9,15 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the running appliance: services, addresses, counts, uptime, version.",
-        discussion: "Exit status: 0 running, 3 not running, 4 permission denied, 1 any other failure."
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot status", "services, addresses, counts, uptime and version of the server of etc/netboot.yaml's state-dir"),
+                ("netboot status --json --state-dir /var/lib/netboot", "the same as JSON, for another state dir"),
+            ],
+            exitCodes: ControlConnection.exitCodes(done: "the appliance runs; its status was printed"))
     )
 
-    @Option(name: .long, help: "The configuration file (for state-dir; default: \(ConfigurationFile.defaultPath) if it exists).")
-    var config: String?
+    @OptionGroup var config: ConfigurationOption
 
     @Option(name: .long, help: "The state directory holding netboot.sock (default: the configuration's state-dir).")
     var stateDir: String?
@@ -24,7 +28,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let reply: ControlReply
         do {
-            reply = try ControlConnection.send(.status, stateDir: stateDir ?? ControlConnection.stateDir(config: config))
+            reply = try ControlConnection.send(.status, stateDir: stateDir ?? ControlConnection.stateDir(config: config.config))
         } catch {
             if case .notRunning = error { print("netboot is not running") }
             throw ControlConnection.exit(for: error)

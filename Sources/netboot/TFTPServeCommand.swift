@@ -9,7 +9,11 @@ import ServiceLifecycle
 /// command for integration tests and benchmarks; `netboot serve` runs it from the `tftp:` section.
 struct TFTPServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tftp-serve", abstract: "Serve TFTP only (development and benchmarks).", shouldDisplay: false)
+        commandName: "tftp-serve", abstract: "Serve TFTP only (development and benchmarks).",
+        discussion: HelpText.discussion(
+            examples: [("netboot tftp-serve --root images --port 6969", "serve images/ on UDP 6969 until SIGTERM or SIGINT")],
+            exitCodes: [(0, "stopped by SIGTERM or SIGINT"), (1, "the port cannot be bound or the service failed")]),
+        shouldDisplay: false)
 
     @Option(help: "Directory to serve.") var root: String
     @Option(help: "UDP port.") var port: Int = 69

@@ -8,6 +8,8 @@ struct TSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ts",
         abstract: "Check, plan and describe task sequences (etc/sequences/*.yaml).",
+        discussion: HelpText.discussion(examples: [("netboot ts lint etc/sequences/*.yaml", "check every sequence")],
+                                        exitCodes: HelpText.group),
         subcommands: [TSLintCommand.self, TSPlanCommand.self, TSSchemaCommand.self]
     )
 }
@@ -37,7 +39,11 @@ enum TSFiles {
 struct TSSchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the JSON Schema of the task-sequence format (for editors; also in docs/schema/)."
+        abstract: "Print the JSON Schema of the task-sequence format (for editors; also in docs/schema/).",
+        discussion: HelpText.discussion(
+            examples: [("netboot ts schema > sequence.schema.json", "for an editor's YAML language server"),
+                       ("netboot ts schema --inventory", "the inventory's schema")],
+            exitCodes: [(0, "the schema was printed")])
     )
 
     @Flag(help: "Print the inventory schema instead (docs/schema/inventory.schema.json).")

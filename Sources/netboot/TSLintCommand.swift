@@ -8,7 +8,13 @@ import TaskSequence
 struct TSLintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
-        abstract: "Check task sequences (and inventories) and report every problem at once."
+        abstract: "Check task sequences (and inventories) and report every problem at once.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot ts lint etc/sequences/*.yaml etc/inventory.yaml", "every sequence, with the inventory's variables"),
+                ("netboot ts lint deploy.yaml --format json", "one file, diagnostics as JSON"),
+            ],
+            exitCodes: [(0, "no errors (warnings may be printed)"), (1, "at least one error in some file")])
     )
 
     enum Format: String, ExpressibleByArgument { case text, json }

@@ -8,7 +8,13 @@ import TaskSequence
 struct TSPlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Show what a task sequence would do on one machine, without touching it."
+        abstract: "Show what a task sequence would do on one machine, without touching it.",
+        discussion: HelpText.discussion(
+            examples: [
+                ("netboot ts plan deploy-macos --mac 00:1c:42:00:00:01", "etc/sequences/deploy-macos.yaml on this machine"),
+                ("netboot ts plan deploy.yaml --mac 00:1c:42:00:00:01 --model MacBookPro11,1 --json", "as JSON"),
+            ],
+            exitCodes: [(0, "the plan was printed"), (1, "the sequence or the inventory cannot be read or has errors")])
     )
 
     @Argument(help: "A task sequence file, or a name in etc/sequences/.")
@@ -47,7 +53,7 @@ struct TSPlanCommand: ParsableCommand {
     func run() throws {
         let path = resolvedSequencePath()
         guard let data = TSFiles.data(path) else {
-            FileHandle.standardError.write(Data("\(path):1:1: error: cannot read file [io]\n".utf8))
+            FileHandle.standardError.write(Data(LintReport.unreadable(path).diagnostics.map { "\($0)\n" }.joined().utf8))
             throw ExitCode(1)
         }
         var inventoryPath = TSFiles.inventoryPath(explicit: inventory, nextTo: path)

@@ -75,6 +75,7 @@ import Testing
         #expect(catalog.problems(of: "G-WrongTypes.nbi").map(\.reason) == [
             .wrongType(key: "Index", expected: "an Integer", found: "String"),
             .wrongType(key: "Architectures", expected: "an Array of Strings", found: "String"),
+            .rootPathNotFound("NetBoot.dmg"),  // the disk checks run too: every reason at once
         ])
         #expect(catalog.problems(of: "H-DuplicateID.nbi").map(\.reason) == [.duplicateID(id: 0x8100_0010, keptFolder: "A-Install.nbi")])
         #expect(catalog.problems(of: "H-DuplicateID.nbi").first?.message == "image id 0x81000010 is already used by A-Install.nbi")
@@ -145,6 +146,27 @@ import Testing
         let scanned = ImageCatalogScanner(fileSystem: fs).scan(directory: "/img")
         #expect(scanned.images.map(\.folder) == ["One.nbi"])
         #expect(scanned.problems.map(\.reason) == [.rootPathNotFound("NetBoot.dmg")])
+    }
+
+    /// A key error in the plist does not hide the disk checks: a wrong `Index` type, a missing
+    /// booter and a missing root image are reported together (issue 14 item 6).
+    @Test func everyReasonOfASkippedImageAtOnce() {
+        let keys = minimalKeys.replacingOccurrences(of: "<integer>5</integer>", with: "<string>5</string>")
+        let fs = MemoryFileSystem([
+            "/img/Bad.nbi/NBImageInfo.plist": xmlPlist(keys),
+            // A wrong Architectures value is reported, and no booter is looked for under the `ppc` fallback.
+            "/img/Arch.nbi/NBImageInfo.plist": xmlPlist(minimalKeys.replacingOccurrences(
+                of: "<array><string>i386</string></array>", with: "<string>i386</string>")),
+            "/img/Arch.nbi/NetBoot.dmg": "d",
+        ])
+        let scanned = ImageCatalogScanner(fileSystem: fs).scan(directory: "/img")
+        #expect(scanned.images.isEmpty)
+        #expect(scanned.problems(of: "Bad.nbi").map(\.reason) == [
+            .wrongType(key: "Index", expected: "an Integer", found: "String"),
+            .bootFileMissing(path: "Bad.nbi/i386/booter"),
+            .rootPathNotFound("NetBoot.dmg"),
+        ])
+        #expect(scanned.problems(of: "Arch.nbi").map(\.code) == ["wrong-type"])
     }
 
     @Test func oversizedPlistIsReportedNotRead() {

@@ -4,7 +4,10 @@ import Testing
 
 @Suite struct IPv4SubnetTests {
     @Test func parsesAndNormalises() throws {
-        let subnet = try #require(IPv4Subnet("10.0.0.7/24"))
+        // Text must name the network itself; an address and a length are normalised.
+        #expect(IPv4Subnet("10.0.0.7/24") == nil)
+        let subnet = try #require(IPv4Subnet(network: IPv4Address(10, 0, 0, 7), prefixLength: 24))
+        #expect(subnet == IPv4Subnet("10.0.0.0/24"))
         #expect(subnet.network == IPv4Address(10, 0, 0, 0))
         #expect(subnet.mask == IPv4Address(255, 255, 255, 0))
         #expect(subnet.broadcast == IPv4Address(10, 0, 0, 255))

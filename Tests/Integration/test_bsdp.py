@@ -2,6 +2,7 @@
 INFORM[LIST] → ACK[LIST] over 40 images (several option-43 instances), INFORM[SELECT] →
 ACK[SELECT], both decoded by tshark without warnings; model and MAC filters; the selection kept
 across kill -9 and answered with an OFFER* to the bound client's DISCOVER."""
+import json
 import plistlib
 import signal
 import subprocess
@@ -216,7 +217,7 @@ def test_images_distributed_logged_at_start_and_on_sighup_and_flight_recorder_ha
         (tmp_path / "more" / "Install 04.nbi").rename(images / "Install 04.nbi")
         rescan = netns.run(netns.server, netboot_bin(), "images", "rescan", "--config", str(server.config), check=False)
         assert rescan.returncode == 0, rescan.stdout + rescan.stderr
-        assert "rescans too" in rescan.stderr
+        assert "The running netboot serve rescanned (control socket)" in rescan.stdout, rescan.stdout
         assert distributed("macOS Install Image 04")
         assert client(netns)["list"]["images"], "no ACK[LIST] after the rescan"
         dump = tmp_path / "flight.pcap"
@@ -225,5 +226,37 @@ def test_images_distributed_logged_at_start_and_on_sighup_and_flight_recorder_ha
         assert out.returncode == 0, out.stdout + out.stderr
         decoded = subprocess.run([netboot_bin(), "decode", str(dump)], capture_output=True, text=True).stdout
         assert "INFORM[LIST]" in decoded and "ACK[LIST]" in decoded, decoded
+    finally:
+        server.kill()
+
+
+def test_images_list_shows_what_the_server_lists(netns, tmp_path):
+    """`netboot images list --json` and the server's ACK[LIST] come from one catalog loader: an
+    image whose root path names a host (resolved by both), a skipped image (skipped by both)."""
+    images = tmp_path / "images"
+    make_images(images, count=3)
+    remote = images / "Remote.nbi"
+    (remote / "i386").mkdir(parents=True)
+    (remote / "i386" / "booter").write_bytes(b"booter")
+    (remote / "NBImageInfo.plist").write_bytes(plistlib.dumps(
+        {"Index": 500, "IsInstall": True, "Kind": 1, "Name": "Remote by name", "Type": "HTTP",
+         "RootPath": "http://localhost:8080/images/NetBoot.dmg", "BootFile": "booter", "Architectures": ["i386"]}))
+    broken = images / "Broken.nbi"
+    (broken / "i386").mkdir(parents=True)
+    (broken / "NBImageInfo.plist").write_bytes(plistlib.dumps(
+        {"Index": "7", "Name": "Broken", "Type": "HTTP", "RootPath": "NetInstall.dmg", "BootFile": "booter",
+         "Architectures": ["i386"]}))
+    server = Server(netns, tmp_path, mode="proxy", images_dir=images).start()
+    try:
+        listing = netns.run(netns.server, netboot_bin(), "images", "list", "--json", "--config", str(server.config),
+                            check=False)
+        assert listing.returncode == 2, listing.stderr  # Broken.nbi is skipped
+        doc = json.loads(listing.stdout)
+        assert [entry["folder"] for entry in doc["skipped"]] == ["Broken.nbi"]
+        shown = sorted((image["idValue"], image["name"]) for image in doc["images"]
+                       if image["enabled"] and not image["filterOnly"])
+        served = sorted((i, name) for i, name in client(netns)["list"]["images"])
+        assert ("Remote by name" in [name for _, name in shown]), shown
+        assert served == shown, server.log()
     finally:
         server.kill()

@@ -4,6 +4,7 @@ captured by `netboot capture`; the pcap opens in tshark with the same packet cou
 `netboot decode` shows the exchange and the transfer. Plus the bad-input paths."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -220,3 +221,68 @@ def test_flight_recorder_dump(netns, tmp_path):
                 != decoded[0]["src"].split(":")[1]]
     assert len(windowed) == 14, windowed
     assert not (tmp_path / "var" / "netboot.pid").exists()
+
+
+def quiet_capture(netns, tmp_path, *args):
+    binary = netboot_bin()
+    out = tmp_path / "quiet.pcap"
+    capture = netns.popen(netns.server, binary, "capture", "-i", netns.server_if, "-w", str(out), *args,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # libpcap prints nothing when ready; wait for our start line on standard error.
+    assert capture.stderr.readline().startswith(f"capturing on {netns.server_if}")
+    return capture, out
+
+
+def finish_capture(capture, timeout=5):
+    """The capture's output once it exited by itself; a capture still running fails the test."""
+    try:
+        stdout, stderr = capture.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        capture.kill()
+        capture.communicate()
+        pytest.fail(f"netboot capture did not stop within {timeout} s on a quiet interface")
+    return stdout, stderr
+
+
+def packet_count(path):
+    """The packet count tshark reads from `path` (which must be a valid capture file)."""
+    result = sh("tshark", "-r", str(path), "-T", "fields", "-e", "frame.number", check=False)
+    assert result.returncode == 0, result.stderr
+    return len(result.stdout.split())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_capture_stops_on_a_signal_with_no_traffic(netns, tmp_path, sig):
+    """A quiet interface: the signal alone must end the capture, with a valid file and a summary."""
+    require_tool("tshark")
+    capture, out = quiet_capture(netns, tmp_path)
+    time.sleep(1)
+    capture.send_signal(sig)
+    stdout, stderr = finish_capture(capture)
+    assert capture.returncode == 0, stderr
+    assert stdout.startswith("capture ended: 0 packets"), stdout
+    assert packet_count(out) == 0
+
+
+def test_capture_duration_ends_a_quiet_capture(netns, tmp_path):
+    require_tool("tshark")
+    capture, out = quiet_capture(netns, tmp_path, "--duration", "1")
+    stdout, stderr = finish_capture(capture)
+    assert capture.returncode == 0, stderr
+    assert stdout.startswith("capture ended: 0 packets"), stdout
+    assert packet_count(out) == 0
+
+
+def test_capture_stops_after_traffic_went_quiet(netns, tmp_path):
+    """Some packets, then silence, then SIGTERM: the summary counts what the file holds."""
+    require_tool("tshark")
+    capture, out = quiet_capture(netns, tmp_path)
+    netns.run(netns.client, PYTHON, "-c",
+              "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+              f"[s.sendto(b'x',('{netns.server_ip}',9)) for _ in range(3)]", timeout=10)
+    time.sleep(1)
+    capture.send_signal(signal.SIGTERM)
+    stdout, stderr = finish_capture(capture)
+    assert capture.returncode == 0, stderr
+    assert stdout.splitlines()[-1].startswith("capture ended: 3 packets"), stdout
+    assert packet_count(out) == 3

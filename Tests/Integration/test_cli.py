@@ -7,3 +7,40 @@ from conftest import netboot_bin
 def test_version_prints_the_version():
     out = subprocess.run([netboot_bin(), "version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("netboot ")
+
+
+HIDDEN = [["tftp-serve"], ["http-serve"]]
+
+
+def subcommands(path):
+    """The subcommands `netboot PATH --help` lists."""
+    text = subprocess.run([netboot_bin(), *path, "--help"], capture_output=True, text=True, check=True).stdout
+    if "SUBCOMMANDS:" not in text:
+        return []
+    section = text.split("SUBCOMMANDS:", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in section.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+
+
+def every_command():
+    found, queue = [], [[]]
+    while queue:
+        path = queue.pop(0)
+        found.append(path)
+        queue += [path + [name] for name in subcommands(path) if name != "help"]
+    return found + HIDDEN
+
+
+def test_every_help_has_an_example_and_the_exit_codes():
+    commands = every_command()
+    assert ["images", "list"] in commands and ["ts", "lint"] in commands and len(commands) >= 20
+    for path in commands:
+        out = subprocess.run([netboot_bin(), *path, "--help"], capture_output=True, text=True)
+        assert out.returncode == 0, (path, out.stderr)
+        text = out.stdout
+        assert "\nEXAMPLES:\n" in text, (path, text)
+        examples = text.split("\nEXAMPLES:\n", 1)[1].split("\n\n", 1)[0]
+        assert f"  netboot {' '.join(path)}".rstrip() in examples, (path, examples)
+        assert "\nEXIT CODES:\n" in text, (path, text)
+        codes = text.split("\nEXIT CODES:\n", 1)[1].split("\n\n", 1)[0]
+        assert codes.startswith("  0   "), (path, codes)
+        assert "\n  64  wrong usage" in codes, (path, codes)

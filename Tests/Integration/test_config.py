@@ -94,7 +94,7 @@ def test_check_reports_broken_yaml_and_missing_files(tmp_path):
     missing = str(tmp_path / "absent.yaml")
     out = netboot("config", "check", missing)
     assert out.returncode == 1
-    assert out.stdout.splitlines()[0] == f"{missing}:1:1: error: cannot read file [io]"
+    assert out.stdout.splitlines()[0] == f"{missing}:1:1: error: cannot read file: No such file or directory [io]"
 
 
 def test_serve_refuses_to_start_on_a_broken_file(tmp_path):

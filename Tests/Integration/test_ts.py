@@ -78,7 +78,7 @@ def test_secrets_never_in_lint_output():
 
 def test_unreadable_and_not_utf8():
     out = ts("lint", "/nonexistent/x.yaml")
-    assert out.returncode == 1 and "cannot read file [io]" in out.stdout
+    assert out.returncode == 1 and "cannot read file: No such file or directory [io]" in out.stdout
     out = ts("lint", os.path.join(FIXTURES, "not-utf8.yaml"))
     assert out.returncode == 1 and "not valid UTF-8 [encoding]" in out.stdout
 

@@ -8,7 +8,7 @@ import Testing
     @Test func configSectionMapsOntoTheEngine() throws {
         var dhcp = NetbootConfiguration.DHCP()
         dhcp.mode = .authoritative
-        let prefix = try #require(IPv4Prefix("10.0.0.0/24"))
+        let prefix = try #require(IPv4Subnet("10.0.0.0/24"))
         dhcp.subnets = [NetbootConfiguration.DHCP.Subnet(
             subnet: prefix, range: IPv4Address(10, 0, 0, 100)...IPv4Address(10, 0, 0, 199),
             router: IPv4Address(10, 0, 0, 1), dns: [IPv4Address(10, 0, 0, 1)], domain: "lab.example", leaseTime: 7200)]
@@ -16,7 +16,7 @@ import Testing
         dhcp.reservations = [.init(mac: mac, address: IPv4Address(10, 0, 0, 50), hostname: "mac-01")]
         let pool = DHCPPoolConfiguration(dhcp)
         #expect(pool.subnets == [DHCPSubnetConfiguration(
-            subnet: try #require(IPv4Subnet("10.0.0.0/24")), range: IPv4Address(10, 0, 0, 100)...IPv4Address(10, 0, 0, 199),
+            subnet: prefix, range: IPv4Address(10, 0, 0, 100)...IPv4Address(10, 0, 0, 199),
             router: IPv4Address(10, 0, 0, 1), dns: [IPv4Address(10, 0, 0, 1)], domain: "lab.example", leaseTime: 7200)])
         #expect(pool.reservations == [DHCPReservation(mac: mac, address: IPv4Address(10, 0, 0, 50), hostname: "mac-01")])
         #expect(pool.problems().isEmpty)

@@ -38,7 +38,7 @@ import Testing
 
     @Test func networkAndPathRulesMapAndOtherVendorClassesAreReported() throws {
         var section = NetbootConfiguration.TFTP()
-        let prefix = try #require(IPv4Prefix("10.9.0.0/16"))
+        let prefix = try #require(IPv4Subnet("10.9.0.0/16"))
         section.clientClasses = [
             .init(vendorClass: "PXEClient:Arch:00007", maxBlksize: 1024),
             .init(network: prefix, pathPrefix: "legacy/", maxBlksize: 512, maxWindowsize: 1),

@@ -69,35 +69,55 @@ public struct ImageCatalogScanner: Sendable {
         let info: NBImageInfo
         switch NBImageInfo.interpret(plist) {
         case let .success(value): info = value
-        case let .failure(errors): return .failure(errors)
+        case var .failure(errors):
+            // The disk checks still run on what could be read: every reason at once.
+            if let bootFile = errors.bootFile {
+                errors.reasons += bootFileCheck(bootFile, architectures: errors.architectures, folder: folder, path: path).reasons
+            }
+            if let text = errors.rootPath, let type = errors.type, case let .failure(reason) = rootPathCheck(text, type: type, path: path) {
+                errors.reasons.append(reason)
+            }
+            return .failure(errors)
         }
         return checkOnDisk(info, folder: folder, path: path)
+    }
+
+    /// The boot file must exist for every architecture (`<arch>/<BootFile>`; for `ppc` also at
+    /// the folder's top level). Returns the reasons and the architectures found at top level.
+    func bootFileCheck(_ bootFile: String, architectures: [String], folder: String, path: String)
+        -> (reasons: [ImageProblem.Reason], topLevel: [String]) {
+        var reasons: [ImageProblem.Reason] = []
+        var topLevel: [String] = []
+        for arch in architectures {
+            if fileSystem.kind(at: path + "/" + arch + "/" + bootFile) == .regular { continue }
+            if arch == "ppc", fileSystem.kind(at: path + "/" + bootFile) == .regular {
+                topLevel.append(arch)
+                continue
+            }
+            reasons.append(.bootFileMissing(path: folder + "/" + arch + "/" + bootFile))
+        }
+        return (reasons, topLevel)
+    }
+
+    /// A root path is a file in the folder or a resolvable indirect path.
+    func rootPathCheck(_ text: String, type: ImageType, path: String) -> Result<RootPath, ImageProblem.Reason> {
+        if KeyReader.isSafeRelativePath(text), fileSystem.kind(at: path + "/" + text) == .regular {
+            return .success(.local(file: text))
+        }
+        return RootPathParser.parse(text, type: type, resolver: resolver)
     }
 
     /// The checks Apple makes against the disk: the boot file for every architecture and a
     /// root path that is either a file in the folder or a resolvable indirect path.
     func checkOnDisk(_ info: NBImageInfo, folder: String, path: String) -> Result<NetBootImage, NBImageInfoErrors> {
-        var reasons: [ImageProblem.Reason] = []
         var warnings = info.warnings
-        var topLevel: [String] = []
-        for arch in info.architectures {
-            if fileSystem.kind(at: path + "/" + arch + "/" + info.bootFile) == .regular { continue }
-            if arch == "ppc", fileSystem.kind(at: path + "/" + info.bootFile) == .regular {
-                topLevel.append(arch)
-                continue
-            }
-            reasons.append(.bootFileMissing(path: folder + "/" + arch + "/" + info.bootFile))
-        }
+        var (reasons, topLevel) = bootFileCheck(info.bootFile, architectures: info.architectures, folder: folder, path: path)
 
         var rootPath: RootPath?
         if let text = info.rootPath {
-            if KeyReader.isSafeRelativePath(text), fileSystem.kind(at: path + "/" + text) == .regular {
-                rootPath = .local(file: text)
-            } else {
-                switch RootPathParser.parse(text, type: info.type, resolver: resolver) {
-                case let .success(value): rootPath = value
-                case let .failure(reason): reasons.append(reason)
-                }
+            switch rootPathCheck(text, type: info.type, path: path) {
+            case let .success(value): rootPath = value
+            case let .failure(reason): reasons.append(reason)
             }
         }
 

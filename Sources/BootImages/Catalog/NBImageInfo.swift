@@ -83,7 +83,10 @@ public struct NBImageInfo: Hashable, Sendable {
         }
         if kind == Self.diagnosticsKind, keys["FilterOnly"] == nil { isFilterOnly = true }
 
+        let reasonsBeforeArchitectures = reader.reasons.count
         let architectures = reader.stringArray("Architectures", emptyAllowed: false) ?? ["ppc"]
+        // An unreadable list falls back to `ppc` for the record, not for the disk checks.
+        let checkableArchitectures = reader.reasons.count == reasonsBeforeArchitectures ? architectures : []
         for arch in architectures where !KeyReader.isSafeComponent(arch) {
             reader.reasons.append(.unsafePath(key: "Architectures", value: arch))
         }
@@ -108,7 +111,11 @@ public struct NBImageInfo: Hashable, Sendable {
         let osVersion = reader.optionalString("osVersion")
 
         guard reader.reasons.isEmpty, let name, let index, let kind, let type, let bootFile else {
-            return .failure(NBImageInfoErrors(reasons: reader.reasons))
+            // What could be read still goes to the disk checks, so that every reason shows at once.
+            let safeBootFile = bootFile.flatMap { KeyReader.isSafeRelativePath($0) ? $0 : nil }
+            return .failure(NBImageInfoErrors(
+                reasons: reader.reasons, bootFile: safeBootFile,
+                architectures: checkableArchitectures.filter(KeyReader.isSafeComponent), type: type, rootPath: rootPath))
         }
         return .success(NBImageInfo(
             name: name, index: index, kind: kind, isInstall: isInstall, isDefault: isDefault,
@@ -122,9 +129,26 @@ public struct NBImageInfo: Hashable, Sendable {
     }
 }
 
-/// Every reason an `NBImageInfo.plist` was refused, in key order of the checks.
+/// Every reason an `NBImageInfo.plist` was refused, in key order of the checks, with the values
+/// that could still be read (so the scanner can add the disk checks' reasons: a wrong `Index`
+/// must not hide a missing booter).
 public struct NBImageInfoErrors: Error, Hashable, Sendable {
     public var reasons: [ImageProblem.Reason]
+    /// `BootFile` when it was a safe relative path.
+    public var bootFile: String?
+    /// The safe `Architectures` (or the default `ppc`).
+    public var architectures: [String]
+    public var type: ImageType?
+    public var rootPath: String?
+
+    public init(reasons: [ImageProblem.Reason], bootFile: String? = nil, architectures: [String] = [],
+                type: ImageType? = nil, rootPath: String? = nil) {
+        self.reasons = reasons
+        self.bootFile = bootFile
+        self.architectures = architectures
+        self.type = type
+        self.rootPath = rootPath
+    }
 }
 
 /// Typed key access that records problems and warnings instead of throwing.

@@ -118,7 +118,7 @@ final class MappingReader {
         return Scalars.mac(node, name(key), log)
     }
 
-    func prefix(_ key: String) -> IPv4Prefix? {
+    func prefix(_ key: String) -> IPv4Subnet? {
         guard let node = node(key) else { return nil }
         return Scalars.prefix(node, name(key), log)
     }

@@ -1,15 +1,17 @@
+import LocatedYAML
 import NetbootWire
 import Yams
 
 /// Conversions of YAML nodes to typed values. Each reports a wrong type at the node's
 /// position, named by its dotted path, and returns nil.
 ///
-/// Typing follows YAML 1.2's core schema for plain scalars: a quoted `"69"` is a string, not a
-/// number, and `yes`/`no` are strings, not booleans.
+/// Typing follows YAML 1.2's core schema for plain scalars (`CoreSchema`, the one rule the
+/// task-sequence reader uses too): a quoted `"69"` is a string, not a number, and `yes`/`no`
+/// are strings, not booleans.
 enum Scalars {
     static func isNull(_ node: Node) -> Bool {
         guard case let .scalar(scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        return CoreSchema.isNull(scalar.string)
     }
 
     /// How a node is named in "found …": the scalar's text, or its kind.
@@ -44,17 +46,14 @@ enum Scalars {
     }
 
     static func bool(_ node: Node, _ name: String, _ log: DiagnosticLog) -> Bool? {
-        switch plainScalar(node) {
-        case "true", "True", "TRUE": return true
-        case "false", "False", "FALSE": return false
-        default:
-            wrongType(node, name, "true or false", log)
-            return nil
-        }
+        if let text = plainScalar(node), let flag = CoreSchema.bool(text) { return flag }
+        log.error(CoreSchema.booleanMessage("\(name): expected \(CoreSchema.booleanSpellings), found \(describe(node))", found: node.scalar?.string),
+                  at: node.mark, rule: .wrongType)
+        return nil
     }
 
     static func int(_ node: Node, _ name: String, in range: ClosedRange<Int>, _ log: DiagnosticLog) -> Int? {
-        guard let text = plainScalar(node), let value = Int(text) else {
+        guard let text = plainScalar(node), let value = CoreSchema.int(text) else {
             wrongType(node, name, "an integer", log)
             return nil
         }
@@ -81,16 +80,16 @@ enum Scalars {
         return address
     }
 
-    static func prefix(_ node: Node, _ name: String, _ log: DiagnosticLog) -> IPv4Prefix? {
+    static func prefix(_ node: Node, _ name: String, _ log: DiagnosticLog) -> IPv4Subnet? {
         guard case let .scalar(scalar) = node else {
             wrongType(node, name, "a network in CIDR form (a.b.c.d/n)", log)
             return nil
         }
-        if let prefix = IPv4Prefix(scalar.string) { return prefix }
+        if let prefix = IPv4Subnet(scalar.string) { return prefix }
         // A host address with a length: say which network was meant.
         let parts = scalar.string.split(separator: "/")
         if parts.count == 2, let address = IPv4Address(String(parts[0])), let length = Int(parts[1]),
-           let network = IPv4Prefix(address, length: length) {
+           let network = IPv4Subnet(network: address, prefixLength: length) {
             log.error("\(name): \(scalar.string) has host bits set (did you mean \(network)?)", at: node.mark, rule: .invalidValue)
             return nil
         }

@@ -20,7 +20,7 @@ extension NetbootConfiguration {
 
         /// One address pool and the options handed out with it.
         public struct Subnet: Sendable, Equatable {
-            public var subnet: IPv4Prefix
+            public var subnet: IPv4Subnet
             /// The first and last address leased, both inside `subnet`; nil: no dynamic pool
             /// (reservations only).
             public var range: ClosedRange<IPv4Address>?
@@ -33,7 +33,7 @@ extension NetbootConfiguration {
             /// Option 51, seconds.
             public var leaseTime: Int
 
-            public init(subnet: IPv4Prefix, range: ClosedRange<IPv4Address>? = nil, router: IPv4Address? = nil,
+            public init(subnet: IPv4Subnet, range: ClosedRange<IPv4Address>? = nil, router: IPv4Address? = nil,
                         dns: [IPv4Address] = [], domain: String? = nil, leaseTime: Int = 3600) {
                 self.subnet = subnet
                 self.range = range
@@ -99,7 +99,7 @@ extension NetbootConfiguration {
                     } else if let prefix, !prefix.contains(first) || !prefix.contains(last) {
                         let outside = prefix.contains(first) ? last : first
                         log.error("\(e.name("range")): \(outside) is outside subnet \(prefix)", at: rangeMark, rule: .conflict)
-                    } else if let prefix, prefix.length < 31, first == prefix.network || last == prefix.lastAddress {
+                    } else if let prefix, prefix.prefixLength < 31, first == prefix.network || last == prefix.broadcast {
                         log.error("\(e.name("range")): includes the network or broadcast address of \(prefix)", at: rangeMark, rule: .conflict)
                     } else {
                         range = first...last

@@ -1,9 +1,14 @@
+import NetbootWire
+
 /// `http:` — the HTTP/1.1 image server (issue 5): files under `root`, `/metrics`, `/healthz`,
 /// iPXE scripts, with limits on request size, slow and idle clients and connections.
 extension NetbootConfiguration {
     public struct HTTP: Sendable, Equatable {
         public var enabled: Bool = true
         public var port: Int = 80
+        /// Addresses to listen on; empty (the default) = the IPv4 addresses of the served
+        /// `interfaces`, `[0.0.0.0]` = every address of the host (docs/http.md, "Where it listens").
+        public var listen: [IPv4Address] = []
         /// The directory served.
         public var root: String = "images"
         /// Whether a GET on a directory lists it; off by default.
@@ -26,6 +31,7 @@ extension NetbootConfiguration {
             var s = HTTP()
             s.enabled = r.bool("enabled", default: d.enabled)
             s.port = r.int("port", default: d.port, in: 1...65535)
+            s.listen = r.listenAddresses("listen")
             s.root = r.path("root", default: d.root)
             s.directoryListing = r.bool("directory-listing", default: d.directoryListing)
             s.maxConnections = r.int("max-connections", default: d.maxConnections, in: 1...1_000_000)

@@ -9,6 +9,9 @@ extension NetbootConfiguration {
 
         public var enabled: Bool = true
         public var port: Int = 69
+        /// Addresses to listen on; empty (the default) = the IPv4 addresses of the served
+        /// `interfaces`, `[0.0.0.0]` = every address of the host (docs/tftp.md, "Where it listens").
+        public var listen: [IPv4Address] = []
         /// The directory read requests are served from.
         public var root: String = "images"
         /// The largest blksize granted (RFC 2348); larger requests are clamped to it.
@@ -43,7 +46,7 @@ extension NetbootConfiguration {
             /// A prefix of the client's DHCP option 60 (`AAPLBSDPC`, `PXEClient:Arch:00007`).
             public var vendorClass: String?
             /// The client's address lies in this network.
-            public var network: IPv4Prefix?
+            public var network: IPv4Subnet?
             /// The requested path (after `path-prefixes`) starts with this (case-insensitive).
             public var pathPrefix: String?
             /// The requested path (after `path-prefixes`) contains this (case-insensitive), e.g. `.nbi/`.
@@ -52,7 +55,7 @@ extension NetbootConfiguration {
             /// A windowsize cap for the class; nil keeps `max-windowsize`.
             public var maxWindowsize: Int?
 
-            public init(vendorClass: String? = nil, network: IPv4Prefix? = nil, pathPrefix: String? = nil,
+            public init(vendorClass: String? = nil, network: IPv4Subnet? = nil, pathPrefix: String? = nil,
                         pathContains: String? = nil, maxBlksize: Int, maxWindowsize: Int? = nil) {
                 self.vendorClass = vendorClass
                 self.network = network
@@ -68,6 +71,7 @@ extension NetbootConfiguration {
             var s = TFTP()
             s.enabled = r.bool("enabled", default: d.enabled)
             s.port = r.int("port", default: d.port, in: 1...65535)
+            s.listen = r.listenAddresses("listen")
             s.root = r.path("root", default: d.root)
             s.maxBlksize = r.int("max-blksize", default: d.maxBlksize, in: blksizeLimits)
             s.maxWindowsize = r.int("max-windowsize", default: d.maxWindowsize, in: 1...65535)

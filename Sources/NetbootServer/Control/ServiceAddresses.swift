@@ -3,7 +3,8 @@ import ControlProtocol
 import NetbootConfig
 
 /// Where each service of the configuration listens, as `status` shows it: `udp 198.51.100.1:67 (eth0)`,
-/// `udp 0.0.0.0:69`, `tcp 0.0.0.0:80`, `unix var/netboot.sock`.
+/// `udp 198.51.100.1:69`, `tcp 198.51.100.1:80` (the same ``ListenAddresses`` the services bind),
+/// `unix var/netboot.sock`.
 enum ServiceAddresses {
     static func addresses(of name: String, _ c: NetbootConfiguration,
                           dhcpEndpoints: @autoclosure () -> [DHCPEndpoint]) -> [String] {
@@ -14,8 +15,12 @@ enum ServiceAddresses {
             return dhcpEndpoints().flatMap { endpoint in
                 ports.map { "udp \(endpoint.address):\($0) (\(endpoint.name))" }
             }
-        case "tftp": return ["udp 0.0.0.0:\(c.tftp.port)"]
-        case "http": return ["tcp 0.0.0.0:\(c.http.port)"]
+        case "tftp":
+            return ListenAddresses.resolve(listen: c.tftp.listen, interfaces: c.interfaces, from: NetworkInterface.all())
+                .addresses.map { "udp \($0):\(c.tftp.port)" }
+        case "http":
+            return ListenAddresses.resolve(listen: c.http.listen, interfaces: c.interfaces, from: NetworkInterface.all())
+                .addresses.map { "tcp \($0):\(c.http.port)" }
         case "control": return ["unix \(ControlSocketService.socketPath(stateDir: c.stateDir))"]
         default: return []
         }

@@ -21,13 +21,14 @@ struct TrackedService: Service {
 
     /// Registers each entry with its addresses and wraps it.
     static func tracking(_ entries: [ServiceAssembly.Entry], in state: ApplianceState,
-                         configuration: NetbootConfiguration) -> [any Service] {
+                         configuration: NetbootConfiguration) -> [ServiceAssembly.Entry] {
         entries.map { entry in
             state.register(entry.name,
                            addresses: ServiceAddresses.addresses(of: entry.name, configuration,
                                                                  dhcpEndpoints: DHCPEndpoint.resolve(configuration).endpoints),
                            detail: ServiceAddresses.detail(of: entry.name, configuration))
-            return TrackedService(name: entry.name, service: entry.service, state: state)
+            return ServiceAssembly.Entry(name: entry.name,
+                                         service: TrackedService(name: entry.name, service: entry.service, state: state))
         }
     }
 }

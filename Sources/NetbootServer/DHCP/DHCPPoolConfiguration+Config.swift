@@ -7,11 +7,9 @@ extension DHCPPoolConfiguration {
     /// already checked ranges, overlaps and reservations and reported them at file:line:col.
     public init(_ dhcp: NetbootConfiguration.DHCP) {
         self.init(
-            subnets: dhcp.subnets.compactMap { subnet in
-                IPv4Subnet(network: subnet.subnet.network, prefixLength: subnet.subnet.length).map {
-                    DHCPSubnetConfiguration(subnet: $0, range: subnet.range, router: subnet.router, dns: subnet.dns,
-                                            domain: subnet.domain, leaseTime: UInt32(clamping: subnet.leaseTime))
-                }
+            subnets: dhcp.subnets.map { subnet in
+                DHCPSubnetConfiguration(subnet: subnet.subnet, range: subnet.range, router: subnet.router, dns: subnet.dns,
+                                        domain: subnet.domain, leaseTime: UInt32(clamping: subnet.leaseTime))
             },
             reservations: dhcp.reservations.map {
                 DHCPReservation(mac: $0.mac, address: $0.address, hostname: $0.hostname)

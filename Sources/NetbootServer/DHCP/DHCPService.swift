@@ -57,8 +57,11 @@ public struct DHCPService: Service {
         return p.hasPrefix(r + "/") ? String(p.dropFirst(r.count + 1)) : nil
     }
 
-    static func scanCatalog(_ configuration: NetbootConfiguration) -> ImageCatalog {
-        ImageCatalogScanner().scan(directory: configuration.imagesDir)
+    /// The catalog of ``ServedImages`` (host names resolved as `netboot images list` resolves
+    /// them), scanned on a thread-pool thread because the system resolver blocks.
+    static func scanCatalog(_ configuration: NetbootConfiguration) async -> ImageCatalog {
+        (try? await NIOThreadPool.singleton.runIfActive { ServedImages.catalog(configuration) })
+            ?? ServedImages.catalog(configuration, resolver: LiteralHostResolver())
     }
 
     public func run() async throws {
@@ -70,20 +73,27 @@ public struct DHCPService: Service {
             try? await gracefulShutdown()
             return
         }
-        let store = try SQLiteStore(stateDirectory: configuration.stateDir)
-        let leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
-        let bindings = try store.allBindings().map {
-            BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+        let store: SQLiteStore
+        let leases: [DHCPLease]
+        let bindings: [BSDPBinding]
+        do {
+            store = try SQLiteStore(stateDirectory: configuration.stateDir)
+            leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
+            bindings = try store.allBindings().map {
+                BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
+            }
+        } catch {
+            let path = (configuration.stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
+            throw ServiceStartError(service: "dhcp", what: "the lease store \(path)", reason: "\(error)")
         }
-        var catalog = Self.scanCatalog(configuration)
+        var catalog = await Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
             logger.info("bsdp: \(catalog.enabledImages.count) image(s) in \(configuration.imagesDir), \(bindings.count) client binding(s)")
             logCatalogChange(from: ImageCatalog(directory: configuration.imagesDir), to: catalog)
         }
-        let bootFiles = PXEBootFiles(bios: configuration.pxe.bios, uefiX64: configuration.pxe.uefiX64,
-                                     uefiArm64: configuration.pxe.uefiArm64)
-        for (arch, file) in bootFiles.missing(in: [configuration.tftp.root, configuration.http.root], fileSystem: LocalFileSystem()) {
-            logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(configuration.tftp.root) and \(configuration.http.root))")
+        let bootFileRoots = ServedImages.bootFileRoots(configuration)
+        for (arch, file) in ServedImages.bootFiles(configuration).missing(in: bootFileRoots, fileSystem: LocalFileSystem()) {
+            logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(bootFileRoots.joined(separator: " and ")))")
         }
         let core = DHCPCoreBox(Self.makeCore(configuration, leases: leases, catalog: catalog, bindings: bindings))
         state?.attach(core: core, store: store)
@@ -106,7 +116,14 @@ public struct DHCPService: Service {
                     linkSender = nil
                 }
                 for port in ports {
-                    let fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    try Task.checkCancellation()  // another service failed to start: open nothing more
+                    let fd: CInt
+                    do {
+                        fd = try InterfaceUDPSocket.open(interface: endpoint.name, port: port)
+                    } catch {
+                        throw ListenError(service: "dhcp", host: "0.0.0.0", port: Int(port), interface: endpoint.name,
+                                          transport: "UDP", error: error)
+                    }
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
                         linkSender: linkSender, logger: logger, metrics: metrics)
@@ -130,21 +147,26 @@ public struct DHCPService: Service {
             }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
-                    let rescanned = Self.scanCatalog(configuration)
+                    let rescanned = await Self.scanCatalog(configuration)
                     core.replaceCatalog(rescanned)
                     logger.info("bsdp: rescanned \(configuration.imagesDir): \(rescanned.enabledImages.count) image(s)")
                     logCatalogChange(from: catalog, to: rescanned)
                     catalog = rescanned
                     state?.publish(rescanned)
                 }
-            } else {
-                try? await gracefulShutdown()
             }
+            // The reload stream also ends when the SIGHUP service stops, which is shut down
+            // before this one (reverse start order): returning then would be "finished
+            // unexpectedly" to the service group while later services still stop (issue 14).
+            // Wait for this service's own turn, or cancellation.
+            try? await gracefulShutdown()
         } catch {
             await close(channels, group: group, threadPool: threadPool)
+            logger.info("dhcp stopped")
             throw error
         }
         await close(channels, group: group, threadPool: threadPool)
+        logger.info("dhcp stopped")
     }
 
     /// The seed's greppable lines (`New image distributed: NAME`, …) for what changed.

@@ -5,9 +5,8 @@ import NetbootConfig
 import Prometheus
 
 extension HTTPService.Options {
-    /// Options from the `http:` section, with `/boot/ipxe` rendering the PXE image set (the
-    /// `pxe.images` the config declares, validated, or else the folders found under
-    /// `<images-dir>/pxe/`, as `netboot images list` shows them) and `/metrics` rendering
+    /// Options from the `http:` section, with `/boot/ipxe` rendering the PXE image set of
+    /// ``ServedImages`` (the one loader `netboot images list` uses too) and `/metrics` rendering
     /// `metrics`.
     ///
     /// Image paths are relative to the images directory (`pxe/<name>/vmlinuz`), which is the
@@ -21,12 +20,6 @@ extension HTTPService.Options {
         limits.maxHeaderBytes = http.maxHeaderBytes
         limits.idleTimeout = .seconds(Int64(http.idleTimeout))
         metricsRegistry = metrics
-        let pxe = configuration.pxe
-        let set = pxe.images.isEmpty
-            ? PXEImageSet.scan(imagesDirectory: configuration.imagesDir, defaultName: pxe.defaultImage)
-            : PXEImageSet.validate(pxe.images.map {
-                PXEImageDeclaration(name: $0.name, kernel: $0.kernel, initrd: $0.initrd, cmdline: $0.cmdline)
-            }, defaultName: pxe.defaultImage, imagesDirectory: configuration.imagesDir)
-        ipxe = IPXEBootMenu(imageSet: set)
+        ipxe = IPXEBootMenu(imageSet: ServedImages.pxeImageSet(configuration))
     }
 }

@@ -46,7 +46,10 @@ public final class HTTPService: Service, Sendable {
     }
 
     public struct Options: Sendable {
-        public var host: String = "0.0.0.0"
+        /// The addresses to listen on, one listening socket each (`http.listen`, or the served
+        /// interfaces' addresses: ``ListenAddresses``); `0.0.0.0` is every address. Empty: HTTP
+        /// is not served (no interface had an address).
+        public var hosts: [String] = ["0.0.0.0"]
         /// 0 picks a free port (see ``HTTPService/listeningPort()``).
         public var port: Int = 80
         public var root: String
@@ -108,18 +111,28 @@ public final class HTTPService: Service, Sendable {
             metrics: HTTPServerMetrics(), connections: HTTPConnectionLimiter(max: options.limits.maxConnections)
         )
         do {
-            let channel = try await Self.bootstrap(group: group, context: context)
-                .bind(host: options.host, port: options.port).get()
-            let port = channel.localAddress?.port ?? options.port
-            boundPort.withLock { $0 = port }
-            listening.continuation.yield(port)
-            listening.continuation.finish()
-            logger.info("http listening", metadata: ["port": "\(port)", "root": "\(opener.rootRealPath)"])
-            try await withGracefulShutdownHandler {
-                try await channel.closeFuture.get()
-            } onGracefulShutdown: {
-                channel.close(promise: nil)
+            var channels: [any Channel] = []
+            var port = options.port
+            for host in options.hosts {
+                do {
+                    let channel = try await Self.bootstrap(group: group, context: context).bind(host: host, port: port).get()
+                    channels.append(channel)
+                    port = channel.localAddress?.port ?? port  // port 0: the others on the same one
+                    logger.info("http listening on \(host):\(port)", metadata: ["root": "\(opener.rootRealPath)"])
+                } catch {
+                    for channel in channels { try? await channel.close() }
+                    throw ListenError(service: "http", host: host, port: port, transport: "TCP", error: error)
+                }
             }
+            if channels.isEmpty {
+                logger.error("http: no address to listen on (see the warnings above); HTTP is not served")
+            } else {
+                boundPort.withLock { $0 = port }
+                listening.continuation.yield(port)
+            }
+            listening.continuation.finish()
+            if channels.isEmpty { try? await gracefulShutdown() }
+            await ChannelShutdown.waitClosed(channels)
         } catch {
             listening.continuation.finish()
             try? await pool?.shutdownGracefully()
@@ -128,6 +141,7 @@ public final class HTTPService: Service, Sendable {
         }
         try? await pool?.shutdownGracefully()
         try await group.shutdownGracefully()
+        logger.info("http stopped")
     }
 
     private static func bootstrap(group: MultiThreadedEventLoopGroup, context: HTTPConnectionHandler.Shared) -> ServerBootstrap {

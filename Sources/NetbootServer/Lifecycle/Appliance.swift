@@ -28,7 +28,8 @@ public enum Appliance {
         }
     }
 
-    /// Runs until SIGTERM/SIGINT (then returns) or until a service fails (then throws).
+    /// Runs until SIGTERM/SIGINT (then returns) or until a service fails (then throws, after
+    /// every other service has stopped): a ``ListenError`` when one could not open a socket.
     /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
     /// `NetbootMetrics`), which owns the process.
     public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
@@ -49,12 +50,21 @@ public enum Appliance {
         let entries = try ServiceAssembly.services(context)
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 
-        let services: [any Service] = TrackedService.tracking(entries, in: state, configuration: configuration)
-            + [HangupService(reloads: reloads, logger: logger)]
-            + [FlightRecorderService(recorder: context.flightRecorder, configuration: configuration, logger: logger)]
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let all = TrackedService.tracking(entries, in: state, configuration: configuration) + [
+            ServiceAssembly.Entry(name: "sighup", service: HangupService(reloads: reloads, logger: logger)),
+            ServiceAssembly.Entry(name: "flight-recorder", service: FlightRecorderService(
+                recorder: context.flightRecorder, configuration: configuration, logger: logger)),
+        ]
+        // Named, so that an error names the service (not a dump of its configuration).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: all.map { .init(service: $0.service, serviceName: $0.name) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+        } catch let error as any ServiceStartFailure {
+            // The group has cancelled and awaited every other service: nothing is left running.
+            logger.error("not started: \(error)")
+            throw error
         } catch {
             logger.error("stopped on error: \(error)")
             throw error

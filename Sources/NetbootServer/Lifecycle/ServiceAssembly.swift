@@ -1,5 +1,6 @@
 import Logging
 import NetbootConfig
+import NetbootWire
 import Prometheus
 import ServiceLifecycle
 
@@ -69,14 +70,17 @@ public enum ServiceAssembly {
             add("dhcp", DHCPService(configuration: context.configuration, reloads: context.reloads,
                                     flightRecorder: context.flightRecorder, state: context.state, logger: context.logger("dhcp")))
         }
+        let interfaces = NetworkInterface.all()
         if context.configuration.tftp.enabled {
-            add("tftp", TFTPService(options: TFTPServiceOptions(context.configuration.tftp), logger: context.logger("tftp"),
-                                    flightRecorder: context.flightRecorder))
+            var options = TFTPServiceOptions(context.configuration.tftp)
+            options.addresses = listenAddresses("tftp", context.configuration.tftp.listen, context, interfaces)
+            add("tftp", TFTPService(options: options, logger: context.logger("tftp"), flightRecorder: context.flightRecorder))
         }
         let c = context.configuration
         if c.http.enabled {
-            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
-                                    logger: context.logger("http")))
+            var options = HTTPService.Options(c, metrics: context.metrics)
+            options.hosts = listenAddresses("http", c.http.listen, context, interfaces)
+            add("http", HTTPService(options: options, logger: context.logger("http")))
         }
         if let state = context.state {
             let responder = ControlResponder(state: state, metrics: context.metrics, flightRecorder: context.flightRecorder,
@@ -84,6 +88,16 @@ public enum ServiceAssembly {
             add("control", ControlSocketService(stateDir: c.stateDir, responder: responder, logger: context.logger("control")))
         }
         return entries
+    }
+
+    /// Where TFTP or HTTP listens: its `listen` list, else the served interfaces' addresses
+    /// (``ListenAddresses``); what kept an interface out is logged as a warning.
+    static func listenAddresses(_ service: String, _ listen: [IPv4Address], _ context: ApplianceContext,
+                                _ interfaces: [NetworkInterface]) -> [String] {
+        let (addresses, problems) = ListenAddresses.resolve(listen: listen, interfaces: context.configuration.interfaces,
+                                                            from: interfaces)
+        for problem in problems { context.logger(service).warning("\(service): \(problem)") }
+        return addresses.map(\.description)
     }
 
     /// The services the configuration enables, as logged at start-up: `dhcp (proxy)`, `bsdp`, ….

@@ -42,33 +42,39 @@ public final class TFTPService: Service, Sendable {
             options: options, registry: registry,
             metrics: TFTPMetrics(), threadPool: threadPool, group: group, loops: loops, logger: logger,
             flightRecorder: flightRecorder)
-        let listener: any Channel
-        do {
-            listener = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.receivePacketInfo, value: true)
-                .channelOption(.datagramVectorReadMessageCount, value: 32)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        if let recorder = shared.flightRecorder, recorder.isEnabled {
-                            try channel.pipeline.syncOperations.addHandler(FlightRecorderTap(recorder: recorder, interface: "tftp"))
+        var listeners: [any Channel] = []
+        var port = options.port
+        for address in options.addresses {
+            do {
+                let listener = try await DatagramBootstrap(group: group)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.receivePacketInfo, value: true)
+                    .channelOption(.datagramVectorReadMessageCount, value: 32)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            if let recorder = shared.flightRecorder, recorder.isEnabled {
+                                try channel.pipeline.syncOperations.addHandler(FlightRecorderTap(recorder: recorder, interface: "tftp"))
+                            }
+                            try channel.pipeline.syncOperations.addHandler(TFTPListenerHandler(shared: shared))
                         }
-                        try channel.pipeline.syncOperations.addHandler(TFTPListenerHandler(shared: shared))
                     }
-                }
-                .bind(host: options.address, port: options.port).get()
-        } catch {
-            await loops.stop()
-            try? await threadPool.shutdownGracefully()
-            throw error
+                    .bind(host: address, port: port).get()
+                listeners.append(listener)
+                port = listener.localAddress?.port ?? port  // port 0: the others on the same one
+                logger.info("tftp listening on \(address):\(port) root=\(options.root) uploads=\(options.uploadDirectory ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
+            } catch {
+                for listener in listeners { try? await listener.close() }
+                await loops.stop()
+                try? await threadPool.shutdownGracefully()
+                throw ListenError(service: "tftp", host: address, port: port, transport: "UDP", error: error)
+            }
         }
-        logger.info("tftp listening on \(options.address):\(listener.localAddress?.port ?? options.port) root=\(options.root) uploads=\(options.uploadDirectory ?? "disabled") max-blksize=\(options.transfer.maxBlockSize) max-windowsize=\(options.transfer.maxWindowSize)")
-        await withGracefulShutdownHandler {
-            try? await listener.closeFuture.get()
-        } onGracefulShutdown: {
-            listener.close(promise: nil)
+        if listeners.isEmpty {
+            logger.error("tftp: no address to listen on (see the warnings above); TFTP is not served")
+            try? await gracefulShutdown()
         }
+        await ChannelShutdown.waitClosed(listeners)
         for channel in registry.closeAll() { channel.close(promise: nil) }
         await loops.stop()
         try? await threadPool.shutdownGracefully()

@@ -14,7 +14,7 @@ extension TFTPServiceOptions {
         var unmatched: [String] = []
         for (index, entry) in section.clientClasses.enumerated() {
             var rules: [TFTPClientClass.Rule] = []
-            if let network = entry.network { rules.append(.network(network.network, prefixLength: network.length)) }
+            if let network = entry.network { rules.append(.network(network.network, prefixLength: network.prefixLength)) }
             if let prefix = entry.pathPrefix { rules.append(.pathPrefix(prefix)) }
             if let text = entry.pathContains { rules.append(.pathContains(text)) }
             if let vendor = entry.vendorClass {

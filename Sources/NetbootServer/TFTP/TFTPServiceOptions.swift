@@ -6,9 +6,11 @@ import NetbootWire
 /// Everything ``TFTPService`` needs to know, with documented defaults
 /// (issue 4; boot-servers-dhcp-tftp-http.md §1).
 public struct TFTPServiceOptions: Sendable {
-    /// The address to listen on; `0.0.0.0` answers on every interface, and each transfer's
-    /// socket is bound to the address the request arrived on (IP_PKTINFO).
-    public var address: String
+    /// The addresses to listen on, one listener each (`tftp.listen`, or the served interfaces'
+    /// addresses: ``ListenAddresses``); `0.0.0.0` answers on every interface. Each transfer's
+    /// socket is bound to the address the request arrived on (IP_PKTINFO). Empty: TFTP is not
+    /// served (no interface had an address).
+    public var addresses: [String]
     /// UDP port for requests (69).
     public var port: Int
     /// Files are served from here (RRQ). Must exist.
@@ -50,7 +52,7 @@ public struct TFTPServiceOptions: Sendable {
                 pathMapping: TFTPPathMapping = TFTPPathMapping(),
                 transfer: TFTPTransferConfiguration = TFTPTransferConfiguration(), maxTransfers: Int = 512,
                 maxPendingOpens: Int = 1024, maxNetasciiFileSize: Int = 16 << 20) {
-        self.address = address
+        self.addresses = [address]
         self.port = port
         self.root = root
         self.uploadDirectory = uploadDirectory

@@ -1,4 +1,4 @@
-import TaskSequence
+import JSONEscape
 
 /// A JSON value with ordered object keys, so that `netboot decode --json` prints its fields in
 /// the documented order (RFC 8259). Numbers are kept as their literal text.

@@ -27,8 +27,10 @@ public final class PcapHandle {
         return PcapHandle(handle: handle, source: path)
     }
 
-    /// Opens `interface` for live capture: immediate delivery, reads that return every
-    /// `timeoutMilliseconds` even when idle (so the caller can check its stop conditions).
+    /// Opens `interface` for live capture: immediate delivery, in non-blocking mode. Read it with
+    /// ``next(waitingAtMost:)``, which returns at least that often on a quiet interface:
+    /// libpcap's own read timeout does not (on Linux its read keeps polling after the timeout
+    /// and after a signal until a packet arrives, issue 14 item 2).
     public static func openLive(interface: String, snapLength: Int32 = 65_535, promiscuous: Bool = true,
                                 timeoutMilliseconds: Int32 = 200) throws(CaptureError) -> PcapHandle {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
@@ -52,6 +54,11 @@ public final class PcapHandle {
                 let reason = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
                 throw .cannotOpenInterface(interface: interface, reason: reason)
             }
+        }
+        guard pcap_setnonblock(handle, 1, &errbuf) == 0, pcap_get_selectable_fd(handle) >= 0 else {
+            let reason = Self.text(errbuf)
+            pcap_close(handle)
+            throw .cannotOpenInterface(interface: interface, reason: reason.isEmpty ? "no selectable descriptor" : reason)
         }
         return PcapHandle(handle: handle, source: interface)
     }
@@ -113,6 +120,23 @@ public final class PcapHandle {
         default:
             throw .readFailed("\(source): " + String(cString: pcap_geterr(handle)))
         }
+    }
+
+    /// The next packet of a live capture, waiting at most `timeout` for one (`poll(2)` on the
+    /// capture's descriptor): ``Read/timeout`` when none came, or when a signal interrupted the
+    /// wait, so the caller checks its stop conditions (a signal flag, a deadline) at least
+    /// every `timeout` with no traffic at all.
+    public func next(waitingAtMost timeout: Duration) throws(CaptureError) -> Read {
+        let read = try next()
+        guard case .timeout = read else { return read }
+        var descriptor = pollfd(fd: pcap_get_selectable_fd(handle), events: Int16(POLLIN), revents: 0)
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0, errno != EINTR {
+            throw .readFailed("\(source): poll: " + String(cString: strerror(errno)))
+        }
+        return ready > 0 ? try next() : .timeout
     }
 
     /// Packets received and dropped by the kernel so far (`pcap_stats`), live captures only.

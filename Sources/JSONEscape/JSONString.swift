@@ -1,5 +1,6 @@
 /// A JSON string literal (RFC 8259 §7): quotes, backslash and control characters escaped,
-/// everything else as is. Shared by `ts plan --json`/`ts schema` and `netboot decode --json`.
+/// everything else as is. Shared by `ts plan --json`/`ts schema` and `netboot decode --json`;
+/// a leaf module of its own, so that neither borrows it from the other's target.
 public enum JSONString {
     /// Appends `text` to `out` as a quoted JSON string.
     public static func append(_ text: String, to out: inout String) {

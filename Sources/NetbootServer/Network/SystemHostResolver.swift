@@ -7,19 +7,19 @@ import BootImages
 import NetbootWire
 
 /// Resolves an image host (indirect `RootPath`, `LoadBalanceServer`) to its first IPv4 address
-/// through the system resolver, as Apple's bootpd does when it loads images. Used by the CLI;
-/// the catalog core itself only accepts literals.
-struct SystemHostResolver: HostResolving {
-    func resolve(_ host: String) -> IPv4Address? {
+/// through the system resolver, as Apple's bootpd does when it loads images. Used by
+/// ``ServedImages`` for `netboot serve` and the CLI alike; the catalog core itself only accepts
+/// literals. It blocks while the system resolver answers: call it off event loops.
+public struct SystemHostResolver: HostResolving {
+    public init() {}
+
+    public func resolve(_ host: String) -> IPv4Address? {
         if let literal = IPv4Address(host) { return literal }
         guard !host.isEmpty, host.utf8.count < 254, !host.contains("\0") else { return nil }
         var hints = addrinfo()
         hints.ai_family = AF_INET
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
+        // Any socket type: every entry carries the same address, and the first one is taken.
+        hints.ai_socktype = 0
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return nil }
         defer { freeaddrinfo(result) }

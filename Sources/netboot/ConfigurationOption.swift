@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import NetbootConfig
+import NetbootServer
+
+/// Which configuration file `netboot` commands read when `--config` is not given.
+enum ConfigurationFile {
+    static let defaultPath = "etc/netboot.yaml"
+}
+
+/// `--config FILE`, shared by every command that reads the configuration (`serve`, `images`,
+/// `explain`, `leases`, `debug`, `config check`), and the one way they read it:
+///
+/// - `--config FILE`: that file, which must exist;
+/// - otherwise `etc/netboot.yaml` when it exists, else the embedded defaults (the same values);
+/// - any error in the file: every diagnostic on standard error with its source line and a caret,
+///   then `netboot: N errors in FILE`, and exit 1 — `serve` refuses to start on the same file,
+///   so no command reports from a configuration the server would not run;
+/// - warnings (clamped values) go to standard error and the command goes on.
+struct ConfigurationOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The configuration file (default: \(ConfigurationFile.defaultPath) if it exists, else the embedded defaults).",
+        valueName: "file"))
+    var config: String?
+
+    /// The configuration, its diagnostics and where it came from; throws `ExitCode(1)` after
+    /// printing the errors when the file has any (`refusal` goes before the count:
+    /// `netboot: not starting: 2 errors in FILE`).
+    /// Warnings are printed unless `warnings` is false (`serve` logs them instead).
+    func load(refusal: String = "", warnings: Bool = true) throws -> LoadedConfiguration {
+        let loaded = LoadedConfiguration.read(explicit: config)
+        guard let result = loaded.result else { return loaded }
+        if result.hasErrors {
+            for text in result.rendered { printToStandardError(text) }
+            let errors = result.diagnostics.filter { $0.severity == .error }.count
+            printToStandardError("netboot: \(refusal)\(errors) error\(errors == 1 ? "" : "s") in \(result.file)")
+            throw ExitCode(1)
+        }
+        if warnings { for text in result.rendered { printToStandardError(text) } }
+        return loaded
+    }
+}
+
+/// A configuration as a command read it.
+struct LoadedConfiguration {
+    var configuration: NetbootConfiguration
+    /// The file's result; nil for the embedded defaults.
+    var result: ConfigurationResult?
+    var origin: Appliance.ConfigurationOrigin
+
+    /// Reads `explicit`, else the default file if it exists, else the embedded defaults; reports nothing.
+    static func read(explicit: String?) -> LoadedConfiguration {
+        if let path = explicit ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil) {
+            let result = NetbootConfiguration.load(contentsOf: path)
+            return LoadedConfiguration(configuration: result.configuration, result: result, origin: .file(path))
+        }
+        return LoadedConfiguration(configuration: .defaults, result: nil,
+                                   origin: .embeddedDefaults(missing: ConfigurationFile.defaultPath))
+    }
+}
+
+/// One line on standard error, as written (diagnostics carry their own `file:line:col: error:`).
+func printToStandardError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
