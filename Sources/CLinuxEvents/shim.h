@@ -19,6 +19,13 @@ extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset
 // So is sched_getaffinity (glibc 2.3.4).
 extern int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
 
+/// A non-blocking, close-on-exec UDP socket of `family`. In C because Swift cannot always see
+/// glibc's `SOCK_*` flags once this module has included <sys/socket.h> (a clean build of
+/// NetbootServer failed with "cannot find 'SOCK_DGRAM' in scope").
+static inline int netboot_udp_socket(int family) {
+    return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
 /// RWF_NOWAIT (linux/fs.h): fail with EAGAIN rather than wait for the disk.
 static const int netboot_rwf_nowait = 0x00000008;
 /// SOL_UDP and UDP_SEGMENT (linux/udp.h, Linux 4.18).

@@ -57,11 +57,11 @@ public struct ApplianceCounts: Hashable, Sendable, Codable {
     public var dhcpExchanges: Int
     /// Of those, dropped (`decision="drop"`).
     public var dhcpDrops: Int
-    /// TFTP transfers running now (`tftp_active_transfers`).
+    /// TFTP transfers running now (`netboot_tftp_active_transfers`).
     public var tftpTransfersRunning: Int
-    /// TFTP transfers finished (`tftp_transfers_total`).
+    /// TFTP transfers finished (`netboot_tftp_transfers_total`).
     public var tftpTransfers: Int
-    /// TFTP datagrams dropped (`tftp_drops_total`).
+    /// TFTP datagrams dropped (`netboot_tftp_drops_total`).
     public var tftpDrops: Int
     /// HTTP requests answered (`netboot_http_requests_total`).
     public var httpRequests: Int

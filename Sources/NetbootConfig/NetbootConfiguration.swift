@@ -1,3 +1,4 @@
+import Foundation
 import LocatedYAML
 import NetbootWire
 import Yams
@@ -95,6 +96,7 @@ extension NetbootConfiguration {
         if source.diagnostics.isEmpty {
             let root = MappingReader(source.root, path: "", log: log)
             configuration = read(root)
+            checkPublishedPaths(configuration, root, workingDirectory: FileManager.default.currentDirectoryPath)
             root.finish()
         }
         var result = ConfigurationResult(configuration: configuration, diagnostics: log.diagnostics,
@@ -146,6 +148,32 @@ extension NetbootConfiguration {
             r.log.error("tftp.port: \(c.tftp.port) is also dhcp.port (both UDP)", at: r.mark(of: "tftp"), rule: .conflict)
         }
         return c
+    }
+}
+
+extension NetbootConfiguration {
+    /// Refuses a state, log or capture directory inside a directory TFTP or HTTP serves
+    /// (`PublishedPath`): each would hand out the pid file, the lease database, the logs or
+    /// the captures to any client. The error points at the private directory's key when the
+    /// file writes it, else at the served root's key.
+    static func checkPublishedPaths(_ c: NetbootConfiguration, _ r: MappingReader, workingDirectory: String) {
+        let privateDirectories: [(key: [String], path: String, holds: String)] = [
+            (["state-dir"], c.stateDir, "the pid file and the lease database"),
+            (["logs", "dir"], c.logs.dir, "the logs"),
+            (["capture", "dir"], c.capture.dir, "the captures"),
+        ]
+        var served: [(key: [String], path: String, service: String)] = []
+        if c.tftp.enabled { served.append((["tftp", "root"], c.tftp.root, "TFTP")) }
+        if c.http.enabled { served.append((["http", "root"], c.http.root, "HTTP")) }
+        for directory in privateDirectories {
+            for root in served where PublishedPath.isInside(directory.path, root.path, workingDirectory: workingDirectory) {
+                let name = directory.key.joined(separator: ".")
+                let rootName = root.key.joined(separator: ".")
+                let mark = r.writtenMark(of: directory.key) ?? r.writtenMark(of: root.key) ?? r.mark
+                r.log.error("\(name): '\(directory.path)' is inside \(rootName) '\(root.path)': \(root.service) would "
+                            + "serve \(directory.holds) to anyone; move one of them", at: mark, rule: .conflict)
+            }
+        }
     }
 }
 

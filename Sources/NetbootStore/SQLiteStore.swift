@@ -13,6 +13,11 @@ import NetbootWire
 public final class SQLiteStore: Sendable {
     /// The file name inside the state directory.
     public static let fileName = "netboot.sqlite"
+    /// The database's mode: leases and bindings are for the server alone. SQLite gives the
+    /// `-wal` and `-shm` files the mode of the database file.
+    public static let fileMode: mode_t = 0o600
+    /// The mode of a state directory the store creates.
+    public static let directoryMode: mode_t = 0o750
 
     let database: DatabasePool
     public let path: String
@@ -27,6 +32,7 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         self.path = path
+        if !readOnly { SQLiteStore.restrictFiles(path) }
         database = try DatabasePool(path: path, configuration: configuration)
         if !readOnly {
             try SQLiteStore.migrator.migrate(database)
@@ -36,9 +42,26 @@ public final class SQLiteStore: Sendable {
     /// Opens `directory/netboot.sqlite`, creating the directory unless `readOnly`.
     public convenience init(stateDirectory directory: String, readOnly: Bool = false) throws {
         if !readOnly {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: directory) {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                chmod(directory, SQLiteStore.directoryMode)
+            }
         }
         try self.init(path: (directory as NSString).appendingPathComponent(SQLiteStore.fileName), readOnly: readOnly)
+    }
+
+    /// Creates the database file empty with ``fileMode`` before SQLite opens it (SQLite would
+    /// create it 0644 less the umask), and brings an existing one and its `-wal`/`-shm` to
+    /// ``fileMode`` (databases written by earlier versions were 0644).
+    static func restrictFiles(_ path: String) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, fileMode)
+        if descriptor >= 0 {
+            fchmod(descriptor, fileMode)
+            close(descriptor)
+        }
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            chmod(path + suffix, fileMode)
+        }
     }
 
     static var migrator: DatabaseMigrator {

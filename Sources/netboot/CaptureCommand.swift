@@ -15,11 +15,12 @@ private let captureStopRequested = Atomic<Bool>(false)
 struct CaptureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture",
-        abstract: "Capture and decode DHCP/BSDP, TFTP, HTTP and bridge traffic on an interface.",
+        abstract: "Capture DHCP/BSDP, TFTP, HTTP and bridge traffic on an interface; decode DHCP/BSDP and TFTP.",
         discussion: """
             The default filter is `\(CaptureCommand.defaultFilter)`: all of UDP, so that TFTP \
             transfers on ephemeral ports are caught (the decoder follows each RRQ to its ports), \
-            plus HTTP and the bridge ports. Lines are printed for DHCP, BSDP, TFTP and TCP packets; \
+            plus HTTP and the bridge ports. Lines are printed for DHCP, BSDP, TFTP and TCP packets \
+            (TCP by addresses and ports only: HTTP is not decoded); \
             other UDP is written to -w but not printed (unless --filter was given). Stops after \
             --count packets, --duration seconds, or on SIGINT/SIGTERM, then prints a summary.
             """ + "\n\n" + HelpText.discussion(

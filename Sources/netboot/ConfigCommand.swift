@@ -24,6 +24,7 @@ struct ConfigCheckCommand: ParsableCommand {
             examples: [
                 ("netboot config check", "etc/netboot.yaml (absent: says the embedded defaults apply)"),
                 ("netboot config check lab.yaml", "any file; the same as --config lab.yaml"),
+                ("netboot config check --json", "one JSON object: file, ok, errors, warnings, diagnostics"),
             ],
             exitCodes: [(0, "no errors (warnings may be printed)"), (1, "at least one error, or the file cannot be read")])
     )
@@ -32,6 +33,9 @@ struct ConfigCheckCommand: ParsableCommand {
     var file: String?
 
     @OptionGroup var config: ConfigurationOption
+
+    @Flag(help: "Print one JSON object (file, ok, errors, warnings, diagnostics) instead of text.")
+    var json = false
 
     func validate() throws {
         if file != nil, config.config != nil, file != config.config {
@@ -42,10 +46,20 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         // Like `netboot serve`: without FILE, an absent default file means the embedded defaults.
         guard let file = file ?? config.config ?? existingDefault() else {
+            if json {
+                print(ConfigCheckReport(file: ConfigurationFile.defaultPath, found: false, diagnostics: []).json)
+                return
+            }
             print("\(ConfigurationFile.defaultPath) not found: netboot serve uses the embedded defaults")
             return
         }
         let result = NetbootConfiguration.load(contentsOf: file)
+        if json {
+            let report = ConfigCheckReport(file: file, found: true, diagnostics: result.diagnostics)
+            print(report.json)
+            if !report.ok { throw ExitCode(1) }
+            return
+        }
         for text in result.rendered {
             print(text)
         }

@@ -9,6 +9,11 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode DHCP, BSDP and TFTP packets in a pcap or pcapng file.",
         discussion: HelpText.discussion(
+            """
+            DHCP and BSDP (UDP 67/68/4011) and TFTP (port 69 and the transfer ports each RRQ \
+            leads to) are decoded. Other packets get addresses, ports and a length only: TCP, \
+            HTTP included, is not decoded (no requests, no responses).
+            """,
             examples: [
                 ("netboot decode boot.pcap", "one line per DHCP, BSDP and TFTP packet"),
                 ("netboot decode boot.pcap --conversations", "one line per exchange and per transfer"),

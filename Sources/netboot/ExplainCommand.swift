@@ -40,11 +40,18 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The inventory file (devices, collections, deployments).")
     var inventory: String?
 
+    @Option(help: "Explain a PC instead of a Mac: its firmware (bios, uefi, uefi-arm64, uefi-http).")
+    var firmware: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
     func run() throws {
         guard let address = MACAddress(mac) else {
             reportError("not a MAC address: \(mac)")
             throw ExitCode(1)
         }
+        if let firmware { return try explainPC(address, firmware: firmware, json: json) }
         var filter: [UInt16]?
         if let attributes {
             var values: [UInt16] = []
@@ -74,6 +81,7 @@ struct ExplainCommand: ParsableCommand {
         }
         let client = NetBootClient(mac: address, architecture: arch, systemIdentifier: model, attributeFilter: filter)
         let explanation = ClientExplanation(client: client, catalog: catalog, inventory: loaded)
+        if json { return print(explanation.json) }
         for line in explanation.lines { print(line) }
         for folder in catalog.skippedFolders { print("skipped folder \(folder): not loaded, see `netboot images list`") }
     }

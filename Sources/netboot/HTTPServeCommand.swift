@@ -22,9 +22,14 @@ struct HTTPServeCommand: AsyncParsableCommand {
     @Option(help: "Bodies up to this many bytes are copied instead of sent with sendfile.") var inlineBodyLimit: Int = 16384
     @Flag(help: "Serve HTML indexes of directories without index.html.") var directoryListing = false
     @Flag(help: "Do not log one line per request.") var noAccessLog = false
+    @Flag(help: "Log /healthz requests too.") var logHealthChecks = false
+    @Flag(help: "Log query strings as sent (default: every value as ***).") var logQueries = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
-    @Option(help: "Idle and request-head timeout, seconds.") var idleTimeout: Int64 = 60
+    @Option(help: "Seconds a kept-alive connection may wait for its next request.") var idleTimeout: Int64 = 60
+    @Option(help: "Seconds for a complete request head, from accept or its first byte (then 408).")
+    var requestTimeout: Int64 = 10
     @Option(help: "Maximum open connections.") var maxConnections: Int = 1024
+    @Option(help: "Maximum open connections from one client address.") var maxConnectionsPerClient: Int = 32
     @Option(
         name: .customLong("pxe-image"),
         help: "PXE image for /boot/ipxe as NAME:KERNEL[:INITRD[:CMDLINE]] (repeatable; paths relative to --root)."
@@ -34,7 +39,11 @@ struct HTTPServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard (1...86400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1…86400 seconds") }
+        guard (1...3600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be 1…3600 seconds") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxConnectionsPerClient >= 1 else {
+            throw ValidationError("--max-connections-per-client must be at least 1")
+        }
         guard (threads ?? 1) >= 1, (threads ?? 1) <= 256 else { throw ValidationError("--threads must be 1…256") }
         guard (0...256).contains(fileThreads) else { throw ValidationError("--file-threads must be 0…256") }
         guard (0...(1 << 20)).contains(inlineBodyLimit) else {
@@ -63,8 +72,12 @@ struct HTTPServeCommand: AsyncParsableCommand {
         options.inlineBodyLimit = inlineBodyLimit
         options.directoryListing = directoryListing
         options.accessLog = !noAccessLog
+        options.accessLogHealthChecks = logHealthChecks
+        options.redactQueries = !logQueries
         options.limits.idleTimeout = .seconds(idleTimeout)
+        options.limits.requestTimeout = .seconds(requestTimeout)
         options.limits.maxConnections = maxConnections
+        options.limits.maxConnectionsPerClient = maxConnectionsPerClient
         options.ipxe = IPXEBootMenu(images: pxeImages.compactMap(Self.image), defaultImage: pxeDefault)
         try await HTTPService.runStandalone(options: options, logger: logger)
     }

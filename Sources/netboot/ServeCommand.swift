@@ -32,6 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try config.load(refusal: "not starting: ", warnings: false)
         let configuration = loaded.configuration
+        // 0750 when netboot creates it (FileModes); the lock below would create it with the umask's mode.
+        do {
+            try FileModes.createDirectory(configuration.stateDir)
+        } catch {
+            printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(error)")
+            throw ExitCode(1)
+        }
         // One server per state directory, before anything is written (logs may live inside it).
         let lock: StateDirectoryLock
         do {

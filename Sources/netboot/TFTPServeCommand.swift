@@ -25,6 +25,8 @@ struct TFTPServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-timeout-ms"), help: "Largest retransmission timeout.") var maxTimeoutMilliseconds: Int = 8000
     @Option(help: "Retransmissions before giving up.") var retries: Int = 5
     @Option(name: .customLong("max-transfers"), help: "Concurrent transfers.") var maxTransfers: Int = 512
+    @Option(name: .customLong("max-transfers-per-client"), help: "Concurrent transfers from one client address.")
+    var maxTransfersPerClient: Int = TFTPServiceOptions.defaultMaxTransfersPerClient
     @Option(help: "Block-number rollover: 0 or 1.") var rollover: String = "0"
     @Option(name: .customLong("transfer-threads"), help: "Threads running read transfers (default: one per usable core, at most 64).")
     var transferThreads: Int?
@@ -48,7 +50,8 @@ struct TFTPServeCommand: AsyncParsableCommand {
             numbering: TFTPBlockNumbering(rollover: rolloverValue))
         guard gso == "0" || gso == "1" else { throw ValidationError("--gso must be 0 or 1") }
         var options = TFTPServiceOptions(address: address, port: port, root: root, uploadDirectory: uploadDirectory,
-                                         transfer: transfer, maxTransfers: maxTransfers)
+                                         transfer: transfer, maxTransfers: maxTransfers,
+                                         maxTransfersPerClient: maxTransfersPerClient)
         options.segmentationOffload = gso == "1"
         if let transferThreads { options.transferThreads = max(1, transferThreads) }
         guard (0...1000).contains(busyPollMicroseconds) else { throw ValidationError("--busy-poll-us must be 0…1000") }

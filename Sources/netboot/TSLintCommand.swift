@@ -17,13 +17,16 @@ struct TSLintCommand: ParsableCommand {
             exitCodes: [(0, "no errors (warnings may be printed)"), (1, "at least one error in some file")])
     )
 
-    enum Format: String, ExpressibleByArgument { case text, json }
+    enum Format: String, ExpressibleByArgument { case text, json, github, sarif }
 
     @Argument(help: "Task sequence or inventory files.")
     var files: [String]
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json, github (Actions annotations) or sarif (SARIF 2.1.0).")
     var format: Format = .text
+
+    @Flag(help: "Same as --format json.")
+    var json = false
 
     @Option(help: "Inventory for collection and device variables (default: inventory.yaml next to the sequences folder).")
     var inventory: String?
@@ -55,9 +58,14 @@ struct TSLintCommand: ParsableCommand {
         }
         let errors = reports.map(\.errorCount).reduce(0, +)
         let warnings = reports.map(\.warningCount).reduce(0, +)
-        switch format {
+        switch json ? .json : format {
         case .json:
             print(Linter.json(reports))
+        case .github:
+            let annotations = Linter.githubAnnotations(reports)
+            if !annotations.isEmpty { print(annotations) }
+        case .sarif:
+            print(Linter.sarif(reports, toolVersion: NetbootVersion.string))
         case .text:
             for report in reports where !report.diagnostics.isEmpty {
                 print(report.rendered)

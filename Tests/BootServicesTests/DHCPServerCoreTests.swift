@@ -75,6 +75,60 @@ enum Wire {
         #expect(outgoing.destination == .relay(Lab.relay) && outgoing.destinationPort == 67)
     }
 
+    /// RFC 3046: the server echoes option 82 however large; the relay strips it before the
+    /// client sees the reply, so the client's size limit (576 here, no option 57) is met
+    /// without it, and a reply still too big moves options into the unused `sname`/`file`
+    /// (RFC 2131 §4.1, option 52). A 255-byte option 82 used to get no reply at all.
+    @Test(arguments: [false, true])
+    func relayedDiscoverWithTheLargestOption82IsAnswered(pxeClient: Bool) throws {
+        var core = Wire.authoritative(pxe: PXEResponder(configuration: .init(bios: "undionly.kpxe")))
+        let agent: [UInt8] = [1, 126] + Array(repeating: 0x63, count: 126) + [2, 125] + Array(repeating: 0x72, count: 125)
+        #expect(agent.count == 255)
+        let exchange = core.handle(Wire.client(.discover, Lab.mac(3)) {
+            $0.giaddr = Lab.relay
+            $0.hops = 1
+            $0.set(.hostName, Array("a-rather-long-host-name-for-this-client.lab.example".utf8))
+            if pxeClient {
+                $0.set(.vendorClassIdentifier, Array("PXEClient:Arch:00000:UNDI:002001".utf8))
+                $0.set(.clientSystemArchitecture, [0, 0])
+            }
+            $0.set(.relayAgentInformation, agent)
+        }, receipt: DHCPReceipt(interface: Lab.interface, sourcePort: 67), now: Lab.t0)
+        let (offer, outgoing) = try #require(Wire.reply(exchange), "\(exchange.reason)")
+        #expect(offer.messageType == .offer && offer.yiaddr == IPv4Address(10, 1, 0, 10))
+        #expect(offer.data(for: .relayAgentInformation) == agent)
+        #expect(outgoing.destination == .relay(Lab.relay))
+        // What the client gets once the relay has removed option 82 fits 576 bytes of IP.
+        #expect(outgoing.bytes.count - (agent.count + 2) <= 576 - 28)
+        if pxeClient { #expect(offer.bootFileName == "undionly.kpxe") }
+    }
+
+    /// Unrelayed, the whole reply must fit the client's limit: options the fixed part has room
+    /// for go into `file` and `sname` (option 52) rather than the reply being dropped.
+    @Test func aReplyTooLargeForTheOptionsFieldOverloadsFileAndSname() throws {
+        var reply = DHCPMessage(op: .bootReply, xid: 1, mac: Lab.mac(4))
+        reply.messageType = .offer
+        reply.setValue(.serverIdentifier, Lab.server)
+        for code in 224...230 { reply.set(DHCPOptionCode(UInt8(code)), Array(repeating: UInt8(code), count: 60)) }
+        #expect(throws: (any Error).self) { try reply.encode(maximumSize: 548) }
+        let request = DHCPMessage(op: .bootRequest, xid: 1, mac: Lab.mac(4))
+        let exchange = DHCPServerCore.encode(reply, destination: .broadcast, request: request, client: Lab.mac(4),
+                                             received: .discover, core: "lease", writes: [], reason: "ok")
+        let (decoded, outgoing) = try #require(Wire.reply(exchange), "\(exchange.reason)")
+        #expect(outgoing.bytes.count <= 548)
+        for code in 224...230 {
+            #expect(decoded.data(for: DHCPOptionCode(UInt8(code))) == Array(repeating: UInt8(code), count: 60))
+        }
+        #expect(decoded.messageType == .offer && decoded.options.first?.code == .messageType)
+        #expect(decoded.fileOptions.count == 2 && decoded.snameOptions.count == 1)
+        #expect(decoded.data(for: .optionOverload) == [3])
+        // Nothing to move into (a boot file in `file`, a server name in `sname`): still no reply.
+        var full = reply
+        full.file = Array("undionly.kpxe".utf8)
+        full.sname = Array("boot".utf8)
+        #expect(DHCPReplySize.fit(full, budget: 548) == nil)
+    }
+
     @Test func malformedAndForeignPacketsAreDroppedWithReasons() {
         var core = Wire.authoritative()
         let cases: [([UInt8], String)] = [

@@ -120,6 +120,27 @@ import Testing
         #expect(machine.statistics.retransmits == 3)
     }
 
+    /// The documented rule (docs/tftp.md): with the defaults a silent peer gets the OACK and 5
+    /// retransmissions, each waited for in full (RFC 2349's timeout is the wait before a
+    /// retransmission, so the last one needs one too): 1+2+4+8+8+8 = 31 s, not 23.
+    @Test func withTheDefaultsASilentPeerIsGivenUpAfter31Seconds() {
+        var machine = TFTPReadTransfer(size: 5000, options: options(oack: true),
+                                       configuration: TFTPTransferConfiguration())
+        var actions: [Action] = []
+        machine.start(now: t0, into: &actions)
+        var sends = 0
+        var now = t0
+        while let deadline = machine.nextDeadline, now < t0 + .seconds(100) {
+            actions.removeAll()
+            now = deadline
+            machine.deadlineReached(now: now, into: &actions)
+            sends += actions.filter { if case .sendOptionAcknowledgement = $0 { true } else { false } }.count
+        }
+        #expect(actions == [.finish(.timedOut)])
+        #expect(now == t0 + .seconds(31))
+        #expect(sends == 5 && machine.statistics.retransmits == 5)
+    }
+
     @Test func anEarlyDeadlineCallDoesNothing() {
         var (machine, actions) = started(size: 5000, options())
         actions.removeAll()

@@ -286,3 +286,43 @@ def test_capture_stops_after_traffic_went_quiet(netns, tmp_path):
     assert capture.returncode == 0, stderr
     assert stdout.splitlines()[-1].startswith("capture ended: 3 packets"), stdout
     assert packet_count(out) == 3
+
+
+FLIGHT_CLIENT = r'''
+s = udp_socket(68)
+options = [("vendor_class_id", b"PXEClient:Arch:00000:UNDI:002001"), ("client_id", b"\x01\x02\x00\x00\x00\x71\x02")]
+s.sendto(dhcp("discover", "02:00:00:00:71:02", 0x3102, options=options), ("255.255.255.255", 67))
+offer = wait_reply(s, 0x3102, timeout=3)
+t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t.settimeout(3)
+t.sendto(b"\x00\x01missing-file\x00octet\x00", (sys.argv[1] if len(sys.argv) > 1 else "198.51.100.1", 69))
+error = t.recvfrom(1500)[0]
+print(json.dumps({"offer": offer is not None, "error": error[:4].hex()}))
+'''
+
+
+def test_flight_recorder_keeps_tftp_errors_and_real_dhcp_addresses(netns, tmp_path):
+    """The flight recorder holds the TFTP ERROR a refused RRQ gets, and records the DHCP
+    datagrams with their real addresses: a broadcast DISCOVER to 255.255.255.255:67, the
+    broadcast OFFER from the server's address (issue 14 item 8)."""
+    from dhcp_support import PRELUDE, Server, run_client_script
+    binary = netboot_bin()
+    extra = "capture: { dir: captures, flight-recorder: 64 }\n"
+    server = Server(netns, tmp_path, mode="proxy", bsdp=False, extra=extra)
+    server.config.write_text(server.config.read_text().replace("tftp:\n  enabled: false", "tftp:\n  enabled: true")
+                             .replace("capture: { dir: captures", f"capture: {{ dir: {tmp_path}/captures"))
+    server.start()
+    try:
+        got = run_client_script(netns, PRELUDE + FLIGHT_CLIENT)
+        assert got == {"offer": True, "error": "00050001"}, server.log()
+        dump = netns.run(netns.server, binary, "debug", "dump-packets", "-w", str(tmp_path / "flight.pcap"),
+                         "--config", str(server.config), check=False)
+        assert dump.returncode == 0, dump.stderr
+    finally:
+        server.kill()
+    decoded = [json.loads(line) for line in sh(binary, "decode", "--json", str(tmp_path / "flight.pcap")).stdout.splitlines()]
+    tftp = [(p["opcode"], p["src"].split(":")[0], p["dst"].split(":")[0]) for p in decoded if p["proto"] == "tftp"]
+    assert tftp == [("RRQ", netns.client_ip, netns.server_ip), ("ERROR", netns.server_ip, netns.client_ip)], decoded
+    dhcp = [(p.get("msgType"), p["src"], p["dst"]) for p in decoded if p["proto"] in ("dhcp", "bsdp")]
+    assert dhcp == [("DHCPDISCOVER", f"{netns.client_ip}:68", "255.255.255.255:67"),
+                    ("DHCPOFFER", f"{netns.server_ip}:67", "255.255.255.255:68")], decoded

@@ -44,3 +44,13 @@ def test_every_help_has_an_example_and_the_exit_codes():
         codes = text.split("\nEXIT CODES:\n", 1)[1].split("\n\n", 1)[0]
         assert codes.startswith("  0   "), (path, codes)
         assert "\n  64  wrong usage" in codes, (path, codes)
+
+
+def test_decode_and_capture_help_do_not_claim_http_decoding():
+    """The decoder reads DHCP/BSDP and TFTP; TCP (HTTP) gets addresses and ports only (issue 14 item 8)."""
+    for command in ("decode", "capture"):
+        text = subprocess.run([netboot_bin(), command, "--help"], capture_output=True, text=True, check=True).stdout
+        overview = text.split("USAGE:")[0].replace("\n", " ")
+        assert "decode DHCP/BSDP and TFTP" in overview or "Decode DHCP, BSDP and TFTP" in overview, overview
+        assert "HTTP is not decoded" in overview or "HTTP included, is not decoded" in overview, overview
+        assert "decode DHCP/BSDP, TFTP, HTTP" not in overview

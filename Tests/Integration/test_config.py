@@ -195,3 +195,23 @@ def test_serve_with_a_config_file_logs_it_reloads_on_sighup_and_stops_on_sigint(
     assert f"configuration={path}" in text
     assert "enabled in configuration: bsdp, tftp (port 69), http (port 8080)" in text
     assert "netboot stopped" in text
+
+
+def test_state_and_logs_inside_a_served_root_are_refused(tmp_path):
+    """`http.root: .` would publish the pid file, the database and the logs (issue 14 item 5)."""
+    path = write(tmp_path / "open.yaml", "tftp: { enabled: false }\nhttp:\n  root: .\nlogs:\n  dir: var/log\n")
+    expected = [
+        f"{path}:3:9: error: capture.dir: 'var/captures' is inside http.root '.': HTTP would serve the captures "
+        "to anyone; move one of them [conflict]",
+        f"{path}:3:9: error: state-dir: 'var' is inside http.root '.': HTTP would serve the pid file and the lease "
+        "database to anyone; move one of them [conflict]",
+        f"{path}:5:8: error: logs.dir: 'var/log' is inside http.root '.': HTTP would serve the logs to anyone; "
+        "move one of them [conflict]",
+    ]
+    check = netboot("config", "check", path, cwd=tmp_path)
+    assert check.returncode == 1
+    assert sorted(diagnostic_lines(check.stdout)) == sorted(expected)
+    out = netboot("serve", "--config", path, cwd=tmp_path, timeout=20)
+    assert out.returncode == 1
+    assert sorted(diagnostic_lines(out.stderr)) == sorted(expected)
+    assert not (tmp_path / "var").exists()

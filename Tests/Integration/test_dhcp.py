@@ -256,6 +256,12 @@ def test_malformed_flood_interleaved_with_valid_exchanges(netns, tmp_path):
         assert result["malformed"] == 10000
         assert result["answered"] == result["exchanges"] == 100
         assert server.proc.poll() is None
-        assert server.log().count("wire: DROP (malformed") >= 9000
     finally:
         server.kill()
+    # Past a few lines per 10 s, the drops of one source are summarised (docs/logging.md); the
+    # summaries of windows still open are written when the server stops.
+    log = server.log()
+    written = log.count("wire: DROP (malformed")
+    summarised = sum(int(line.split("… ")[1].split(" ")[0].replace(",", ""))
+                     for line in log.splitlines() if " more malformed DHCP datagrams on " in line)
+    assert written <= 50 and written + summarised >= 9000, (written, summarised)

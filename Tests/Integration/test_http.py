@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import os
 import re
+import select
 import socket
 import subprocess
 import time
@@ -116,7 +117,8 @@ def start_server(netns, tmp_path, *extra):
 
 @pytest.fixture
 def server(netns, tmp_path):
-    srv = start_server(netns, tmp_path, "--idle-timeout", "3", "--max-connections", "1100",
+    srv = start_server(netns, tmp_path, "--idle-timeout", "3", "--request-timeout", "3", "--max-connections", "1100",
+                       "--max-connections-per-client", "1100",
                        "--pxe-image", "debian:images/debian/vmlinuz:images/debian/initrd.gz:ip={ip} mac={mac}",
                        "--pxe-image", "alpine:images/alpine/vmlinuz-lts")
     yield srv
@@ -498,24 +500,105 @@ def test_thousand_idle_connections(server):
     assert server.healthy()
 
 
-def test_slowloris_head_is_cut_off(server):
+def drip_head(server, seconds):
+    """Sends a head's first line, then a header byte a second, never finishing it; returns what
+    the server answered and when the connection closed (seconds after the first byte)."""
     sock = server.connect()
-    sock.settimeout(10)
+    sock.settimeout(seconds + 10)
     started = time.monotonic()
     try:
         sock.sendall(b"GET /small.txt HTTP/1.1\r\n")
-        for _ in range(8):  # one header byte a second, never finishing the head
+        for _ in range(seconds):
             time.sleep(1)
             sock.sendall(b"X")
     except (BrokenPipeError, ConnectionResetError):
         pass
+    rest = b""
     try:
-        rest = sock.recv(100)
-    except ConnectionResetError:
-        rest = b""
-    assert rest == b""
-    assert time.monotonic() - started < 10
+        while chunk := sock.recv(4096):
+            rest += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
     sock.close()
+    return rest, time.monotonic() - started
+
+
+def test_slowloris_head_is_cut_off(server):
+    rest, elapsed = drip_head(server, 8)
+    assert rest.startswith(b"HTTP/1.1 408 ") and b"Connection: close" in rest
+    assert elapsed < 10
+
+
+def test_a_dripped_head_gets_408_after_the_request_timeout_not_the_idle_timeout(netns, tmp_path):
+    """Issue 14: `request-timeout` was accepted and ignored; a head dripped at 1 byte/s stayed
+    for the whole idle timeout (60 s)."""
+    srv = start_server(netns, tmp_path, "--idle-timeout", "60", "--request-timeout", "2")
+    try:
+        rest, elapsed = drip_head(srv, 6)
+        assert rest.startswith(b"HTTP/1.1 408 "), rest
+        assert elapsed < 6
+        # A silent new connection is closed after the request timeout too, without an answer.
+        sock = srv.connect()
+        sock.settimeout(10)
+        started = time.monotonic()
+        try:
+            assert sock.recv(100) == b""
+        except ConnectionResetError:
+            pass
+        assert time.monotonic() - started < 5
+        sock.close()
+        assert srv.healthy()
+    finally:
+        srv.proc.terminate()
+        srv.proc.wait(timeout=10)
+        srv.log.close()
+
+
+def test_one_host_holding_connections_leaves_room_for_others(netns, tmp_path):
+    """Issue 14: 1,030 silent connections from one host had every other client answered 503.
+    One host now holds at most `max-connections-per-client` (32); the rest of its connections
+    get 503 (counted in the status metric), and a second host is served."""
+    srv = start_server(netns, tmp_path, "--max-connections", "100")
+    second = netns.prefix + ".3"
+    netns.run(netns.client, "ip", "addr", "add", f"{second}/24", "dev", netns.client_if)
+    socks = []
+    try:
+        time.sleep(0.5)  # let the start-up probe connection be released
+        for _ in range(150):
+            socks.append(srv.connect())
+        # Admission runs on each connection's event loop, so which 32 are admitted may differ
+        # from the connect order: count the 503s over all of them.
+        refused, waiting = 0, list(socks)
+        deadline = time.monotonic() + 5
+        while waiting and refused < 118 and time.monotonic() < deadline:
+            ready, _, _ = select.select(waiting, [], [], 0.5)
+            for sock in ready:
+                waiting.remove(sock)
+                try:
+                    refused += sock.recv(4096).startswith(b"HTTP/1.1 503 ")
+                except ConnectionResetError:
+                    pass
+        assert refused == 118
+        with inside(netns.client):
+            other = socket.socket()
+            other.settimeout(10)
+            other.bind((second, 0))
+            other.connect((srv.host, PORT))
+        other.sendall(b"GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n"
+                      b"Connection: close\r\n\r\n")
+        out = b""
+        while chunk := other.recv(65536):
+            out += chunk
+        other.close()
+        assert out.startswith(b"HTTP/1.1 200 ") and b"0123456789" * 100 in out
+        assert re.search(rb'netboot_http_connections_refused_total\{limit="client"\} 118\b', out), out[-3000:]
+        assert re.search(rb'netboot_http_requests_total\{status="503"\} 118\b', out)
+    finally:
+        for sock in socks:
+            sock.close()
+        srv.proc.terminate()
+        srv.proc.wait(timeout=10)
+        srv.log.close()
 
 
 def test_connection_limit(netns, tmp_path):
@@ -530,11 +613,11 @@ def test_connection_limit(netns, tmp_path):
         assert out.startswith(b"HTTP/1.1 503 ")
         socks[0].sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         metrics = b""
-        while not re.search(rb"netboot_http_connections_refused_total \d", metrics):
+        while not re.search(rb'netboot_http_connections_refused_total\{limit="total"\} \d', metrics):
             chunk = socks[0].recv(65536)
             assert chunk
             metrics += chunk
-        assert re.search(rb"netboot_http_connections_refused_total [1-9]", metrics)
+        assert re.search(rb'netboot_http_connections_refused_total\{limit="total"\} [1-9]', metrics)
         for sock in socks:
             sock.close()
         deadline = time.monotonic() + 5
@@ -559,6 +642,7 @@ def test_connection_limit(netns, tmp_path):
     ("/sub/", (200,)),
     ("/inside", (200,)),
     ("/sub", (301,)),
+    ("/small.txt/", (404,)),  # a file is not a directory (nginx: 404)
     ("/", (403,)),  # no index.html, no listing configured
 ])
 def test_path_escapes(server, path, statuses):
@@ -597,6 +681,82 @@ def test_metrics_and_access_log(server):
     log = open(server.log.name).read()
     assert re.search(rf"{re.escape(server.pair.client_ip)} GET /small.txt \"bytes=0-1\" 206 2 [0-9.]+ms", log), log[-2000:]
     assert re.search(rf"{re.escape(server.pair.client_ip)} GET /missing - 404 \d+ [0-9.]+ms", log)
+
+
+def test_access_log_redacts_query_values_and_skips_health_checks(server):
+    server.fetch("/boot/ipxe?mac=52:54:00:12:34:56&token=s3cr3t-value")
+    server.fetch("/small.txt?another-s3cr3t")
+    server.fetch("/healthz")
+    server.fetch("/missing?x=1")  # written after the others: the log has caught up when it shows
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "/missing" not in open(server.log.name).read():
+        time.sleep(0.1)
+    log = open(server.log.name).read()
+    assert "GET /boot/ipxe?mac=***&token=*** - 200" in log, log[-2000:]
+    assert "GET /small.txt?*** - 200" in log
+    assert "s3cr3t" not in log
+    assert "GET /healthz" not in log
+
+
+def test_access_log_options(netns, tmp_path):
+    srv = start_server(netns, tmp_path, "--log-queries", "--log-health-checks")
+    try:
+        srv.fetch("/small.txt?token=s3cr3t")
+        srv.fetch("/healthz")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "GET /healthz" not in open(srv.log.name).read():
+            time.sleep(0.1)
+        log = open(srv.log.name).read()
+        assert "GET /small.txt?token=s3cr3t - 200" in log and "GET /healthz - 200" in log
+    finally:
+        srv.proc.terminate()
+        srv.proc.wait(timeout=10)
+        srv.log.close()
+
+
+def test_serve_takes_the_access_log_settings_from_the_config(netns, tmp_path):
+    """`serve` writes the access log as the `http:` section says: here with `/healthz` probes
+    logged and query values redacted (the default); `access-log: false` writes none."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "small.txt").write_bytes(b"0123456789")
+    for name, http in (("on", "access-log-health-checks: true"), ("off", "access-log: false")):
+        logs = tmp_path / f"logs-{name}"
+        config = tmp_path / f"netboot-{name}.yaml"
+        config.write_text(f"state-dir: {tmp_path}/state-{name}\nlogs: {{ dir: {logs} }}\nnice: 0\n"
+                          "dhcp: { enabled: false }\nbsdp: { enabled: false }\ntftp: { enabled: false }\n"
+                          f"http: {{ port: {PORT}, root: {root}, {http} }}\n")
+        proc = netns.popen(netns.server, netboot_bin(), "serve", "--quiet", "--config", str(config), cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv = Server(netns, root, proc, None)
+        try:
+            log = logs / "netboot.log"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not (log.exists() and "http listening" in log.read_text()):
+                assert proc.poll() is None, "serve exited"
+                time.sleep(0.1)
+            assert srv.fetch("/small.txt?token=s3cr3t")[0] == 200
+            assert srv.healthy()
+            assert srv.fetch("/missing")[0] == 404
+            deadline = time.monotonic() + 5
+            while name == "on" and time.monotonic() < deadline and "GET /missing" not in log.read_text():
+                time.sleep(0.1)
+            if name == "off":
+                time.sleep(1)  # as long as the lines of the "on" run take, and more
+            text = log.read_text()
+            if name == "on":
+                assert "GET /small.txt?token=*** - 200" in text and "GET /healthz - 200" in text, text
+            else:
+                assert "GET /" not in text, text
+            assert "s3cr3t" not in text
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def test_two_range_fields_are_refused(server):
+    out = raw(server, b"GET /small.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 ")
 
 
 def test_thread_pool_opening(netns, tmp_path):

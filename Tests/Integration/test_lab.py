@@ -23,6 +23,11 @@ def test_firmware_boots_from_netboot(firmware, capsys):
     binary = netboot_bin()
     seconds, output = lab.run_boot(firmware, "netboot", binary, timeout=300)
     assert seconds is not None, f"{firmware}: no marker from the payload\n{output[-6000:]}"
+    # The image set's command line is plain (lab.LAB_CMDLINE, no initrd=): the script netboot
+    # renders names the initrd, which is what lets OVMF's EFI stub find it (issue 14 item 3).
+    assert "initrd=" not in lab.LAB_CMDLINE
+    booted = [line for line in output.splitlines() if f"{lab.MARKER} booted:" in line]
+    assert booted and "initrd=initrd.img" in booted[0], output[-6000:]
     reference, ref_output = lab.run_boot(firmware, "dnsmasq", timeout=300)
     ratio = f"{reference / seconds:.2f}x" if reference else "n/a (dnsmasq run failed)"
     with capsys.disabled():  # the measurement is the point: show it even when pytest captures

@@ -347,8 +347,9 @@ def test_netascii_mode_round_trips_text(server, tmp_path):
     assert local.read_bytes() == text
 
 
-def test_concurrent_clients_all_get_their_files(server, tmp_path):
+def test_concurrent_clients_all_get_their_files(server_factory, tmp_path):
     require_tool("atftp")
+    server = server_factory("--max-transfers-per-client", "24")  # all 24 share one address
     server.add("shared.bin", 2 << 20)
     server.wait_ready()
     procs = []
@@ -577,6 +578,56 @@ def test_a_client_that_stops_acking_times_out_and_others_go_on(server_factory, t
     assert sha256(local) == sha256(server.root / "f.bin")
 
 
+def test_one_flooding_host_cannot_take_every_transfer_slot(server_factory, tmp_path):
+    """A host sends 100 read requests (each from its own port) and acknowledges none: it gets
+    at most `max-transfers-per-client` (16 by default) transfers and "Server busy" for the rest,
+    while a second host still fetches its file, although the flood would fill all 32 slots."""
+    server = server_factory("--max-transfers", "32")
+    server.add("f.bin", 300_000)
+    server.wait_ready()
+    netns = server.netns
+    second = netns.prefix + ".3"
+    netns.run(netns.client, "ip", "addr", "add", f"{second}/24", "dev", netns.client_if)
+    out = probe(netns, server, """
+        flooder, second = sys.argv[2], sys.argv[3]
+        socks, answers = [], {}
+        for i in range(100):
+            s = sock(2.0)
+            s.bind((flooder, 0))
+            s.sendto(rrq(b"f.bin"), (SERVER, 69))
+            socks.append(s)
+        for s in socks:
+            try:
+                kind = parse(s.recv(70000))[:2]
+            except socket.timeout:
+                kind = ("SILENT",)
+            answers[kind] = answers.get(kind, 0) + 1
+        print("flood", sorted(answers.items()))
+        # The flooder never acknowledges; a second host reads the whole file in lockstep.
+        c = sock(3.0)
+        c.bind((second, 0))
+        c.sendto(rrq(b"f.bin"), (SERVER, 69))
+        received, expected = b"", 1
+        while True:
+            packet, peer = c.recvfrom(70000)
+            answer = parse(packet)
+            if answer[0] != "DATA":
+                print("second", answer)
+                break
+            c.sendto(struct.pack("!HH", 4, answer[1]), peer)
+            if answer[1] == expected:
+                received += answer[2]
+                expected += 1
+                if len(answer[2]) < 512:
+                    break
+        import hashlib
+        print("second got", len(received), hashlib.sha256(received).hexdigest())
+    """, netns.client_ip, second)
+    assert "flood [(('DATA', 1), 16), (('ERROR', 0), 84)]" in out, out
+    assert f"second got 300000 {sha256(server.root / 'f.bin')}" in out, out
+    assert "reason=too many transfers from this client" in server.text()
+
+
 def test_path_escapes_are_refused_and_logged(server, tmp_path):
     server.add("inside.bin", 100)
     (server.root / "escape").symlink_to("/etc/passwd")
@@ -603,6 +654,21 @@ def test_path_escapes_are_refused_and_logged(server, tmp_path):
     log = server.text()
     assert "tftp refused RRQ" in log and "reason='..' in path" in log
     assert "resolves outside the root (/etc/passwd)" in log
+
+
+def test_an_unknown_mode_is_refused_without_echoing_it(server):
+    """The ERROR text is the server's own words: a client's mode string (any bytes) is not sent back."""
+    server.add("f.bin", 100)
+    server.wait_ready()
+    out = probe(server.netns, server, """
+        s = sock()
+        s.sendto(rrq(b"f.bin", mode=b"<script>x\\x1b[2J"), (SERVER, 69))
+        data, _ = s.recvfrom(1000)
+        print(repr(parse(data)))
+    """)
+    assert "('ERROR', 4, 'Unsupported transfer mode')" in out, out
+    assert "script" not in out
+    assert "reason=unsupported mode" in server.wait_for(r"tftp refused RRQ .*").group(0)
 
 
 def test_write_requests_are_refused_without_an_upload_directory(server, tmp_path):

@@ -57,6 +57,19 @@ import Testing
         #expect(lines("dhcp:\n  mode: relay\n") == ["t.yaml:2:9: error: dhcp.mode: 'relay' is not one of proxy, authoritative [invalid-value]"])
     }
 
+    @Test func perClientLimitsAndAccessLogKeys() {
+        #expect(lines("http:\n  access-log-queries: redacted\n") ==
+            ["t.yaml:2:23: error: http.access-log-queries: 'redacted' is not one of redact, full (did you mean 'redact'?) [invalid-value]"])
+        #expect(lines("tftp: { max-transfers-per-client: 0 }\nhttp: { max-connections-per-client: 0 }\n") ==
+            ["t.yaml:1:35: error: tftp.max-transfers-per-client: 0 is out of range 1-65535 [out-of-range]",
+             "t.yaml:2:37: error: http.max-connections-per-client: 0 is out of range 1-1000000 [out-of-range]"])
+        let parsed = NetbootConfiguration.parse(
+            "http: { access-log: false, access-log-health-checks: true, access-log-queries: full }\n", file: "t.yaml")
+        #expect(parsed.diagnostics.isEmpty)
+        #expect(!parsed.configuration.http.accessLog && parsed.configuration.http.accessLogHealthChecks)
+        #expect(parsed.configuration.http.accessLogQueries == .full)
+    }
+
     @Test func logLimitsAreClampedWithAWarning() {
         let small = NetbootConfiguration.parse("logs: { size-limit: 1000, max-files: 0 }\n", file: "t.yaml")
         #expect(!small.hasErrors)

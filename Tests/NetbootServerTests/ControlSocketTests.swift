@@ -92,7 +92,7 @@ import Testing
                             dimensions: [("received", "DHCPDISCOVER"), ("decision", "offer"), ("reason", "none")]).increment(by: 5)
         factory.makeCounter(label: "netboot_dhcp_exchanges_total",
                             dimensions: [("received", "unknown"), ("decision", "drop"), ("reason", "malformed")]).increment(by: 2)
-        factory.makeRecorder(label: "tftp_active_transfers", dimensions: [], aggregate: false).record(Int64(3))
+        factory.makeRecorder(label: "netboot_tftp_active_transfers", dimensions: [], aggregate: false).record(Int64(3))
         var configuration = NetbootConfiguration.defaults
         configuration.dhcp.mode = .authoritative
         let state = ApplianceState(version: "9.9", configuration: configuration, configurationFile: "f.yaml",

@@ -60,4 +60,34 @@ import Testing
         #expect(payloads == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
         _ = try channel.finish()
     }
+
+    /// Addresses as on the wire (issue 14 item 8): a broadcast is recorded as sent to
+    /// 255.255.255.255 (from the packet info), not to the wildcard the socket is bound to; an
+    /// answer leaves from the interface's address, or from the address its request went to,
+    /// and the tap passes the envelope on without the packet info only it reads.
+    @Test func tapRecordsTheRealAddressesOfAWildcardSocket() throws {
+        let recorder = FlightRecorder(capacity: 8)
+        let server = IPv4Address(198, 51, 100, 1)
+        let channel = EmbeddedChannel(handler: FlightRecorderTap(recorder: recorder, interface: "veth0", address: server))
+        try channel.bind(to: SocketAddress(ipAddress: "0.0.0.0", port: 67)).wait()
+        let peer = try SocketAddress(ipAddress: "198.51.100.2", port: 68)
+        let broadcast = try SocketAddress(ipAddress: "255.255.255.255", port: 0)
+        try channel.writeInbound(AddressedEnvelope(
+            remoteAddress: peer, data: ByteBuffer(bytes: [1]),
+            metadata: .init(ecnState: .transportNotCapable, packetInfo: NIOPacketInfo(destinationAddress: broadcast, interfaceIndex: 2))))
+        try channel.writeOutbound(AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "255.255.255.255", port: 68),
+                                                    data: ByteBuffer(bytes: [2])))
+        let other = try SocketAddress(ipAddress: "203.0.113.9", port: 0)
+        try channel.writeOutbound(AddressedEnvelope(remoteAddress: peer, data: ByteBuffer(bytes: [3]),
+                                                    metadata: FlightRecorderTap.answering(from: other)))
+        let frames = try recorder.snapshot().entries.map { try UDPFrame(decoding: $0.frame) }
+        #expect(frames.map(\.ip.destination) == [IPv4Address(255, 255, 255, 255), IPv4Address(255, 255, 255, 255),
+                                                IPv4Address(198, 51, 100, 2)])
+        #expect(frames.map(\.ip.source) == [IPv4Address(198, 51, 100, 2), server, IPv4Address(203, 0, 113, 9)])
+        #expect(frames.map(\.udp.destinationPort) == [67, 68, 68] && frames[1].udp.sourcePort == 67)
+        _ = try channel.readOutbound(as: AddressedEnvelope<ByteBuffer>.self)
+        let passed = try #require(try channel.readOutbound(as: AddressedEnvelope<ByteBuffer>.self))
+        #expect(passed.metadata == nil)
+        _ = try channel.finish()
+    }
 }

@@ -118,6 +118,30 @@ func zcat(_ path: String) throws -> String {
         #expect(try zcat("\(directory.path)/x.1.log.gz").hasPrefix("AAA"))
     }
 
+    /// Logs and archives are 0640 and a created log directory 0750, whatever the umask; a log
+    /// an earlier version left 0644 is brought to 0640 (issue 14 item 5).
+    @Test func logsAndArchivesAreNotWorldReadable() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let old = umask(0)
+        defer { umask(old) }
+        #expect(FileManager.default.createFile(atPath: "\(directory.path)/x.log", contents: Data("old\n".utf8),
+                                               attributes: [.posixPermissions: 0o644]))
+        let logs = directory.path + "/new/log"
+        let file = try RotatingLogFile(policy: LogRotationPolicy(directory: logs, executable: "x", sizeLimit: 0))
+        try file.write(Self.chunk("A"))
+        try file.write(Self.chunk("B"))
+        let existing = try RotatingLogFile(policy: LogRotationPolicy(directory: directory.path, executable: "x"))
+        try existing.write(Array("new\n".utf8))
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(try mode(logs) == 0o750 && mode(directory.path + "/new") == 0o750)
+        #expect(try mode(logs + "/x.log") == 0o640)
+        #expect(try mode(logs + "/x.1.log.gz") == 0o640)
+        #expect(try mode(directory.path + "/x.log") == 0o640)
+    }
+
     @Test func aLogDeletedBehindOurBackIsStillArchivedWhole() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

@@ -16,6 +16,10 @@ import Testing
         #expect(options.transfer.retransmitTimeout == .seconds(1))
         #expect(options.transfer.maxRetries == 5)
         #expect(options.busyPoll == .microseconds(50))
+        #expect(options.maxTransfersPerClient == 16)
+        var section = NetbootConfiguration.TFTP()
+        section.maxTransfersPerClient = 3
+        #expect(TFTPServiceOptions(section).maxTransfersPerClient == 3)
         #expect(options.transferThreads == TFTPServiceOptions.defaultTransferThreads(cores: TFTPServiceOptions.usableCores))
         #expect(options.unmatchedVendorClasses.isEmpty)
         let apple = options.transfer.clientClass(address: nil, path: "Lab.nbi/i386/booter")

@@ -31,6 +31,33 @@ import Testing
         }
     }
 
+    /// The database and its -wal/-shm are 0600 and a created state directory 0750, whatever
+    /// the umask; a database an earlier version left 0644 is brought to 0600 (issue 14 item 5).
+    @Test func databaseFilesAreForTheServerAlone() throws {
+        let old = umask(0o022)
+        defer { umask(old) }
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        try withStateDirectory { directory in
+            let store = try SQLiteStore(stateDirectory: directory)
+            _ = try store.commit([lease(100, client: 1, expires: t0.addingTimeInterval(3600))], now: t0)
+            #expect(try mode(directory) == 0o750)
+            for name in ["netboot.sqlite", "netboot.sqlite-wal", "netboot.sqlite-shm"] {
+                #expect(try mode(directory + "/" + name) == 0o600, "\(name)")
+            }
+        }
+        try withStateDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            do { _ = try SQLiteStore(stateDirectory: directory) }
+            for name in ["netboot.sqlite", "netboot.sqlite-wal", "netboot.sqlite-shm"] where FileManager.default.fileExists(atPath: directory + "/" + name) {
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: directory + "/" + name)
+            }
+            _ = try SQLiteStore(stateDirectory: directory)
+            #expect(try mode(directory + "/netboot.sqlite") == 0o600)
+        }
+    }
+
     @Test func committedLeasesSurviveReopen() throws {
         try withStateDirectory { directory in
             let leases = [lease(100, client: 1, expires: t0 + 3600),

@@ -153,7 +153,9 @@ def start_dnsmasq(lab, root, dhcp_only=False, script_scheme="http", pxe=True):
 
 def start_netboot(lab, root, binary):
     """The appliance alone serves the lab: authoritative DHCP with PXE/iPXE/HTTP-boot answers,
-    TFTP and HTTP, over one images directory whose pxe/lab/ image iPXE is scripted to boot."""
+    TFTP and HTTP, over one images directory whose pxe/lab/ image iPXE is scripted to boot.
+    Its command line is plain, as an admin writes it: the rendered script adds the
+    `initrd=initrd.img` that UEFI's EFI stub needs."""
     image = os.path.join(root, "pxe", "lab")
     os.makedirs(image, exist_ok=True)
     for name in ("vmlinuz", "initrd.img"):
@@ -177,7 +179,7 @@ pxe:
   http-boot-url: "http://{{server}}/ipxe.efi"
   ipxe-script-url: "http://{{server}}/boot/ipxe?mac={{mac}}"
   images:
-    - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "initrd=initrd.img {LAB_CMDLINE}" }}
+    - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "{LAB_CMDLINE}" }}
   default-image: lab
 """)
     check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)

@@ -80,8 +80,10 @@ public struct BSDPResponder: Sendable {
     // MARK: INFORM
 
     /// INFORM[LIST] or INFORM[SELECT] (reference §1.6). Replies go to `ciaddr` on the reply port
-    /// (sub-option 5 when below 1024, else 68), from port 67.
-    public mutating func inform(_ message: DHCPMessage, receipt: DHCPReceipt, now: Date) -> Result {
+    /// (sub-option 5 when below 1024, else 68), from port 67. `images` (the client's class or
+    /// reservation `bsdp-images`) limits the images it may list and select; nil: all.
+    public mutating func inform(_ message: DHCPMessage, receipt: DHCPReceipt, now: Date, images: [String]? = nil) -> Result {
+        let catalog = images.map { self.catalog.restricted(to: $0) } ?? self.catalog
         guard !message.ciaddr.isUnspecified else { return .drop("INFORM with no IP address (ciaddr 0)", "no_ciaddr") }
         guard let mac = message.clientMAC else { return .drop("chaddr is not an Ethernet address", "bad_chaddr") }
         guard let client = Self.client(message, mac: mac) else {
@@ -97,15 +99,16 @@ public struct BSDPResponder: Sendable {
         case .informList(let list):
             var client = client
             client.attributeFilter = list.attributesFilter
-            return self.list(message, list: list, client: client, receipt: receipt)
+            return self.list(message, list: list, client: client, receipt: receipt, catalog: catalog)
         case .informSelect(let select):
-            return self.select(message, select: select, client: client, receipt: receipt, now: now)
+            return self.select(message, select: select, client: client, receipt: receipt, now: now, catalog: catalog)
         default:
             return .drop("not an INFORM[LIST] or INFORM[SELECT]", "malformed")
         }
     }
 
-    private func list(_ message: DHCPMessage, list: BSDPListRequest, client: NetBootClient, receipt: DHCPReceipt) -> Result {
+    private func list(_ message: DHCPMessage, list: BSDPListRequest, client: NetBootClient, receipt: DHCPReceipt,
+                      catalog: ImageCatalog) -> Result {
         let decision = catalog.listDecision(for: client)
         guard let chosen = decision.defaultImage else {
             return .drop("no image applies to \(client.architecture)/\(client.systemIdentifier ?? "?")", "no_image")
@@ -140,7 +143,7 @@ public struct BSDPResponder: Sendable {
     }
 
     private mutating func select(_ message: DHCPMessage, select: BSDPSelectRequest, client: NetBootClient,
-                                 receipt: DHCPReceipt, now: Date) -> Result {
+                                 receipt: DHCPReceipt, now: Date, catalog: ImageCatalog) -> Result {
         guard let serverID = select.serverIdentifier else {
             return .drop("INFORM[SELECT] without server identifier (sub-option 3)", "no_server_id")
         }
@@ -177,7 +180,8 @@ public struct BSDPResponder: Sendable {
 
     /// The BSDP OFFER* (reference §1.2 "subsequent boot"): `yiaddr` 0, the boot file and the
     /// selected image, for a client bound to this server whose image still applies; nil otherwise.
-    public func offer(_ message: DHCPMessage, receipt: DHCPReceipt) -> Result? {
+    public func offer(_ message: DHCPMessage, receipt: DHCPReceipt, images: [String]? = nil) -> Result? {
+        let catalog = images.map { self.catalog.restricted(to: $0) } ?? self.catalog
         guard let mac = message.clientMAC, let binding = bindings[mac],
               binding.serverIdentifier == receipt.serverIdentifier,
               var client = Self.client(message, mac: mac) else { return nil }

@@ -32,7 +32,7 @@ extension DHCPLeaseEngine {
             return false
         }
         if let owner = reservedAddresses[address] { return owner == request.chaddr }
-        return subnet.range?.contains(address) == true
+        return subnet.range?.contains(address) == true && subnet.admitsToRange(request.profile.classes)
     }
 
     private func isInfrastructure(_ address: IPv4Address, subnet: DHCPSubnetConfiguration,
@@ -49,7 +49,9 @@ extension DHCPLeaseEngine {
             if until > now { return nil }
             exhaustedUntil[index] = nil
         }
-        guard let range = configuration.subnets[index].range else { return nil }
+        // A client outside the pool's class finds nothing, but the pool is not full for others.
+        guard let range = configuration.subnets[index].range,
+              configuration.subnets[index].admitsToRange(request.profile.classes) else { return nil }
         let low = range.lowerBound.rawValue
         let count = UInt64(range.upperBound.rawValue) - UInt64(low) + 1
         let start = cursors[index].map { $0 >= low && $0 <= range.upperBound.rawValue ? $0 : low } ?? low
@@ -88,7 +90,7 @@ extension DHCPLeaseEngine {
         let subnet = configuration.subnets[index]
         let leaseTime = grantedLeaseTime(request, subnet: subnet)
         let hostname = reservationsByMAC[request.chaddr].flatMap { $0.address == address ? $0.hostname : nil }
-        return DHCPLeaseReply(
+        var reply = DHCPLeaseReply(
             messageType: type, yiaddr: address, serverIdentifier: request.receivedOn.address,
             subnetMask: subnet.subnet.mask, routers: subnet.router.map { [$0] } ?? [],
             domainNameServers: subnet.dns, domainName: subnet.domain, hostname: hostname,
@@ -98,6 +100,29 @@ extension DHCPLeaseEngine {
             destination: .forReply(giaddr: request.giaddr, ciaddr: type == .ack ? request.ciaddr : .any,
                                    yiaddr: address, broadcastFlag: request.broadcastFlag,
                                    chaddr: request.chaddr, isNAK: false))
+        reply.options = configuredOptions(request, subnet: subnet)
+        return reply
+    }
+
+    /// The `option-data` winners for this client (host, subnet, classes, global). The subnet's
+    /// `router`, `dns` and `domain` keys count as subnet-level options that are always sent: they
+    /// stay in the reply's own fields unless a host-level option of the same code overrides them.
+    func configuredOptions(_ request: DHCPLeaseRequest, subnet: DHCPSubnetConfiguration) -> [DHCPResolvedOption] {
+        // Without any option-data the reply is what it always was (and costs nothing more).
+        if configuration.options.isEmpty, subnet.options.isEmpty, request.profile.hostOptions.isEmpty,
+           request.profile.classes.isEmpty {
+            return []
+        }
+        var legacy: [DHCPOptionData] = []
+        if let router = subnet.router { legacy.append(DHCPOptionData(code: .router, data: router.bytes, alwaysSend: true)) }
+        if !subnet.dns.isEmpty {
+            legacy.append(DHCPOptionData(code: .domainNameServer, data: subnet.dns.flatMap(\.bytes), alwaysSend: true))
+        }
+        if let domain = subnet.domain { legacy.append(DHCPOptionData(code: .domainName, data: Array(domain.utf8), alwaysSend: true)) }
+        let legacyCodes = Set(legacy.map(\.code))
+        var levels = configuration.classifier.optionLevels(for: request.profile, global: configuration.options)
+        levels.append(DHCPOptionResolver.Level(.subnet, subnet.options + legacy))
+        return DHCPOptionResolver.winners(levels).filter { !($0.level == .subnet && legacyCodes.contains($0.option.code)) }
     }
 
     /// A NAK (RFC 2131 Table 3: only options 53, 54, 56; `yiaddr` and `ciaddr` zero; broadcast, or

@@ -65,6 +65,9 @@ public struct DHCPLeaseEngine: Sendable {
         let client = request.clientID
         guard let address = offerCandidate(request, subnet: index, now: now) else {
             let subnet = configuration.subnets[index]
+            if subnet.range != nil, let required = subnet.clientClass, !subnet.admitsToRange(request.profile.classes) {
+                return .silence(.notInPoolClass(subnet.subnet, required))
+            }
             return .silence(subnet.range == nil ? .noPool(subnet.subnet) : .poolExhausted(subnet.subnet))
         }
         table.hold(address, for: client, until: now.addingTimeInterval(configuration.offerHoldTime))

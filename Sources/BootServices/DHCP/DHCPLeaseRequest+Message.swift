@@ -55,7 +55,8 @@ extension DHCPLeaseReply {
     /// The reply as a DHCP message answering `request` (RFC 2131 Table 3): `xid`, `flags`,
     /// `giaddr`, `htype`/`hlen`/`chaddr` copied from the request (the broadcast bit added for a
     /// relayed NAK), `hops`, `secs`, `siaddr`, `sname` and `file` zero. Options: 53 and 54 first,
-    /// then 51/58/59, then 1, 3, 6, 15, 12, 56 in the order of the client's parameter request
+    /// then 51/58/59, then 1, 3, 6, 15, 12, 56 and the configured options the client requested
+    /// or that are `always-send` (`options`), in the order of the client's parameter request
     /// list (55) where it names them, and option 82 last (RFC 3046 §2.1).
     public func message(answering request: DHCPMessage) -> DHCPMessage {
         var reply = DHCPMessage(op: .bootReply, htype: request.htype, hlen: request.hlen, xid: request.xid,
@@ -77,7 +78,13 @@ extension DHCPLeaseReply {
         if let domainName, !domainName.isEmpty { parameters.append(DHCPOption(.domainName, Array(domainName.utf8))) }
         if let hostname, !hostname.isEmpty { parameters.append(DHCPOption(.hostName, Array(hostname.utf8))) }
         if let message, !message.isEmpty { parameters.append(DHCPOption(.message, Array(message.utf8))) }
-        let wanted = (try? request.value(.parameterRequestList)) ?? []
+        let requested = try? request.value(.parameterRequestList)
+        let configured = DHCPOptionResolver.toSend(options, requested: requested).map(\.option)
+        // A configured winner replaces the field of the same code (a host's routers over the
+        // subnet's), sent or not.
+        parameters.removeAll { parameter in options.contains { $0.option.code == parameter.code } }
+        parameters += configured.map { DHCPOption($0.code, $0.data) }
+        let wanted = requested ?? []
         let rank = { (code: DHCPOptionCode) in wanted.firstIndex(of: code) ?? Int.max }
         let ordered = parameters.enumerated().sorted { lhs, rhs in
             (rank(lhs.element.code), lhs.offset) < (rank(rhs.element.code), rhs.offset)

@@ -43,6 +43,9 @@ public struct DHCPLeaseRequest: Hashable, Sendable {
     /// Option 82 (RFC 3046), echoed back unchanged in the reply.
     public var relayAgentInformation: [UInt8]?
     public var receivedOn: Interface
+    /// The client's classes, boot settings and host options (`DHCPClientClassifier`), filled
+    /// by the server core before the engine sees the request.
+    public var profile: DHCPClientProfile = .none
 
     public init(messageType: MessageType, chaddr: MACAddress, clientIdentifier: [UInt8]? = nil,
                 requestedAddress: IPv4Address? = nil, serverIdentifier: IPv4Address? = nil,

@@ -14,15 +14,28 @@ public struct DHCPSubnetConfiguration: Hashable, Sendable {
     public var domain: String?
     /// Option 51, in seconds: the longest lease granted; a client may ask for less.
     public var leaseTime: UInt32
+    /// `option-data` of the subnet (between host and class in precedence).
+    public var options: [DHCPOptionData]
+    /// When set, the dynamic range is only for members of this class (Kea's subnet/pool
+    /// `client-class`); reservations are served whatever the class.
+    public var clientClass: String?
 
     public init(subnet: IPv4Subnet, range: ClosedRange<IPv4Address>?, router: IPv4Address? = nil,
-                dns: [IPv4Address] = [], domain: String? = nil, leaseTime: UInt32 = 3600) {
+                dns: [IPv4Address] = [], domain: String? = nil, leaseTime: UInt32 = 3600,
+                options: [DHCPOptionData] = [], clientClass: String? = nil) {
         self.subnet = subnet
         self.range = range
         self.router = router
         self.dns = dns
         self.domain = domain
         self.leaseTime = leaseTime
+        self.options = options
+        self.clientClass = clientClass
+    }
+
+    /// True when the dynamic range may serve a client in `classes`.
+    public func admitsToRange(_ classes: [String]) -> Bool {
+        clientClass.map(classes.contains) ?? true
     }
 
     /// The number of addresses in `range` (0 without one).
@@ -61,15 +74,22 @@ public struct DHCPPoolConfiguration: Hashable, Sendable {
     public var declineHoldTime: TimeInterval
     /// The shortest lease granted when a client asks for less (option 51 in a request).
     public var minimumLeaseTime: UInt32
+    /// Global `option-data` (the least specific level).
+    public var options: [DHCPOptionData]
+    /// Client classes and per-host settings (options, classes, boot settings by MAC).
+    public var classifier: DHCPClientClassifier
 
     public init(subnets: [DHCPSubnetConfiguration], reservations: [DHCPReservation] = [],
                 offerHoldTime: TimeInterval = 30, declineHoldTime: TimeInterval = 3600,
-                minimumLeaseTime: UInt32 = 60) {
+                minimumLeaseTime: UInt32 = 60, options: [DHCPOptionData] = [],
+                classifier: DHCPClientClassifier = DHCPClientClassifier()) {
         self.subnets = subnets
         self.reservations = reservations
         self.offerHoldTime = offerHoldTime
         self.declineHoldTime = declineHoldTime
         self.minimumLeaseTime = minimumLeaseTime
+        self.options = options
+        self.classifier = classifier
     }
 
     /// Problems that make the configuration unusable or surprising, one sentence each; empty when

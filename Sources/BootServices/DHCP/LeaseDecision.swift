@@ -36,6 +36,10 @@ public struct DHCPLeaseReply: Hashable, Sendable {
     public var message: String?
     /// Option 82, echoed from the request (RFC 3046 §2.2).
     public var relayAgentInformation: [UInt8]?
+    /// Configured options (`option-data`) that won for this client, each with its level; the
+    /// client's parameter request list picks which are sent (`DHCPOptionResolver.toSend`). One
+    /// of them replaces a field above with the same code.
+    public var options: [DHCPResolvedOption] = []
     /// Set the BROADCAST bit in `flags` (a NAK through a relay, RFC 2131 §4.3.2).
     public var setsBroadcastFlag: Bool
     public var destination: DHCPReplyDestination
@@ -74,6 +78,8 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
     case poolExhausted(IPv4Subnet)
     /// The subnet has no dynamic range (reservations only) and this client has none.
     case noPool(IPv4Subnet)
+    /// The subnet's range is only for members of a client class, and this client is not one.
+    case notInPoolClass(IPv4Subnet, String)
     /// A SELECTING REQUEST named another server (§4.3.2): our offer is withdrawn.
     case selectedOtherServer(IPv4Address)
     /// An INIT-REBOOT REQUEST from a client we have no record of: the server "MUST remain silent".
@@ -99,6 +105,7 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
         case .noSubnet: "no_subnet"
         case .poolExhausted: "pool_exhausted"
         case .noPool: "no_pool"
+        case .notInPoolClass: "not_in_pool_class"
         case .selectedOtherServer: "selected_other_server"
         case .unknownClient: "unknown_client"
         case .missingField: "missing_field"
@@ -116,6 +123,7 @@ public enum LeaseReason: Hashable, Sendable, CustomStringConvertible {
         case .noSubnet(let address): "no subnet configured for \(address)"
         case .poolExhausted(let subnet): "pool exhausted in \(subnet)"
         case .noPool(let subnet): "no dynamic range in \(subnet) and no reservation"
+        case .notInPoolClass(let subnet, let name): "the range of \(subnet) is for client class \(name) only"
         case .selectedOtherServer(let address): "client selected server \(address)"
         case .unknownClient: "INIT-REBOOT from unknown client"
         case .missingField(let field): "missing \(field)"

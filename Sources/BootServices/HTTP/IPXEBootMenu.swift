@@ -104,13 +104,56 @@ public struct IPXEBootMenu: Equatable, Sendable {
         return out
     }
 
+    /// The kernel line names every initrd (`initrd=<name>`) unless the command line already
+    /// holds an `initrd=`: under UEFI the kernel's EFI stub loads an initrd only by the name
+    /// given on its command line, from the files iPXE registers (Linux
+    /// Documentation/admin-guide/efi-stub.rst), while BIOS boots ignore the argument. Each
+    /// initrd is fetched with `--name` (ipxe.org/cmd/imgfetch), so the name is ours to choose.
     private static func bootLines(_ image: IPXEImage, client: Client) -> String {
+        let names = initrdNames(image.initrds)
         var lines = "kernel " + url(image.kernel, client: client)
-        let cmdline = clean(substitute(image.cmdline, client: client))
+        var cmdline = clean(substitute(image.cmdline, client: client))
+        if !names.isEmpty && !namesInitrd(cmdline) {
+            let arguments = names.map { "initrd=" + $0 }.joined(separator: " ")
+            cmdline = cmdline.isEmpty ? arguments : arguments + " " + cmdline
+        }
         if !cmdline.isEmpty { lines += " " + cmdline }
         lines += "\n"
-        for initrd in image.initrds { lines += "initrd " + url(initrd, client: client) + "\n" }
+        for (initrd, name) in zip(image.initrds, names) {
+            lines += "initrd --name " + name + " " + url(initrd, client: client) + "\n"
+        }
         return lines + "boot\n"
+    }
+
+    /// Whether a kernel command line already names an initrd (an `initrd=` argument before any
+    /// `--`, after which arguments belong to init).
+    static func namesInitrd(_ cmdline: String) -> Bool {
+        for word in cmdline.split(separator: " ") {
+            if word == "--" { return false }
+            if word.hasPrefix("initrd=") { return true }
+        }
+        return false
+    }
+
+    /// One iPXE image name per initrd: the last path segment (without query or fragment) in
+    /// letters, digits, `.`, `_`, `-` (others become `_`), `initrd` when nothing is left, and
+    /// `-2`, `-3`… appended where two would be the same.
+    static func initrdNames(_ initrds: [String]) -> [String] {
+        var used: Set<String> = []
+        return initrds.map { path in
+            let location = path.prefix { $0 != "?" && $0 != "#" }
+            let last = location.split(separator: "/").last.map(String.init) ?? ""
+            let safe = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+            let base = safe.isEmpty || safe.allSatisfy({ $0 == "." }) ? "initrd" : safe
+            var name = base
+            var suffix = 2
+            while used.contains(name) {
+                name = base + "-\(suffix)"
+                suffix += 1
+            }
+            used.insert(name)
+            return name
+        }
     }
 
     private static func url(_ path: String, client: Client) -> String {

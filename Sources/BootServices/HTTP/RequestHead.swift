@@ -103,6 +103,7 @@ public enum RequestHeadError: Error, Equatable, Sendable {
         case obsoleteFolding = "obsolete line folding"
         case fieldValue = "field value has a control byte"
         case host = "HTTP/1.1 request without exactly one Host"
+        case range = "more than one Range field"
         case contentLength = "invalid or conflicting Content-Length"
         case contentLengthWithTransferEncoding = "both Content-Length and Transfer-Encoding"
         case transferEncodingInHTTP10 = "Transfer-Encoding in an HTTP/1.0 request"

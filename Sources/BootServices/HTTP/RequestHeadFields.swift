@@ -5,6 +5,7 @@ extension RequestHeadParser {
         var host: String?
         var hostCount = 0
         var range: String?
+        var rangeCount = 0
         var ifRange: String?
         var ifModifiedSince: String?
         var ifUnmodifiedSince: String?
@@ -42,6 +43,7 @@ extension RequestHeadParser {
                 hostCount += 1
                 if host == nil { host = text() }
             case 5 where named("range"):
+                rangeCount += 1
                 if range == nil { range = text() }
             case 8 where named("if-range"):
                 if ifRange == nil { ifRange = text() }
@@ -79,6 +81,8 @@ extension RequestHeadParser {
             }
             if contentLengthInvalid { return .badRequest(.contentLength) }
             if head.minorVersion == 1, hostCount != 1 { return .badRequest(.host) }
+            // Range is a singleton field (RFC 9110 §14.2), not a list: two are an error, as nginx answers.
+            if rangeCount > 1 { return .badRequest(.range) }
             head.host = host
             head.range = range
             head.ifRange = ifRange

@@ -77,17 +77,25 @@ public struct PXEResponder: Hashable, Sendable {
         return nil
     }
 
-    /// The boot file or URL for `client`, or why there is none.
+    /// The boot file or URL for `client`, or why there is none. `boot` (the client's class or
+    /// reservation settings) overrides the defaults: its `boot-file` for PXE and HTTP boot
+    /// clients, its `ipxe-script` (else `boot-file`) for iPXE.
     public func answer(for client: Client, mac: MACAddress?, server: IPv4Address,
-                       clientAddress: IPv4Address) -> Result<Answer, DHCPDropReason> {
+                       clientAddress: IPv4Address, boot: DHCPBootSettings = DHCPBootSettings()) -> Result<Answer, DHCPDropReason> {
         switch client {
         case .ipxe:
-            return .success(Answer(bootFile: expand(configuration.ipxeScriptURL, mac: mac, server: server, ip: clientAddress),
+            let template = boot.ipxeScript ?? boot.bootFile ?? configuration.ipxeScriptURL
+            return .success(Answer(bootFile: expand(template, mac: mac, server: server, ip: clientAddress),
                                    vendorClass: "PXEClient", vendorOptions: nil))
         case .http:
-            return .success(Answer(bootFile: expand(configuration.httpBootURL, mac: mac, server: server, ip: clientAddress),
+            let template = boot.bootFile ?? configuration.httpBootURL
+            return .success(Answer(bootFile: expand(template, mac: mac, server: server, ip: clientAddress),
                                    vendorClass: "HTTPClient", vendorOptions: nil))
         case .pxe(let arch):
+            if let file = boot.bootFile {
+                return .success(Answer(bootFile: expand(file, mac: mac, server: server, ip: clientAddress),
+                                       vendorClass: "PXEClient", vendorOptions: Self.discoveryControl))
+            }
             let file: String? = switch arch ?? 0 {
             case 0: configuration.bios
             case 7, 9: configuration.uefiX64
@@ -101,20 +109,33 @@ public struct PXEResponder: Hashable, Sendable {
     }
 
     /// Adds the boot parameters to a lease OFFER/ACK (authoritative mode).
-    public func decorate(_ out: inout DHCPMessage, client: Client, receipt: DHCPReceipt) -> Result<Void, DHCPDropReason> {
+    public func decorate(_ out: inout DHCPMessage, client: Client, receipt: DHCPReceipt,
+                         boot: DHCPBootSettings = DHCPBootSettings()) -> Result<Void, DHCPDropReason> {
         let address = out.yiaddr.isUnspecified ? out.ciaddr : out.yiaddr
-        switch answer(for: client, mac: out.clientMAC, server: receipt.serverIdentifier, clientAddress: address) {
+        switch answer(for: client, mac: out.clientMAC, server: receipt.serverIdentifier, clientAddress: address, boot: boot) {
         case .failure(let why): return .failure(why)
         case .success(let answer):
-            apply(answer, to: &out, server: receipt.serverIdentifier)
+            apply(answer, to: &out, server: boot.nextServer ?? receipt.serverIdentifier)
             return .success(())
         }
+    }
+
+    /// A class's or host's `boot-file` for a client that is not a network-boot client (dnsmasq's
+    /// `dhcp-boot` for any tagged client): `file`, option 67 and `siaddr`, nothing else.
+    public func decorateOther(_ out: inout DHCPMessage, receipt: DHCPReceipt, boot: DHCPBootSettings) {
+        guard let template = boot.bootFile else { return }
+        let address = out.yiaddr.isUnspecified ? out.ciaddr : out.yiaddr
+        let file = expand(template, mac: out.clientMAC, server: receipt.serverIdentifier, ip: address)
+        out.siaddr = boot.nextServer ?? receipt.serverIdentifier
+        let bytes = Array(file.utf8)
+        if bytes.count < DHCPMessage.fileSize { out.file = bytes }
+        out.setValue(.bootfileName, file)
     }
 
     /// The proxyDHCP answer (`mode: proxy`, PXE 2.1 §2.2.3): a DISCOVER gets an OFFER, a REQUEST
     /// sent to port 4011 an ACK, both with `yiaddr` 0. Other messages are dropped.
     public func proxyReply(to request: DHCPMessage, type: DHCPMessageType, client: Client,
-                           receipt: DHCPReceipt) -> DHCPExchange {
+                           receipt: DHCPReceipt, boot: DHCPBootSettings = DHCPBootSettings()) -> DHCPExchange {
         let mac = request.clientMAC
         let replyType: DHCPMessageType
         switch type {
@@ -138,9 +159,9 @@ public struct PXEResponder: Hashable, Sendable {
                               flags: request.flags, ciaddr: request.ciaddr, giaddr: request.giaddr, chaddr: request.chaddr)
         out.messageType = replyType
         out.setValue(.serverIdentifier, receipt.serverIdentifier)
-        switch answer(for: client, mac: mac, server: receipt.serverIdentifier, clientAddress: request.ciaddr) {
+        switch answer(for: client, mac: mac, server: receipt.serverIdentifier, clientAddress: request.ciaddr, boot: boot) {
         case .failure(let why): return .drop(why, client: mac, received: type, core: "pxe")
-        case .success(let answer): apply(answer, to: &out, server: receipt.serverIdentifier)
+        case .success(let answer): apply(answer, to: &out, server: boot.nextServer ?? receipt.serverIdentifier)
         }
         var destination = DHCPReplyDestination.forReply(
             giaddr: request.giaddr, ciaddr: request.ciaddr, yiaddr: .any, broadcastFlag: request.broadcast,

@@ -11,13 +11,16 @@ public struct DHCPReceipt: Hashable, Sendable {
     public var sourcePort: UInt16
     /// The local port it arrived on: the DHCP port (67) or the PXE proxy port (4011).
     public var localPort: UInt16
+    /// The interface's name (`eth1`), for client classes that match on it.
+    public var interfaceName: String?
 
     public init(interface: DHCPLeaseRequest.Interface, serverIdentifier: IPv4Address? = nil, sourcePort: UInt16 = 68,
-                localPort: UInt16 = 67) {
+                localPort: UInt16 = 67, interfaceName: String? = nil) {
         self.interface = interface
         self.serverIdentifier = serverIdentifier ?? interface.address
         self.sourcePort = sourcePort
         self.localPort = localPort
+        self.interfaceName = interfaceName
     }
 }
 

@@ -25,6 +25,8 @@ public struct DHCPServerCore: Sendable {
     public var pxe: PXEResponder?
     /// Apple BSDP answers; nil: not served.
     public var bsdp: BSDPResponder?
+    /// Client classes and reservations' host settings (both modes).
+    public let classifier: DHCPClientClassifier
 
     public init(mode: Mode, pool: DHCPPoolConfiguration? = nil, leases: [DHCPLease] = [], pxe: PXEResponder? = nil,
                 bsdp: BSDPResponder? = nil) {
@@ -32,6 +34,7 @@ public struct DHCPServerCore: Sendable {
         if mode == .authoritative, let pool {
             self.leases = DHCPLeaseEngine(configuration: pool, leases: leases)
         }
+        self.classifier = pool?.classifier ?? DHCPClientClassifier()
         self.pxe = pxe
         self.bsdp = bsdp
     }
@@ -53,27 +56,38 @@ public struct DHCPServerCore: Sendable {
         guard message.op == .bootRequest else { return .drop(.notARequest, client: mac) }
         guard let type = try? message.value(.messageType) else { return .drop(.noMessageType, client: mac) }
         let boot = pxe.flatMap { $0.classify(message) }
+        let profile = classifier.isEmpty
+            ? DHCPClientProfile.none : classifier.profile(for: DHCPClientFacts(message: message, interface: receipt.interfaceName))
+        var exchange = decide(message, type: type, boot: boot, profile: profile, receipt: receipt, now: now)
+        if !profile.classes.isEmpty { exchange.reason += " [classes: \(profile.classes.joined(separator: ", "))]" }
+        return exchange
+    }
+
+    private mutating func decide(_ message: DHCPMessage, type: DHCPMessageType, boot: PXEResponder.Client?,
+                                 profile: DHCPClientProfile, receipt: DHCPReceipt, now: Date) -> DHCPExchange {
+        let mac = message.clientMAC
 
         var offerStar: BSDPResponder.Result?
         // Mutations go through optional chaining so the stored value is changed in place (a copy
         // would duplicate every table on each packet).
         if bsdp != nil, BSDPResponder.isBSDP(message) {
-            if type == .inform, let result = bsdp?.inform(message, receipt: receipt, now: now) {
+            if type == .inform, let result = bsdp?.inform(message, receipt: receipt, now: now, images: profile.boot.bsdpImages) {
                 return Self.exchange(result, client: mac, received: type)
             }
-            if type == .discover { offerStar = bsdp?.offer(message, receipt: receipt) }
+            if type == .discover { offerStar = bsdp?.offer(message, receipt: receipt, images: profile.boot.bsdpImages) }
         }
 
         switch mode {
         case .proxy:
             if let offerStar { return Self.exchange(offerStar, client: mac, received: type) }
             guard let boot, let pxe else { return .drop(.proxyNotBootClient, client: mac, received: type) }
-            return pxe.proxyReply(to: message, type: type, client: boot, receipt: receipt)
+            return pxe.proxyReply(to: message, type: type, client: boot, receipt: receipt, boot: profile.boot)
         case .authoritative:
             guard leases != nil else { return .drop(.unsupportedType(type), client: mac, received: type) }
-            let request: DHCPLeaseRequest
+            var request: DHCPLeaseRequest
             do {
                 request = try DHCPLeaseRequest(message: message, receivedOn: leaseInterface(receipt))
+                request.profile = profile
             } catch {
                 if case .notAClientMessage = error { return .drop(.unsupportedType(type), client: mac, received: type) }
                 return .drop(.unusable(error.description), client: mac, received: type)
@@ -88,13 +102,19 @@ public struct DHCPServerCore: Sendable {
             var out = reply.message(answering: message)
             var core = "lease"
             if let boot, let pxe, reply.messageType != .nak {
-                switch pxe.decorate(&out, client: boot, receipt: receipt) {
+                switch pxe.decorate(&out, client: boot, receipt: receipt, boot: profile.boot) {
                 case .success: core = "lease+pxe"
                 case .failure(let why): return .drop(why, client: mac, received: type, core: "pxe", writes: decision.writes)
                 }
+            } else if let pxe, reply.messageType != .nak, profile.boot.bootFile != nil {
+                pxe.decorateOther(&out, receipt: receipt, boot: profile.boot)
             }
+            let leftOut = Self.fitConfiguredOptions(&out, reply.options, request: message)
             var exchange = Self.encode(out, destination: reply.destination, request: message, client: mac, received: type,
                                        core: core, writes: decision.writes, reason: decision.reason.description)
+            if !leftOut.isEmpty {
+                exchange.reason += "; options \(leftOut.map(String.init).joined(separator: ", ")) left out (client's size budget)"
+            }
             if let star = offerStar?.reply {
                 exchange.additional.append(star)
                 exchange.core += "+bsdp"
@@ -121,14 +141,17 @@ public struct DHCPServerCore: Sendable {
         DHCPLeaseRequest.Interface(address: receipt.serverIdentifier, subnet: receipt.interface.subnet)
     }
 
-    /// Encodes a reply within the client's maximum message size (option 57, at least 576).
+    /// Encodes a reply within the client's maximum message size (option 57, at least 576; an
+    /// echoed option 82 not counted in a reply to a relay), moving options into unused `file`
+    /// and `sname` fields when it would not fit otherwise (`DHCPReplySize`).
     static func encode(_ out: DHCPMessage, destination: DHCPReplyDestination, destinationPort: UInt16? = nil,
                        request: DHCPMessage, client: MACAddress?, received: DHCPMessageType, core: String,
                        writes: [DHCPLease], reason: String) -> DHCPExchange {
-        let stated = (try? request.value(.maximumMessageSize)).map(Int.init) ?? 576
-        let budget = max(576, stated) - 28
+        var relayed = false
+        if case .relay = destination { relayed = true }
+        let budget = DHCPReplySize.budget(request: request, reply: out, relayed: relayed)
         do {
-            let bytes = try out.encode(maximumSize: budget)
+            let bytes = try (DHCPReplySize.fit(out, budget: budget) ?? out).encode(maximumSize: budget)
             let type = out.messageType ?? .ack
             return DHCPExchange(client: client, received: received, core: core,
                                 outcome: .reply(DHCPOutgoing(bytes: bytes, messageType: type, destination: destination,

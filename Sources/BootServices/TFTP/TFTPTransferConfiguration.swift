@@ -6,8 +6,9 @@ import NetbootWire
 /// - `maxWindowSize` 64: RFC 7440 measurements level off around 64, and some peers fail above
 ///   (u-root#1966, tftp-hpa fork `MAX_WINDOWSIZE`).
 /// - `retransmitTimeout` 1 s doubling up to `maxRetransmitTimeout` 8 s, `maxRetries` 5: a
-///   dead client is given up after 1+2+4+8+8 = 23 s of silence (tftpd-hpa starts at 1 s,
-///   dnsmasq at 2 s with 7 retries).
+///   dead client is given up after 1+2+4+8+8+8 = 31 s of silence: the original packet and each
+///   of the 5 retransmissions is waited for a full timeout (RFC 2349: the wait before a packet
+///   is sent again) (tftpd-hpa starts at 1 s, dnsmasq at 2 s with 7 retries).
 /// - `readAheadBytes` 64 KiB: files are read in chunks, the next one requested when half of the
 ///   current one is sent (at least two windows at a time); memory per transfer is about this
 ///   plus one window. Small enough that the buffers of many transfers stay in the CPU cache:

@@ -178,4 +178,15 @@ final class MappingReader {
     func mark(of key: String) -> Mark? {
         entries.last(where: { $0.key == key })?.value.mark ?? mark
     }
+
+    /// Where the file writes the value of a nested key (`["logs", "dir"]`), or nil when it
+    /// does not write it.
+    func writtenMark(of keys: [String]) -> Mark? {
+        guard let first = keys.first, var node = entries.last(where: { $0.key == first })?.value else { return nil }
+        for key in keys.dropFirst() {
+            guard let next = node.mapping?[key] else { return nil }
+            node = next
+        }
+        return node.mark
+    }
 }

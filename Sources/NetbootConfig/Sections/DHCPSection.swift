@@ -15,6 +15,10 @@ extension NetbootConfiguration {
         public var port: Int = 67
         public var subnets: [Subnet] = []
         public var reservations: [Reservation] = []
+        /// Global `option-data` (the least specific level; `DHCPOptionData.swift`).
+        public var optionData: [DHCPOptionData] = []
+        /// Named client classes (`DHCPClientClasses.swift`).
+        public var clientClasses: [ClientClass] = []
 
         public init() {}
 
@@ -32,6 +36,10 @@ extension NetbootConfiguration {
             public var domain: String?
             /// Option 51, seconds.
             public var leaseTime: Int
+            /// The subnet's `option-data`.
+            public var optionData: [DHCPOptionData] = []
+            /// The dynamic range serves only members of this class.
+            public var clientClass: String?
 
             public init(subnet: IPv4Subnet, range: ClosedRange<IPv4Address>? = nil, router: IPv4Address? = nil,
                         dns: [IPv4Address] = [], domain: String? = nil, leaseTime: Int = 3600) {
@@ -44,13 +52,19 @@ extension NetbootConfiguration {
             }
         }
 
-        /// A fixed address (and optionally a host name, option 12) for one MAC address.
+        /// A fixed address (and optionally a host name, option 12) for one MAC address, and the
+        /// host's classes, options and boot settings. Without an address (Kea allows it) it only
+        /// carries those, and serves in proxy mode too.
         public struct Reservation: Sendable, Equatable {
             public var mac: MACAddress
-            public var address: IPv4Address
+            public var address: IPv4Address?
             public var hostname: String?
+            public var optionData: [DHCPOptionData] = []
+            /// Classes the host belongs to whatever its packets say.
+            public var clientClasses: [String] = []
+            public var boot = BootSettings()
 
-            public init(mac: MACAddress, address: IPv4Address, hostname: String? = nil) {
+            public init(mac: MACAddress, address: IPv4Address?, hostname: String? = nil) {
                 self.mac = mac
                 self.address = address
                 self.hostname = hostname
@@ -71,6 +85,9 @@ extension NetbootConfiguration {
             }
             s.subnets = r.has("subnets") ? subnets.map(\.value) : d.subnets
             s.reservations = r.has("reservations") ? reservations.map(\.value) : d.reservations
+            s.optionData = r.optionData("option-data")
+            s.clientClasses = readClientClasses(r)
+            checkClassNames(r, classes: s.clientClasses, subnets: subnets, reservations: reservations)
             // Cross-checks only when every subnet was read: a subnet already reported would
             // otherwise make reservations look out of place.
             let allSubnetsRead = subnets.count == (r.sequenceCount("subnets") ?? 0)
@@ -110,21 +127,35 @@ extension NetbootConfiguration {
             let dns = e.list("dns", default: [IPv4Address]()) { node, name in Scalars.ipv4(node, name, log) }
             let domain = e.optionalString("domain")
             let leaseTime = e.int("lease-time", default: 3600, in: 60...4_294_967_294)
+            let optionData = e.optionData("option-data")
+            let clientClass = e.optionalString("client-class")
             guard let prefix else { return nil }
-            return Subnet(subnet: prefix, range: range, router: router, dns: dns, domain: domain, leaseTime: leaseTime)
+            var subnet = Subnet(subnet: prefix, range: range, router: router, dns: dns, domain: domain, leaseTime: leaseTime)
+            subnet.optionData = optionData
+            subnet.clientClass = clientClass
+            return subnet
         }
 
         private static func readReservation(_ node: Node, _ name: String, _ log: DiagnosticLog) -> Reservation? {
             let e = MappingReader(node, path: name, log: log)
             defer { e.finish() }
             let mac = e.require(e.mac("mac"), "mac")
-            let address = e.require(e.ipv4("address"), "address")
+            let address = e.ipv4("address")
             let hostname = e.optionalString("hostname")
             if let hostname, !isHostname(hostname) {
                 log.error("\(e.name("hostname")): '\(hostname)' is not a host name (RFC 1123 labels)", at: e.mark(of: "hostname"), rule: .invalidValue)
             }
-            guard let mac, let address else { return nil }
-            return Reservation(mac: mac, address: address, hostname: hostname)
+            var reservation = Reservation(mac: mac ?? MACAddress(rawValue: 0), address: address, hostname: hostname)
+            reservation.optionData = e.optionData("option-data")
+            reservation.clientClasses = e.scalarOrList("client-classes") { text, _ in text }
+            reservation.boot = readBootSettings(e)
+            if address == nil, !e.has("address"), hostname == nil, reservation.optionData.isEmpty,
+               reservation.clientClasses.isEmpty, reservation.boot == BootSettings() {
+                log.error("\(name): missing required key 'address' (or option-data, client-classes, a boot setting)",
+                          at: node.mark, rule: .missingKey)
+            }
+            guard mac != nil else { return nil }
+            return reservation
         }
 
         /// A list entry with where it was written.
@@ -148,11 +179,12 @@ extension NetbootConfiguration {
                 if let b = earlier.first(where: { $0.value.mac == a.value.mac }) {
                     r.log.error("\(a.name): \(a.value.mac) is already reserved (\(b.name))", at: a.mark, rule: .conflict)
                 }
-                if let b = earlier.first(where: { $0.value.address == a.value.address }) {
-                    r.log.error("\(a.name): \(a.value.address) is already reserved (\(b.name))", at: a.mark, rule: .conflict)
+                if a.value.address != nil, let b = earlier.first(where: { $0.value.address == a.value.address }) {
+                    r.log.error("\(a.name): \(a.value.address?.description ?? "") is already reserved (\(b.name))", at: a.mark, rule: .conflict)
                 }
-                if checkContainment, !subnets.isEmpty, !subnets.contains(where: { $0.value.subnet.contains(a.value.address) }) {
-                    r.log.error("\(a.name): \(a.value.address) is in no configured subnet", at: a.mark, rule: .conflict)
+                if checkContainment, !subnets.isEmpty, let address = a.value.address,
+                   !subnets.contains(where: { $0.value.subnet.contains(address) }) {
+                    r.log.error("\(a.name): \(address) is in no configured subnet", at: a.mark, rule: .conflict)
                 }
             }
         }

@@ -27,6 +27,8 @@ extension NetbootConfiguration {
         /// Send DATA windows as `UDP_SEGMENT` (GSO) writes, one `sendmsg` per up to 64 blocks;
         /// a route that refuses them gets plain datagrams automatically.
         public var segmentationOffload: Bool = true
+        /// Transfers from one client address at once; more get ERROR 0 "server busy".
+        public var maxTransfersPerClient: Int = 16
         /// Threads running read transfers; 0 picks the default (one per usable core, at most 64).
         public var transferThreads: Int = 0
         /// Microseconds a transfer thread polls before it sleeps while few transfers run
@@ -79,6 +81,7 @@ extension NetbootConfiguration {
             s.timeout = r.int("timeout", default: d.timeout, in: 1...255)
             s.retries = r.int("retries", default: d.retries, in: 0...100)
             s.segmentationOffload = r.bool("segmentation-offload", default: d.segmentationOffload)
+            s.maxTransfersPerClient = r.int("max-transfers-per-client", default: d.maxTransfersPerClient, in: 1...65535)
             s.transferThreads = r.int("transfer-threads", default: d.transferThreads, in: 0...256)
             s.busyPollMicroseconds = r.int("busy-poll-us", default: d.busyPollMicroseconds, in: 0...1000)
             s.pathPrefixes = r.list("path-prefixes", default: d.pathPrefixes) { node, name in

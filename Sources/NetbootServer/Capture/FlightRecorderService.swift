@@ -37,9 +37,8 @@ public struct FlightRecorderService: Service {
 
     private func writePidFile() {
         do {
-            try FileManager.default.createDirectory(atPath: (pidFile as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: pidFile))
+            try FileModes.createDirectory((pidFile as NSString).deletingLastPathComponent)
+            try FileModes.write(Array("\(getpid())\n".utf8), to: pidFile, mode: FileModes.privateFile)
         } catch {
             logger.warning("cannot write pid file \(pidFile): \(error); netboot debug dump-packets will not find this server")
         }
@@ -65,9 +64,9 @@ public struct FlightRecorderService: Service {
         let milliseconds = Int64(now.timeIntervalSince1970 * 1000)
         let path = (directory as NSString).appendingPathComponent(Self.dumpName(milliseconds: milliseconds))
         let (entries, total) = recorder.snapshot()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileModes.createDirectory(directory)
         let partial = path + ".part"
-        try Data(recorder.pcap()).write(to: URL(fileURLWithPath: partial))
+        try FileModes.write(recorder.pcap(), to: partial, mode: FileModes.privateFile)
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         try FileManager.default.moveItem(atPath: partial, toPath: path)
         return (path, entries.count, total)

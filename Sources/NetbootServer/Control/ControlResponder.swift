@@ -41,12 +41,12 @@ final class ControlResponder: Sendable {
         let counts = ApplianceCounts(
             leases: authoritative ? leases.count : nil,
             leasesActive: authoritative ? records.filter { $0.state == .bound && $0.expires > now }.count : nil,
-            dhcpExchanges: reading.count("netboot_dhcp_exchanges_total"),
-            dhcpDrops: reading.count("netboot_dhcp_exchanges_total", matching: ["decision": "drop"]),
-            tftpTransfersRunning: reading.count("tftp_active_transfers"),
-            tftpTransfers: reading.count("tftp_transfers_total"),
-            tftpDrops: reading.count("tftp_drops_total"),
-            httpRequests: reading.count("netboot_http_requests_total"),
+            dhcpExchanges: reading.count(DHCPMetrics.exchangesLabel),
+            dhcpDrops: reading.count(DHCPMetrics.exchangesLabel, matching: ["decision": "drop"]),
+            tftpTransfersRunning: reading.count(TFTPMetrics.activeTransfersLabel),
+            tftpTransfers: reading.count(TFTPMetrics.transfersLabel),
+            tftpDrops: reading.count(TFTPMetrics.dropsLabel),
+            httpRequests: reading.count(HTTPServerMetrics.requestsLabel),
             flightRecorderPackets: flightRecorder.isEnabled ? flightRecorder.snapshot().entries.count : nil)
         return ControlSnapshot(
             version: state.version, pid: Int(getpid()), configuration: state.configurationOrigin,

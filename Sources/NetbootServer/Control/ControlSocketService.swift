@@ -79,8 +79,7 @@ public struct ControlSocketService: Service {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileModes.createDirectory(directory)
             } catch {
                 throw SetupError(description: "control socket: cannot create \(directory): \(error)")
             }

@@ -31,6 +31,18 @@ final class DHCPCoreBox: Sendable {
     var leaseRecords: [DHCPLease] {
         core.withLockedValue { $0.leases?.leases ?? [] }
     }
+
+    /// Each subnet's pool usage at `now` (authoritative mode; empty in proxy mode).
+    func poolUsage(now: Date) -> [DHCPPoolUsage] {
+        core.withLockedValue { $0.leases?.poolUsage(now: now) ?? [] }
+    }
+
+    /// The menu name of the BSDP image with this id, else its id in hex.
+    func imageName(_ id: UInt32) -> String {
+        core.withLockedValue { core in
+            core.bsdp?.catalog.images.first { $0.bootImageIDValue == id }?.name
+        } ?? "0x" + String(id, radix: 16)
+    }
 }
 
 /// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line
@@ -49,6 +61,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private let linkSender: RawLinkSender?
     private let logger: Logger
     private let metrics: DHCPMetrics
+    /// Records the link-layer replies, which bypass the channel and its `FlightRecorderTap`.
+    private let flightRecorder: FlightRecorder?
     private var batch = LeaseBatch<[DHCPOutgoing]>()
     private var bindingChanges: [BSDPBindingChange] = []
     /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
@@ -56,7 +70,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var committing = false
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
-         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics) {
+         threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
+         flightRecorder: FlightRecorder? = nil) {
         self.core = core
         self.endpoint = endpoint
         self.localPort = localPort
@@ -65,6 +80,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.linkSender = linkSender
         self.logger = logger
         self.metrics = metrics
+        self.flightRecorder = flightRecorder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -73,9 +89,10 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let receipt = DHCPReceipt(
             interface: DHCPLeaseRequest.Interface(address: endpoint.address, subnet: endpoint.subnet),
             serverIdentifier: endpoint.serverIdentifier,
-            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort)
+            sourcePort: UInt16(clamping: envelope.remoteAddress.port ?? 0), localPort: localPort,
+            interfaceName: endpoint.name)
         let exchange = core.handle(bytes, receipt: receipt, now: Date())
-        record(exchange)
+        record(exchange, from: envelope.remoteAddress.ipAddress ?? "?")
         var outgoing: [DHCPOutgoing] = []
         if case .reply(let reply) = exchange.outcome { outgoing.append(reply) }
         outgoing += exchange.additional
@@ -143,8 +160,13 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         logger.debug("socket error on \(endpoint.name): \(error)")
     }
 
-    private func record(_ exchange: DHCPExchange) {
+    /// One log line per exchange. A drop names its kind and source, so that a flood of them
+    /// from one address is summarised (`RepeatedLineFilter`) instead of filling the log.
+    private func record(_ exchange: DHCPExchange, from source: String) {
         metrics.count(exchange)
+        if case .reply = exchange.outcome, case .save(let binding)? = exchange.bindingChange {
+            metrics.selected(image: core.imageName(binding.imageID))
+        }
         let mac = exchange.client.map { "\($0)" } ?? "-"
         let received = exchange.received.map { "\($0)" } ?? "-"
         var decision = exchange.decisionLabel.uppercased()
@@ -153,9 +175,16 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
-        if case .drop(.malformed) = exchange.outcome {
-            logger.notice(line)
-        } else {
+        switch exchange.outcome {
+        case .drop(.malformed):
+            logger.notice(line, metadata: [RepeatedLineFilter.kindKey: "malformed DHCP datagrams on \(endpoint.name)",
+                                           RepeatedLineFilter.sourceKey: "\(source)"])
+        case .drop:
+            // Clients without an address all send from 0.0.0.0: their MAC tells them apart.
+            let client = exchange.client.map { "\(source) (\($0))" } ?? source
+            logger.info(line, metadata: [RepeatedLineFilter.kindKey: "DHCP datagrams dropped (\(exchange.reasonLabel)) on \(endpoint.name)",
+                                         RepeatedLineFilter.sourceKey: "\(client)"])
+        default:
             logger.info(line)
         }
     }
@@ -176,7 +205,10 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             let frame = try UDPFrame.encode(sourceMAC: source, destinationMAC: mac, source: endpoint.address,
                                             destination: address, sourcePort: DHCPReplyDestination.serverPort,
                                             destinationPort: outgoing.destinationPort, payload: outgoing.bytes)
-            if try linkSender.send(frame: frame) { return true }
+            if try linkSender.send(frame: frame) {
+                flightRecorder?.record(frame: frame, direction: .sent, interface: endpoint.name)
+                return true
+            }
             metrics.sendFailures.increment()
             return false
         } catch {

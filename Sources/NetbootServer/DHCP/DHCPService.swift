@@ -126,16 +126,20 @@ public struct DHCPService: Service {
                     }
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
-                        linkSender: linkSender, logger: logger, metrics: metrics)
+                        linkSender: linkSender, logger: logger, metrics: metrics,
+                        flightRecorder: flightRecorder?.isEnabled == true ? flightRecorder : nil)
                     let channel = try await DatagramBootstrap(group: group)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
+                        // The flight recorder records a broadcast as sent to 255.255.255.255.
+                        .channelOption(.receivePacketInfo, value: flightRecorder?.isEnabled == true)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
                         .channelInitializer { [flightRecorder] channel in
                             channel.eventLoop.makeCompletedFuture {
-                                // Datagrams through the socket; link-layer replies bypass it.
+                                // Datagrams through the socket; the handler records link-layer replies.
                                 if let flightRecorder, flightRecorder.isEnabled {
                                     try channel.pipeline.syncOperations.addHandler(
-                                        FlightRecorderTap(recorder: flightRecorder, interface: endpoint.name))
+                                        FlightRecorderTap(recorder: flightRecorder, interface: endpoint.name,
+                                                          address: endpoint.address))
                                 }
                                 try channel.pipeline.syncOperations.addHandler(handler)
                             }
@@ -145,6 +149,12 @@ public struct DHCPService: Service {
                     logger.info("dhcp (\(configuration.dhcp.mode.rawValue)) listening on \(endpoint) port \(port)")
                 }
             }
+            // Pool gauges: recomputed every 5 s (O(leases)), not per packet.
+            let poolGauges: RepeatedTask? = configuration.dhcp.mode == .authoritative
+                ? group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(5)) { _ in
+                    metrics.record(core.poolUsage(now: Date()))
+                } : nil
+            defer { poolGauges?.cancel() }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
                     let rescanned = await Self.scanCatalog(configuration)

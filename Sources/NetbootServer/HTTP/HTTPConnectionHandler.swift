@@ -12,6 +12,10 @@ import Glibc
 /// of `HTTPResponseHead.swift`, small bodies `pread` behind them, large ones as `FileRegion`s
 /// (`sendfile`).
 ///
+/// The connection's state — waiting, reading a head, answering, closing; the request and idle
+/// deadlines; when reads are held — is the pure ``HTTPConnection`` machine: this handler
+/// reports events to it and executes its actions, and keeps only the bytes and the writes.
+///
 /// Pipelining (RFC 9112 §9.3.2): heads are answered in order as they are parsed. While the
 /// channel is not writable (the client is not reading), no further head is answered and
 /// nothing more is read, until `channelWritabilityChanged`; the unparsed bytes are bounded by
@@ -44,6 +48,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var isHead: Bool
         var keepAlive: Bool
         var started: NIODeadline
+        /// Written to the access log once answered.
+        var logged: Bool
     }
 
     /// An answer handed to the channel without a promise, counted once flushed.
@@ -63,22 +69,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The head (and small body) of the response being built; its storage is reused.
     var output = ByteBuffer()
     private var needsFlush = false
-    /// The channel's writability as last reported by `channelWritabilityChanged` (NIO reports
-    /// every change, synchronously from the write or flush that causes it).
-    private var writable = true
     private var flushedAnswers: [Answered] = []
-    /// A file lookup is running on the pool; nothing else is answered meanwhile.
-    private var awaitingLookup = false
-    /// A `Connection: close` answer is out: nothing more is read or answered.
-    private var closing = false
-    /// A `read` was held back while the connection could not answer.
-    private var readHeld = false
+    /// ``drain(context:)`` is running (a flush inside it may call it again).
     private var draining = false
-    /// Answers handed to the channel whose write has not completed.
-    private var inFlight = 0
-    /// Since when the connection has had nothing to do; nil while busy.
-    private var idleSince: NIODeadline? = .now()
-    private var idleCheck: Scheduled<Void>?
+    /// Waiting, reading, answering, closing; deadlines; held reads.
+    private var connection: HTTPConnection
+    /// The deadline check scheduled on the event loop, and when it fires.
+    private var deadlineCheck: (task: Scheduled<Void>, at: HTTPConnection.Instant)?
     private var context: ChannelHandlerContext?
     private var cachedDate: (second: Int, text: String) = (-1, "")
     private var client = "-"
@@ -88,22 +85,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         routes = HTTPRoutes(options: shared.options)
         parser = RequestHeadParser(limits: .init(maxTargetBytes: shared.options.limits.maxRequestLineBytes,
                                                  maxFieldBytes: shared.options.limits.maxHeaderBytes))
+        connection = HTTPConnection(timeouts: shared.options.limits.timeouts,
+                                    maxBufferedBytes: parser.limits.maxTargetBytes + parser.limits.maxFieldBytes,
+                                    now: .now)
     }
 
     // MARK: lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        writable = context.channel.isWritable
+        connection.writabilityChanged(writable: context.channel.isWritable)
         client = context.remoteAddress?.ipAddress ?? "-"
         output = context.channel.allocator.buffer(capacity: 16 * 1024 + 512)
-        idleSince = .now()
-        scheduleIdleCheck(at: .now() + shared.options.limits.idleTimeout)
+        armDeadlineCheck()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
+        cancelDeadlineCheck()
+        connection.closed()
         self.context = nil
     }
 
@@ -113,8 +112,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
+        cancelDeadlineCheck()
+        connection.closed()
         received = nil
         context.fireChannelInactive()
     }
@@ -126,7 +125,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: reading and back-pressure
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !connection.isClosing else { return }
+        connection.bytesReceived(now: .now)
         var bytes = Self.unwrapInboundIn(data)
         if var buffer = received {
             received = nil  // so `buffer` is the only reference and appending copies nothing
@@ -139,24 +139,37 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        writable = context.channel.isWritable
+        let writable = context.channel.isWritable
+        connection.writabilityChanged(writable: writable)
         if writable { drain(context: context) }
         context.fireChannelWritabilityChanged()
     }
 
     func read(context: ChannelHandlerContext) {
-        if mustHoldReads(context) {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if let action = connection.readRequested(buffered: received?.readableBytes ?? 0) { execute(action, context) }
     }
 
-    /// Nothing more is read while an answer cannot be given: the channel is not writable, a
-    /// lookup is running, the connection is closing, or a head's worth of bytes is waiting.
-    private func mustHoldReads(_ context: ChannelHandlerContext) -> Bool {
-        closing || awaitingLookup || !writable
-            || (received?.readableBytes ?? 0) > parser.limits.maxTargetBytes + parser.limits.maxFieldBytes
+    /// What is left of the request stream, for the connection machine.
+    private var input: HTTPConnection.Input {
+        .init(buffered: received?.readableBytes ?? 0, skippingBody: bodyToSkip > 0)
+    }
+
+    /// Does what the connection machine asked.
+    private func execute(_ action: HTTPConnection.Action, _ context: ChannelHandlerContext) {
+        switch action {
+        case .read:
+            context.read()
+        case .close:
+            context.close(promise: nil)
+        case .sendRequestTimeout:
+            received = nil
+            shared.logger.debug("http request timeout", metadata: ["client": "\(client)"])
+            let exchange = Exchange(method: "-", target: "-", range: nil, minorVersion: 1, isHead: false,
+                                    keepAlive: false, started: .now(), logged: shared.options.accessLog)
+            writeText(context: context, exchange, status: 408, contentType: "text/plain; charset=utf-8",
+                      fields: [], body: nil)
+            drain(context: context)
+        }
     }
 
     /// Answers every complete head received while the channel stays writable, then flushes.
@@ -169,7 +182,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var progressed = true
         while progressed {
             progressed = false
-            heads: while !closing, !awaitingLookup, writable, var buffer = received, buffer.readableBytes > 0 {
+            heads: while connection.mayAnswer, var buffer = received, buffer.readableBytes > 0 {
                 if bodyToSkip > 0 {
                     let skip = Int(min(bodyToSkip, UInt64(buffer.readableBytes)))
                     buffer.moveReaderIndex(forwardBy: skip)
@@ -204,22 +217,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 }
             }
         }
-        if inFlight == 0, !awaitingLookup, !closing, writable {
-            if idleSince == nil { idleSince = .now() }
-        }
-        if readHeld, !mustHoldReads(context) {
-            readHeld = false
-            context.read()
-        }
+        let action = connection.drained(input: input, now: .now)
+        armDeadlineCheck()
+        if let action { execute(action, context) }
     }
 
     // MARK: answering
 
     private func answer(context: ChannelHandlerContext, _ head: RequestHead) {
-        idleSince = nil
+        connection.headReceived()
         var exchange = Exchange(method: head.method.name, target: head.target, range: head.range,
                                 minorVersion: head.minorVersion, isHead: head.method == .head,
-                                keepAlive: head.keepAlive, started: .now())
+                                keepAlive: head.keepAlive, started: .now(),
+                                logged: shared.options.accessLog
+                                    && (shared.options.accessLogHealthChecks || !HTTPRoutes.isHealthCheck(head.target)))
         if head.contentLength > 0 {
             // A small body is skipped; a large one is not worth reading: answer, then close.
             if head.contentLength <= UInt64(shared.options.limits.maxHeaderBytes) {
@@ -239,10 +250,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// A head that could not be parsed: its status, then close (the framing is lost).
     private func refuse(context: ChannelHandlerContext, _ error: RequestHeadError) {
-        idleSince = nil
+        connection.headReceived()
         shared.logger.debug("http parse error", metadata: ["error": "\(error)", "client": "\(client)"])
         let exchange = Exchange(method: "-", target: "-", range: nil, minorVersion: 1, isHead: false,
-                                keepAlive: false, started: .now())
+                                keepAlive: false, started: .now(), logged: shared.options.accessLog)
         writeText(context: context, exchange, status: error.status, contentType: "text/plain; charset=utf-8",
                   fields: [], body: nil)
     }
@@ -259,12 +270,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                                 inlineLimit: inlineLimit, readSmallBodies: false)
             return lookedUp(context: context, exchange, target: target, lookup)
         }
-        awaitingLookup = true
+        connection.lookupStarted()
         pool.runIfActive(eventLoop: context.eventLoop) {
             HTTPFileLookup.perform(opener: opener, target: target, conditions: conditions, directoryListing: listing,
                                    maxRanges: maxRanges, inlineLimit: inlineLimit, readSmallBodies: true)
         }.assumeIsolated().whenComplete { [self] result in
-            awaitingLookup = false
+            connection.lookupFinished()
             switch result {
             case let .success(lookup): lookedUp(context: context, exchange, target: target, lookup)
             case .failure: writeText(context: context, exchange, status: 503, contentType: "text/plain; charset=utf-8",
@@ -355,13 +366,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// answer closes the connection.
     private func send(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, bodyBytes: UInt64,
                       file: (handle: NIOFileHandle, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
-        if !exchange.keepAlive { closing = true }
         needsFlush = true
         // A promise only when something waits for the write: a file to close, a connection to
         // close, or an access-log line (which reports aborted writes). Otherwise the answer is
         // counted when ``drain(context:)`` has flushed it.
-        let promise = file != nil || !exchange.keepAlive || shared.options.accessLog
+        let promise = file != nil || !exchange.keepAlive || exchange.logged
             ? context.eventLoop.makePromise(of: Void.self) : nil
+        connection.answerQueued(closes: !exchange.keepAlive, awaited: promise != nil)
         let corked = file != nil && bodyBytes >= Self.corkThreshold && setCork(true, context: context)
         if let file {
             var text = output
@@ -385,12 +396,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             flushedAnswers.append(Answered(status: status, bytes: bodyBytes, started: exchange.started))
             return
         }
-        inFlight += 1
         let handle = file?.handle
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             if corked, let context = self.context { _ = setCork(false, context: context) }
             try? handle?.close()
-            inFlight -= 1
             completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
         }
     }
@@ -409,47 +418,53 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func completed(_ exchange: Exchange, status: Int, bytes: UInt64, failed: Bool) {
         let elapsed = (NIODeadline.now() - exchange.started).nanoseconds
         shared.metrics.record(status: status, bytes: bytes, nanoseconds: elapsed)
-        if shared.options.accessLog { logAccess(exchange, status: status, bytes: bytes, nanoseconds: elapsed, failed: failed) }
+        if exchange.logged { logAccess(exchange, status: status, bytes: bytes, nanoseconds: elapsed, failed: failed) }
+        let action = connection.answerWritten(closes: !exchange.keepAlive, failed: failed, input: input, now: .now)
         guard let context else { return }
-        if !exchange.keepAlive || failed {
-            context.close(promise: nil)
-        } else if inFlight == 0, !awaitingLookup, idleSince == nil, !draining {
-            idleSince = .now()
-        }
+        armDeadlineCheck()
+        if let action { execute(action, context) }
     }
 
     private func logAccess(_ exchange: Exchange, status: Int, bytes: UInt64, nanoseconds: Int64, failed: Bool) {
         let range = exchange.range.map { "\"" + String($0.prefix(64)) + "\"" } ?? "-"
-        let path = exchange.target.count > 256 ? String(exchange.target.prefix(256)) + "…" : exchange.target
+        let target = shared.options.redactQueries ? RequestTarget.redactingQueryValues(exchange.target) : exchange.target
+        let path = target.count > 256 ? String(target.prefix(256)) + "…" : target
         let millis = Double(nanoseconds / 1000) / 1000
         let aborted = failed ? " aborted" : ""
         shared.logger.info("\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)")
     }
 
-    // MARK: idle connections
+    // MARK: deadlines
 
-    private func scheduleIdleCheck(at deadline: NIODeadline) {
-        guard let context else { return }
-        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            idleCheckFired()
+    /// Schedules the check for the machine's next deadline, unless one is due no later.
+    private func armDeadlineCheck() {
+        guard let context, let deadline = connection.nextDeadline else { return }
+        if let scheduled = deadlineCheck {
+            if scheduled.at <= deadline { return }
+            scheduled.task.cancel()
         }
+        let delay = HTTPConnection.Instant.now.duration(to: deadline)
+        let task = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay.wholeNanoseconds)) { [self] in
+            deadlineCheckFired()
+        }
+        deadlineCheck = (task, deadline)
     }
 
-    /// Closes a connection that has waited `idleTimeout` for a complete head — between
-    /// requests or while a slowloris trickles one. A connection that is answering is busy:
-    /// its writes are bounded by `TCP_USER_TIMEOUT`.
-    private func idleCheckFired() {
+    private func cancelDeadlineCheck() {
+        deadlineCheck?.task.cancel()
+        deadlineCheck = nil
+    }
+
+    /// Closes a connection that waited too long for a request, answers 408 to a head not
+    /// complete in time, or (the deadline moved) checks again later.
+    private func deadlineCheckFired() {
+        deadlineCheck = nil
         guard let context else { return }
-        let timeout = shared.options.limits.idleTimeout
-        guard let since = idleSince else {
-            return scheduleIdleCheck(at: .now() + timeout)
+        if let action = connection.deadlineReached(now: .now) {
+            if action == .close { shared.logger.debug("http idle timeout", metadata: ["client": "\(client)"]) }
+            execute(action, context)
         }
-        if NIODeadline.now() - since >= timeout {
-            shared.logger.debug("http idle timeout", metadata: ["client": "\(client)"])
-            context.close(promise: nil)
-        } else {
-            scheduleIdleCheck(at: since + timeout)
-        }
+        armDeadlineCheck()
     }
 }
 
@@ -460,5 +475,14 @@ extension Result {
     fileprivate var isFailure: Bool {
         if case .failure = self { return true }
         return false
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds, clamped to `Int64`.
+    fileprivate var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? (seconds < 0 ? .min : .max) : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

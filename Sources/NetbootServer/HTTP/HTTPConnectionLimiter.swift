@@ -1,26 +1,53 @@
 import NIOCore
 import Synchronization
 
-/// Counts open HTTP connections across event loops; admits up to `max`.
+/// Counts open HTTP connections across event loops: admits up to `max` in all and up to
+/// `maxPerClient` from one client address (nginx's `limit_conn`), so that one host holding
+/// connections open cannot have every other client answered 503.
 final class HTTPConnectionLimiter: Sendable {
-    let max: Int
-    private let open = Atomic<Int>(0)
-
-    init(max: Int) { self.max = max }
-
-    var current: Int { open.load(ordering: .relaxed) }
-
-    /// Takes a slot; false (and no slot) when all are taken.
-    func admit() -> Bool {
-        let now = open.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > max {
-            open.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
+    /// Which limit refused a connection (the `limit` label of the refusal metric).
+    enum Limit: String, Sendable {
+        case total
+        case client
     }
 
-    func release() { open.wrappingSubtract(1, ordering: .relaxed) }
+    enum Admission: Equatable {
+        case admitted
+        case refused(Limit)
+    }
+
+    let max: Int
+    let maxPerClient: Int
+    private let open = Mutex<(total: Int, perClient: [String: Int])>((0, [:]))
+
+    init(max: Int, maxPerClient: Int = .max) {
+        self.max = max
+        self.maxPerClient = maxPerClient
+    }
+
+    var current: Int { open.withLock { $0.total } }
+
+    func current(client: String) -> Int { open.withLock { $0.perClient[client, default: 0] } }
+
+    /// Takes a slot for a connection from `client` (its IP address), or says which limit is reached.
+    func admit(client: String) -> Admission {
+        open.withLock { open in
+            if open.total >= max { return .refused(.total) }
+            let held = open.perClient[client, default: 0]
+            if held >= maxPerClient { return .refused(.client) }
+            open.total += 1
+            open.perClient[client] = held + 1
+            return .admitted
+        }
+    }
+
+    func release(client: String) {
+        open.withLock { open in
+            open.total -= 1
+            let left = open.perClient[client, default: 1] - 1
+            open.perClient[client] = left > 0 ? left : nil
+        }
+    }
 }
 
 /// The whole pipeline of a connection over the limit: a fixed 503, then close.

@@ -32,6 +32,11 @@ enum HTTPFileLookup: Sendable {
                         readSmallBodies: Bool = true) -> HTTPFileLookup {
         switch opener.open(segments: target.segments) {
         case let .file(fd, attributes):
+            // `/file/` names a directory that is not there (POSIX: ENOTDIR; nginx answers 404).
+            guard !target.isDirectory else {
+                close(fd)
+                return .status(404)
+            }
             return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
                            inlineLimit: readSmallBodies ? inlineLimit : nil)
         case .notFound: return .status(404)

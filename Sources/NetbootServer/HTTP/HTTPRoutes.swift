@@ -39,7 +39,7 @@ struct HTTPRoutes: Sendable {
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
             return .text(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                         fields: [("Cache-Control", "no-store")], body: String(decoding: bytes, as: UTF8.self))
+                         fields: [("Cache-Control", "no-store")], body: MetricHelp.annotate(String(decoding: bytes, as: UTF8.self)))
         case 2 where target.segments[0] == "boot" && target.segments[1] == "ipxe":
             let script = options.ipxe.script(for: .init(
                 mac: target.queryValue("mac").flatMap(MACAddress.init), ip: client,
@@ -49,6 +49,12 @@ struct HTTPRoutes: Sendable {
         default:
             return .file(target)
         }
+    }
+
+    /// `/healthz`, with or without a query: a monitor's probe, left out of the access log unless
+    /// ``HTTPService/Options/accessLogHealthChecks``.
+    static func isHealthCheck(_ target: String) -> Bool {
+        target == "/healthz" || target.hasPrefix("/healthz?")
     }
 
     /// The answers a file lookup gives besides a file.

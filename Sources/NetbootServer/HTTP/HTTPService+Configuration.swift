@@ -16,9 +16,14 @@ extension HTTPService.Options {
         self.init(root: http.root, port: http.port)
         directoryListing = http.directoryListing
         limits.maxConnections = http.maxConnections
+        limits.maxConnectionsPerClient = http.maxConnectionsPerClient
         limits.maxRequestLineBytes = http.maxRequestLine
         limits.maxHeaderBytes = http.maxHeaderBytes
         limits.idleTimeout = .seconds(Int64(http.idleTimeout))
+        limits.requestTimeout = .seconds(Int64(http.requestTimeout))
+        accessLog = http.accessLog
+        accessLogHealthChecks = http.accessLogHealthChecks
+        redactQueries = http.accessLogQueries == .redact
         metricsRegistry = metrics
         ipxe = IPXEBootMenu(imageSet: ServedImages.pxeImageSet(configuration))
     }

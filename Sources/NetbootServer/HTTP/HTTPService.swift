@@ -31,18 +31,32 @@ public final class HTTPService: Service, Sendable {
         public var maxRequestLineBytes: Int = 8192
         /// All header fields together, bytes; more → 431 and close. nginx: 4 × 8 KiB buffers.
         public var maxHeaderBytes: Int = 32 * 1024
-        /// Longest wait for a complete request head, both on a fresh connection and between
-        /// keep-alive requests; a client trickling its head (slowloris) is closed too. nginx: 60 s.
+        /// Longest wait of a kept-alive connection for the first byte of its next request;
+        /// then it is closed. nginx `keepalive_timeout`: 75 s.
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// Longest time for a complete request head: from accept on a fresh connection (a
+        /// silent one is closed), and from a head's first byte (one trickled slower, slowloris,
+        /// is answered 408 and closed). nginx `client_header_timeout`: 60 s; ours is shorter, a
+        /// boot client sends its head in one packet.
+        public var requestTimeout: TimeAmount = .seconds(10)
         /// Longest time sent data may stay unacknowledged (a client that stops reading),
         /// enforced by the kernel through `TCP_USER_TIMEOUT`.
         public var slowClientTimeout: TimeAmount = .seconds(30)
         /// Open connections beyond this are answered 503 and closed at once.
         public var maxConnections: Int = 1024
+        /// Open connections from one client address beyond this are answered 503 and closed at
+        /// once (nginx `limit_conn`), so one host cannot hold every connection: an iPXE or
+        /// firmware client uses one, a browser six.
+        public var maxConnectionsPerClient: Int = 32
         /// More byte ranges than this (after coalescing) and the full file is sent instead.
         public var maxRanges: Int = 16
 
         public init() {}
+
+        /// The deadlines of ``HTTPConnection``.
+        var timeouts: HTTPConnection.Timeouts {
+            .init(request: .nanoseconds(requestTimeout.nanoseconds), idle: .nanoseconds(idleTimeout.nanoseconds))
+        }
     }
 
     public struct Options: Sendable {
@@ -73,6 +87,11 @@ public final class HTTPService: Service, Sendable {
         public var metricsRegistry: PrometheusCollectorRegistry?
         /// One `info` line per request on the logger.
         public var accessLog: Bool = true
+        /// Also log `/healthz` requests (a monitor probing every few seconds fills the log).
+        public var accessLogHealthChecks: Bool = false
+        /// Write query values in the access log as `***` (`?token=***&mac=***`): tokens and
+        /// other secrets in URLs stay out of the log, as nginx setups do with a `map`.
+        public var redactQueries: Bool = true
 
         public init(root: String, port: Int = 80) {
             self.root = root
@@ -108,7 +127,9 @@ public final class HTTPService: Service, Sendable {
         pool?.start()
         let context = HTTPConnectionHandler.Shared(
             options: options, opener: opener, pool: pool, logger: logger,
-            metrics: HTTPServerMetrics(), connections: HTTPConnectionLimiter(max: options.limits.maxConnections)
+            metrics: HTTPServerMetrics(),
+            connections: HTTPConnectionLimiter(max: options.limits.maxConnections,
+                                               maxPerClient: options.limits.maxConnectionsPerClient)
         )
         do {
             var channels: [any Channel] = []
@@ -156,12 +177,16 @@ public final class HTTPService: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    guard context.connections.admit() else {
-                        context.metrics.refused.increment()
+                    let client = channel.remoteAddress?.ipAddress ?? "-"
+                    switch context.connections.admit(client: client) {
+                    case .admitted:
+                        break
+                    case let .refused(limit):
+                        context.metrics.refused(limit)
                         try sync.addHandler(HTTPConnectionRefuser())
                         return
                     }
-                    channel.closeFuture.whenComplete { _ in context.connections.release() }
+                    channel.closeFuture.whenComplete { _ in context.connections.release(client: client) }
                     try sync.addHandler(HTTPConnectionHandler(shared: context))
                 }
             }

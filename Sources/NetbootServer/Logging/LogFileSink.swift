@@ -10,8 +10,8 @@ import Foundation
 /// `maxPendingBytes` behind (a stalled disk), new lines are dropped and counted, and the count
 /// is written as its own line once the writer catches up: memory stays bounded.
 public final class LogFileSink: @unchecked Sendable {
-    // @unchecked: `file` is only touched on `queue`; `pending`, `dropped` and `failure`
-    // only under `lock`.
+    // @unchecked: `file` is only touched on `queue`; `pending`, `dropped`, `failure` and
+    // `flushHooks` only under `lock`.
     public let policy: LogRotationPolicy
     private let queue: DispatchQueue
     private let file: RotatingLogFile
@@ -19,6 +19,7 @@ public final class LogFileSink: @unchecked Sendable {
     private var pending = 0
     private var dropped = 0
     private var failure: String?
+    private var flushHooks: [@Sendable () -> Void] = []
     public let maxPendingBytes: Int
 
     /// Opens (creating the directory if needed) `<dir>/<exec>.log`. Throws when the directory
@@ -60,8 +61,20 @@ public final class LogFileSink: @unchecked Sendable {
         }
     }
 
+    /// Runs `hook` at the start of every ``flush()`` (to write what is still held back, such
+    /// as `RepeatedLineFilter`'s summaries).
+    public func beforeFlush(_ hook: @escaping @Sendable () -> Void) {
+        lock.lock()
+        flushHooks.append(hook)
+        lock.unlock()
+    }
+
     /// Waits until every queued line is on disk (at shutdown, and in tests).
     public func flush() {
+        lock.lock()
+        let hooks = flushHooks
+        lock.unlock()
+        for hook in hooks { hook() }
         queue.sync {}
     }
 }

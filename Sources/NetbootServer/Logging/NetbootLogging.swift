@@ -17,12 +17,22 @@ public enum NetbootLogging {
     }
 
     /// Opens the log file and bootstraps `LoggingSystem` (once per process). Returns the sink,
-    /// to `flush()` before the process exits. Throws when the log file cannot be opened.
+    /// to `flush()` before the process exits (which first writes the pending summaries of
+    /// repeated lines). Throws when the log file cannot be opened.
+    ///
+    /// Every handler sits behind one `RepeatedLineFilter`: lines that name a kind and a source
+    /// (a junk flood's `malformed DHCP datagrams` from one address) are summarised past a few
+    /// per 10 s, so a flood cannot rotate the rest of the log away.
     public static func bootstrap(_ logs: NetbootConfiguration.Logs, executable: String = "netboot",
                                  console: Bool = true) throws -> LogFileSink {
         let sink = try LogFileSink(policy: policy(logs, executable: executable))
         let level = Logger.Level(logs.level)
-        LoggingSystem.bootstrap { label in handler(label: label, sink: sink, level: level, console: console) }
+        let filter = RepeatedLineFilter { label in handler(label: label, sink: sink, level: level, console: console) }
+        sink.beforeFlush { filter.flush() }
+        LoggingSystem.bootstrap { label in
+            RepeatedLineHandler(label: label, inner: handler(label: label, sink: sink, level: level, console: console),
+                                filter: filter)
+        }
         return sink
     }
 }

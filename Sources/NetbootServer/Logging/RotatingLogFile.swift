@@ -27,12 +27,14 @@ final class RotatingLogFile {
         }
     }
 
-    /// Creates the directory if needed and opens `<exec>.log` for appending.
+    /// Creates the directory if needed (`0750`) and opens `<exec>.log` (`0640`, also when it
+    /// existed with another mode) for appending.
     init(policy: LogRotationPolicy) throws {
         self.policy = policy
-        try FileManager.default.createDirectory(atPath: policy.directory, withIntermediateDirectories: true)
-        descriptor = open(policy.currentPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        try FileModes.createDirectory(policy.directory)
+        descriptor = open(policy.currentPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, FileModes.log)
         guard descriptor >= 0 else { throw Failure.system("open", path: policy.currentPath, errno: errno) }
+        fchmod(descriptor, FileModes.log)
         var status = stat()
         size = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
     }
@@ -73,7 +75,7 @@ final class RotatingLogFile {
     func rotate() throws {
         let archive = try Gzip.compress(try readAll())
         let temporary = policy.archivePath(1) + ".tmp"
-        try Data(archive).write(to: URL(fileURLWithPath: temporary))
+        try FileModes.write(archive, to: temporary, mode: FileModes.log)
         shiftArchives()
         guard rename(temporary, policy.archivePath(1)) == 0 else {
             throw Failure.system("rename", path: temporary, errno: errno)

@@ -22,6 +22,12 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         var logger: Logger
         /// Taps every datagram of the listener and the transfers (docs/capture.md).
         var flightRecorder: FlightRecorder? = nil
+
+        /// What an ERROR from the listener carries so that the flight recorder records the
+        /// address it leaves from (`local`, where the request went), nil when it records nothing.
+        func answering(from local: SocketAddress?) -> AddressedEnvelope<ByteBuffer>.Metadata? {
+            flightRecorder?.isEnabled == true ? FlightRecorderTap.answering(from: local) : nil
+        }
     }
 
     private let shared: Shared
@@ -40,7 +46,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             packet = try TFTPPacket(decoding: scratch)
         } catch {
             shared.metrics.dropped("malformed")
-            shared.logger.debug("tftp dropped datagram from \(envelope.remoteAddress): \(error)")
+            shared.logger.debug("tftp dropped datagram from \(envelope.remoteAddress): \(error)",
+                                metadata: [RepeatedLineFilter.kindKey: "malformed TFTP datagrams",
+                                           RepeatedLineFilter.sourceKey: "\(envelope.remoteAddress.ipAddress ?? "?")"])
             return
         }
         let request: TFTPRequest
@@ -63,13 +71,16 @@ final class TFTPListenerHandler: ChannelInboundHandler {
         let channel = context.channel
         let metrics = self.shared.metrics
         let log = self.shared.logger
+        let answer = self.shared.answering(from: local)
         func refuse(_ code: TFTPErrorCode, _ reason: String, message: String? = nil) {
             metrics.refused(code.rawValue)
             log.notice("tftp refused \(isWrite ? "WRQ" : "RRQ") client=\(client.ipAddress ?? "?"):\(client.port ?? 0) file=\(request.filename) code=\(code.rawValue) reason=\(reason)")
-            Self.sendError(code, message ?? reason, to: client, on: channel)
+            Self.sendError(code, message ?? reason, to: client, metadata: answer, on: channel)
         }
         guard request.mode == .octet || request.mode == .netascii else {
-            refuse(.illegalOperation, "unsupported mode \(request.mode)")
+            // The reply never echoes what the client sent; the log shows it escaped and cut short.
+            refuse(.illegalOperation, "unsupported mode \(String(reflecting: String(request.mode.rawValue.prefix(32))))",
+                   message: "Unsupported transfer mode")
             return
         }
         let mapped: String
@@ -94,7 +105,12 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             shared.metrics.dropped("duplicate_request")
             return
         case .busy:
+            shared.metrics.busy("transfers")
             refuse(.notDefined, "too many transfers", message: "Server busy, try again later")
+            return
+        case .clientBusy:
+            shared.metrics.busy("client")
+            refuse(.notDefined, "too many transfers from this client", message: "Server busy, try again later")
             return
         case .overloaded:
             shared.metrics.dropped("overload")
@@ -125,9 +141,9 @@ final class TFTPListenerHandler: ChannelInboundHandler {
                 segmentationOffload: shared.options.segmentationOffload, flightRecorder: shared.flightRecorder)
             switch result {
             case .failure:
-                Self.refuseOpened(setup, shared: shared, .notDefined, "server shutting down", on: channel)
+                Self.refuseOpened(setup, shared: shared, .notDefined, "server shutting down", from: local, on: channel)
             case .success(.read(.failure(let refusal))), .success(.upload(.failure(let refusal))):
-                Self.refuseOpened(setup, shared: shared, refusal.code, refusal.reason, on: channel)
+                Self.refuseOpened(setup, shared: shared, refusal.code, refusal.reason, from: local, on: channel)
             case .success(.read(.success(let file))):
                 setup.options = TFTPNegotiation.negotiate(request.options, direction: .read(size: file.size),
                                                           limits: limits)
@@ -145,18 +161,20 @@ final class TFTPListenerHandler: ChannelInboundHandler {
     }
 
     private static func refuseOpened(_ setup: TFTPTransferContext, shared: Shared, _ code: TFTPErrorCode,
-                                     _ reason: String, on channel: any Channel) {
+                                     _ reason: String, from local: SocketAddress, on channel: any Channel) {
         shared.registry.release(setup.key)
         shared.metrics.refused(code.rawValue)
         let client = setup.peer
-        shared.logger.notice("tftp refused client=\(client.ipAddress ?? "?"):\(client.port ?? 0) file=\(setup.request.filename) code=\(code.rawValue) reason=\(reason)")
+        shared.logger.notice("tftp refused client=\(client.ipAddress ?? "?"):\(client.port ?? 0) file=\(setup.request.filename) code=\(code.rawValue) reason=\(reason)",
+                             metadata: [RepeatedLineFilter.kindKey: "refused TFTP requests (error \(code.rawValue))",
+                                        RepeatedLineFilter.sourceKey: "\(client.ipAddress ?? "?")"])
         let message = switch code {
         case .fileNotFound: "File not found"
         case .accessViolation: "Access violation"
         case .fileAlreadyExists: "File already exists"
         default: reason
         }
-        sendError(code, message, to: client, on: channel)
+        sendError(code, message, to: client, metadata: shared.answering(from: local), on: channel)
     }
 
     /// Binds the read transfer's own socket (a fresh transfer ID) and hands it to a transfer loop.
@@ -170,7 +188,7 @@ final class TFTPListenerHandler: ChannelInboundHandler {
             file.close()
             shared.registry.release(setup.key)
             shared.logger.error("tftp cannot open a transfer socket on \(local): \(error)")
-            sendError(.notDefined, "Server error", to: setup.peer, on: listener)
+            sendError(.notDefined, "Server error", to: setup.peer, metadata: shared.answering(from: local), on: listener)
         }
     }
 
@@ -200,15 +218,17 @@ final class TFTPListenerHandler: ChannelInboundHandler {
                     cleanup()
                     shared.registry.release(key)
                     shared.logger.error("tftp cannot open a transfer socket on \(local): \(error)")
-                    sendError(.notDefined, "Server error", to: setup.peer, on: listener)
+                    sendError(.notDefined, "Server error", to: setup.peer, metadata: shared.answering(from: local),
+                              on: listener)
                 }
             }
     }
 
-    static func sendError(_ code: TFTPErrorCode, _ message: String, to client: SocketAddress, on channel: any Channel) {
+    static func sendError(_ code: TFTPErrorCode, _ message: String, to client: SocketAddress,
+                          metadata: AddressedEnvelope<ByteBuffer>.Metadata? = nil, on channel: any Channel) {
         let bytes = TFTPPacket.error(code: code, message: message).encoded()
         let buffer = channel.allocator.buffer(bytes: bytes)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: buffer), promise: nil)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: buffer, metadata: metadata), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -37,7 +37,9 @@ public final class TFTPService: Service, Sendable {
         let loops = try TFTPTransferLoops(count: options.transferThreads, busyPoll: options.busyPoll, logger: logger)
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
-        let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers, maxPendingOpens: options.maxPendingOpens)
+        let registry = TFTPTransferRegistry(maxTransfers: options.maxTransfers,
+                                            maxTransfersPerClient: options.maxTransfersPerClient,
+                                            maxPendingOpens: options.maxPendingOpens)
         let shared = TFTPListenerHandler.Shared(
             options: options, registry: registry,
             metrics: TFTPMetrics(), threadPool: threadPool, group: group, loops: loops, logger: logger,

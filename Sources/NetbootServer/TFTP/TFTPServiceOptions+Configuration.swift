@@ -35,7 +35,8 @@ extension TFTPServiceOptions {
             maxRetransmitTimeout: .seconds(max(8, section.timeout)), maxRetries: section.retries,
             clientClasses: classes)
         self.init(port: section.port, root: section.root, uploadDirectory: section.uploadDir,
-                  pathMapping: TFTPPathMapping(prefixes: section.pathPrefixes), transfer: transfer)
+                  pathMapping: TFTPPathMapping(prefixes: section.pathPrefixes), transfer: transfer,
+                  maxTransfersPerClient: section.maxTransfersPerClient)
         self.unmatchedVendorClasses = unmatched
         self.segmentationOffload = section.segmentationOffload
         if section.transferThreads > 0 { self.transferThreads = section.transferThreads }

@@ -24,6 +24,12 @@ public struct TFTPServiceOptions: Sendable {
     /// Transfers at once; the next request gets ERROR 0 "server busy". Each costs one UDP
     /// socket and about `transfer.readAheadBytes` of memory.
     public var maxTransfers: Int
+    /// Transfers from one client address at once; its next request gets ERROR 0 "server busy"
+    /// while other clients are still served. A booting machine reads one file at a time, so
+    /// 16 leaves room for several machines behind one address and keeps a host that floods
+    /// read requests (and never acknowledges them) from taking more than 16 of the
+    /// `maxTransfers` slots until they time out.
+    public var maxTransfersPerClient: Int
     /// File opens waiting on the thread pool at once; requests past this are dropped and
     /// counted (a flood of RRQs cannot queue unbounded work).
     public var maxPendingOpens: Int
@@ -51,6 +57,7 @@ public struct TFTPServiceOptions: Sendable {
     public init(address: String = "0.0.0.0", port: Int = 69, root: String, uploadDirectory: String? = nil,
                 pathMapping: TFTPPathMapping = TFTPPathMapping(),
                 transfer: TFTPTransferConfiguration = TFTPTransferConfiguration(), maxTransfers: Int = 512,
+                maxTransfersPerClient: Int = TFTPServiceOptions.defaultMaxTransfersPerClient,
                 maxPendingOpens: Int = 1024, maxNetasciiFileSize: Int = 16 << 20) {
         self.addresses = [address]
         self.port = port
@@ -59,9 +66,13 @@ public struct TFTPServiceOptions: Sendable {
         self.pathMapping = pathMapping
         self.transfer = transfer
         self.maxTransfers = max(1, maxTransfers)
+        self.maxTransfersPerClient = max(1, maxTransfersPerClient)
         self.maxPendingOpens = max(1, maxPendingOpens)
         self.maxNetasciiFileSize = max(0, maxNetasciiFileSize)
     }
+
+    /// ``maxTransfersPerClient`` unless configured (`tftp.max-transfers-per-client`).
+    public static let defaultMaxTransfersPerClient = 16
 
     /// ``transferThreads`` when not configured: one per core, at least 1, at most 64.
     public static func defaultTransferThreads(cores: Int) -> Int { max(1, min(64, cores)) }

@@ -2,33 +2,45 @@ import NIOCore
 import Synchronization
 
 /// Admission control shared by the listener and every transfer's event loop: at most
-/// `maxTransfers` transfers and `maxPendingOpens` file opens at once, one transfer per
-/// (client endpoint, file name), and the channels to close on shutdown.
+/// `maxTransfers` transfers, `maxTransfersPerClient` of them from one client address (so one
+/// host flooding read requests it never acknowledges cannot take every slot), and
+/// `maxPendingOpens` file opens at once; one transfer per (client endpoint, file name); and the
+/// channels to close on shutdown.
 final class TFTPTransferRegistry: Sendable {
     struct Key: Hashable, Sendable {
         var client: SocketAddress
         var filename: String
+
+        /// The client's address without its port: what the per-client limit counts.
+        var host: String { client.ipAddress ?? "\(client)" }
     }
 
     enum Admission: Equatable {
         case admitted
         case duplicate
+        /// Every transfer slot is taken.
         case busy
+        /// The client's address holds `maxTransfersPerClient` transfers already.
+        case clientBusy
         case overloaded
     }
 
     private struct State {
         var transfers: [Key: (any Channel)?] = [:]
+        /// Transfers per client address (the key's IP without its port).
+        var perClient: [String: Int] = [:]
         var pendingOpens = 0
         var closed = false
     }
 
     private let state = Mutex(State())
     private let maxTransfers: Int
+    private let maxTransfersPerClient: Int
     private let maxPendingOpens: Int
 
-    init(maxTransfers: Int, maxPendingOpens: Int) {
+    init(maxTransfers: Int, maxTransfersPerClient: Int, maxPendingOpens: Int) {
         self.maxTransfers = maxTransfers
+        self.maxTransfersPerClient = maxTransfersPerClient
         self.maxPendingOpens = maxPendingOpens
     }
 
@@ -37,9 +49,12 @@ final class TFTPTransferRegistry: Sendable {
         state.withLock { state in
             if state.transfers[key] != nil { return .duplicate }
             if state.closed || state.transfers.count >= maxTransfers { return .busy }
+            let host = key.host
+            if state.perClient[host, default: 0] >= maxTransfersPerClient { return .clientBusy }
             if state.pendingOpens >= maxPendingOpens { return .overloaded }
             state.pendingOpens += 1
             state.transfers[key] = .some(nil)
+            state.perClient[host, default: 0] += 1
             return .admitted
         }
     }
@@ -60,8 +75,16 @@ final class TFTPTransferRegistry: Sendable {
     }
 
     func release(_ key: Key) {
-        _ = state.withLock { $0.transfers.removeValue(forKey: key) }
+        state.withLock { state in
+            guard state.transfers.removeValue(forKey: key) != nil else { return }
+            let host = key.host
+            let left = state.perClient[host, default: 1] - 1
+            state.perClient[host] = left > 0 ? left : nil
+        }
     }
+
+    /// Transfers held by one client address.
+    func count(client host: String) -> Int { state.withLock { $0.perClient[host, default: 0] } }
 
     var count: Int { state.withLock { $0.transfers.count } }
 

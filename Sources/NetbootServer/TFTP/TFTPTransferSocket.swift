@@ -27,7 +27,7 @@ struct TFTPTransferSocket: Sendable {
 
     init(bindingTo local: SocketAddress, peer: SocketAddress) throws {
         let family = local.protocol.rawValue
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = netboot_udp_socket(family)
         guard fd >= 0 else { throw OpenError.system("socket", errno) }
         let bound = local.withSockAddr { address, length in bind(fd, address, socklen_t(length)) }
         guard bound == 0 else {

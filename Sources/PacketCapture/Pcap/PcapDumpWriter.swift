@@ -11,7 +11,12 @@ import Glibc
 /// from `path`), a new one started when the current one reaches `rotateSize` bytes; with
 /// `rotateCount` too, only the newest `rotateCount` files are kept. Without `rotateSize`, one
 /// file at `path`.
+///
+/// Files are ``fileMode`` (`0600`): a capture holds whatever crossed the wire.
 public final class PcapDumpWriter {
+    /// The mode of every capture file (set after libpcap creates it, whatever the umask).
+    public static let fileMode: mode_t = 0o600
+
     public let path: String
     public let rotateSize: Int?
     public let rotateCount: Int?
@@ -55,6 +60,9 @@ public final class PcapDumpWriter {
         index += 1
         guard let next = pcap_dump_open(dead, name) else {
             throw Self.failure(name, String(cString: pcap_geterr(dead)))
+        }
+        if name != "-", let file = pcap_dump_file(next) {
+            fchmod(fileno(file), Self.fileMode)
         }
         dumper = next
         files.append(name)

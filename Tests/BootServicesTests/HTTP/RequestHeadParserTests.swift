@@ -66,8 +66,14 @@ import TestSupport
     }
 
     @Test func singletonFieldsKeepTheFirst() {
-        let head = Self.head("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n")
-        #expect(head?.range == "bytes=0-1")
+        let head = Self.head("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: \"x\"\r\nIf-Range: \"y\"\r\n\r\n")
+        #expect(head?.ifRange == "\"x\"")
+    }
+
+    /// Two `Range` fields are an error, not the first one served (nginx: 400).
+    @Test func twoRangeFieldsAreRefused() {
+        #expect(Self.parse("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\nRange: bytes=5-6\r\n\r\n")
+                == .error(.badRequest(.range)))
     }
 
     @Test func bareLineFeedsAndLeadingEmptyLines() {
@@ -144,6 +150,8 @@ import TestSupport
         ("GET /x HTTP/1.1\r\nHost: a\r\nX: a\u{7F}\r\n\r\n", .badRequest(.fieldValue)),
         ("GET /x HTTP/1.1\r\n\r\n", .badRequest(.host)),
         ("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", .badRequest(.host)),
+        ("GET /x HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\nRange: bytes=5-9\r\n\r\n", .badRequest(.range)),
+        ("GET /x HTTP/1.0\r\nrange: bytes=0-1\r\nRANGE: bytes=0-1\r\n\r\n", .badRequest(.range)),
         ("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n", .badRequest(.contentLength)),
         ("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", .badRequest(.contentLength)),
         ("GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\n", .badRequest(.contentLength)),

@@ -80,6 +80,8 @@ import Testing
         #expect(try status("/fifo") == 403)
         #expect(try status("/missing") == 404)
         #expect(try status("/ten.txt/x") == 404)
+        #expect(try status("/ten.txt/") == 404)
+        #expect(try status("/in/") == 404)
         #expect(try status("/sub") == 301)
         #expect(try status("/sub/") == 403)
         #expect(try status("/sub/", listing: true) == 1)
@@ -129,6 +131,16 @@ import Testing
         let options = HTTPService.Options(configuration, metrics: nil)
         #expect(options.port == 8080 && options.limits.maxConnections == 7)
         #expect(options.limits.idleTimeout == .seconds(5))
+        #expect(options.limits.requestTimeout == .seconds(10) && options.limits.maxConnectionsPerClient == 32)
+        #expect(options.accessLog && !options.accessLogHealthChecks && options.redactQueries)
+        configuration.http.requestTimeout = 3
+        configuration.http.maxConnectionsPerClient = 4
+        configuration.http.accessLog = false
+        configuration.http.accessLogHealthChecks = true
+        configuration.http.accessLogQueries = .full
+        let changed = HTTPService.Options(configuration, metrics: nil)
+        #expect(changed.limits.requestTimeout == .seconds(3) && changed.limits.maxConnectionsPerClient == 4)
+        #expect(!changed.accessLog && changed.accessLogHealthChecks && !changed.redactQueries)
         #expect(options.ipxe.images.map(\.name) == ["deb"])
         #expect(options.ipxe.images.first?.kernel.hasSuffix("pxe/deb/vmlinuz") == true)
         #expect(options.ipxe.defaultImage == "deb")

@@ -124,7 +124,8 @@ class Server:
             binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "release", "netboot")
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, binary, "tftp-serve", "--root", self.root,
                                                       "--address", self.ip, "--port", "69", "--max-transfers",
-                                                      "1000", "--log-level", "warning"), stdout=log, stderr=log)
+                                                      "1000", "--max-transfers-per-client", "1000",
+                                                      "--log-level", "warning"), stdout=log, stderr=log)
         elif self.kind == "atftpd":
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, self.binary, "--daemon", "--no-fork",
                                                       "--port", "69", "--bind-address", self.ip, "--maxthread",
