@@ -98,10 +98,13 @@ let package = Package(
         // MARK: capture
         .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
+        // MARK: control protocol — pure codec and dispatch of the control socket (docs/control.md)
+        .target(name: "ControlProtocol", dependencies: ["NetbootWire", "BootImages"]),
+
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
-            "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents",
+            "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -115,7 +118,7 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore", "TaskSequenceDrivers",
+            "BootServices", "NetbootStore", "TaskSequenceDrivers", "ControlProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -140,6 +143,7 @@ let package = Package(
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
         .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [

@@ -6,10 +6,11 @@ import NetbootConfig
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Check the configuration file.",
-        discussion: HelpText.discussion(examples: [("netboot config check", "check etc/netboot.yaml")],
+        abstract: "Check the configuration file, or make the running server read it again.",
+        discussion: HelpText.discussion(examples: [("netboot config check", "check etc/netboot.yaml"),
+                                                   ("netboot config reload", "the running server reads its file again")],
                                         exitCodes: HelpText.group),
-        subcommands: [ConfigCheckCommand.self]
+        subcommands: [ConfigCheckCommand.self, ConfigReloadCommand.self]
     )
 }
 

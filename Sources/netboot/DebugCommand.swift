@@ -18,9 +18,10 @@ struct DebugCommand: ParsableCommand {
 }
 
 /// `netboot debug dump-packets -w FILE.pcap` (issue 7): the running server's flight recorder as
-/// a pcap. Without a control socket yet, it signals the server (SIGUSR1 to the process that
-/// holds `state-dir/netboot.lock`, never to a pid a stale file names), waits for
-/// `capture.dir/flight-<ms>.pcap` and copies it to FILE.
+/// a pcap: the server writes `capture.dir/flight-<ms>.pcap` when asked through its control
+/// socket (`capture.dump`, docs/control.md) — or, without one, on SIGUSR1 to the process that
+/// holds `state-dir/netboot.lock` (never to a pid a stale file names) — and this command copies
+/// it to FILE.
 struct DumpPacketsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump-packets",
@@ -49,6 +50,8 @@ struct DumpPacketsCommand: ParsableCommand {
             reportError("the flight recorder is off (capture.flight-recorder: 0)")
             throw ExitCode(1)
         }
+        // Ask through the control socket (docs/control.md); signals are the fallback.
+        if try FlightRecorderCopy.throughSocket(stateDir: configuration.stateDir, to: write) { return }
         // Signal only a process that holds the state directory's lock (a running `netboot
         // serve`): a stale pid file may name any process by now (issue 14 item 1).
         let pidFile = FlightRecorderService.pidFile(stateDir: configuration.stateDir)

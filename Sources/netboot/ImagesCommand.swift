@@ -86,8 +86,9 @@ struct ImagesListCommand: ParsableCommand {
 }
 
 /// `netboot images rescan`: scans again and prints what changed since the last rescan, with the
-/// validation problems, and makes a running `netboot serve` rescan too: it sends SIGHUP to the
-/// pid in `state-dir/netboot.pid`, and the server logs the same lines. The report's last line
+/// validation problems, and makes a running `netboot serve` rescan too: through its control
+/// socket (`images.rescan`), else with SIGHUP to the pid in `state-dir/netboot.pid`; the server
+/// logs the same lines. The report's last line
 /// says which happened (signalled, or no server running). This command compares with the
 /// snapshot it keeps at `--snapshot`.
 struct ImagesRescanCommand: ParsableCommand {
@@ -98,8 +99,8 @@ struct ImagesRescanCommand: ParsableCommand {
             Prints `New image distributed: NAME` for each image that became available, `Image updated`,
             `Image withdrawn` and `Image skipped` lines, then every validation problem. The previous
             scan is kept in the snapshot file. A running `netboot serve` that uses the same state-dir
-            is sent SIGHUP, so that it rescans without a restart and logs the same lines; the last
-            line says whether a server was signalled.
+            is asked to rescan through its control socket (or sent SIGHUP when it has none), so that
+            it rescans without a restart and logs the same lines; the last line says what it did.
             """ + "\n\n" + HelpText.discussion(
             examples: [
                 ("netboot images rescan", "after copying an image into images/: what changed, and the server rescans"),
@@ -143,8 +144,10 @@ struct ImagesRescanCommand: ParsableCommand {
         print(json ? try report.json() : report.text(), terminator: json ? "\n" : "")
     }
 
-    /// SIGHUP to the server whose pid file is in `stateDir`, if one is running; says which.
+    /// Asks the server whose control socket is in `stateDir` to rescan (docs/control.md); without
+    /// one, SIGHUP to the server whose pid file is in `stateDir`, if one is running; says which.
     private func signalRunningServer(stateDir: String) -> RescanReport.Server {
+        if let asked = ServerRescan.request(stateDir: stateDir) { return asked }
         let pidFile = FlightRecorderService.pidFile(stateDir: stateDir)
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,

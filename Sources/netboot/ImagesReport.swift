@@ -175,6 +175,10 @@ struct RescanReport {
         case signalled(pid: Int32)
         case notRunning(pidFile: String)
         case notSignalled(pid: Int32, reason: String)
+        /// Asked through the control socket (docs/control.md); the server rescanned.
+        case rescanned(images: Int)
+        /// Asked through the control socket; the server said why it did not rescan.
+        case refused(reason: String)
 
         var text: String {
             switch self {
@@ -184,6 +188,10 @@ struct RescanReport {
                 "No running netboot serve (no live pid in \(pidFile)): nothing signalled; a server scans when it starts."
             case let .notSignalled(pid, reason):
                 "Could not send SIGHUP to netboot serve (pid \(pid)): \(reason); it serves the images it had."
+            case let .rescanned(images):
+                "The running netboot serve rescanned (control socket) and serves \(images) image(s); it logs the same lines."
+            case let .refused(reason):
+                "The running netboot serve did not rescan: \(reason)"
             }
         }
     }
@@ -214,6 +222,6 @@ struct RescanReport {
             withdrawn: change.withdrawn.map(\.name), logLines: change.logLines,
             problems: catalog.problems.map { ImagesReport.ProblemEntry(code: $0.code, message: $0.description) },
             available: catalog.enabledImages.count, note: note,
-            serverSignalled: server.map { if case .signalled = $0 { true } else { false } } ?? false, server: server?.text))
+            serverSignalled: server.map { switch $0 { case .signalled, .rescanned: true; default: false } } ?? false, server: server?.text))
     }
 }

@@ -10,12 +10,13 @@ struct LeasesCommand: ParsableCommand {
         abstract: "Inspect the DHCP leases of authoritative mode.",
         discussion: HelpText.discussion(examples: [("netboot leases list", "every lease in the configuration's state-dir")],
                                         exitCodes: HelpText.group),
-        subcommands: [LeasesListCommand.self]
+        subcommands: [LeasesListCommand.self, LeasesReleaseCommand.self]
     )
 }
 
 /// `netboot leases list [--json] [--config FILE] [--state-dir DIR]`: every lease record, by
-/// address, from the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
+/// address — the running server's through its control socket (docs/control.md), else the store's
+/// in the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -42,6 +43,10 @@ struct LeasesListCommand: ParsableCommand {
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
+        if let served = LeasesFromServer.rows(stateDir: stateDir) {
+            try show(served)
+            return
+        }
         if FileManager.default.fileExists(atPath: path) {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
@@ -52,7 +57,10 @@ struct LeasesListCommand: ParsableCommand {
         } else {
             FileHandle.standardError.write(Data("netboot: no lease database at \(path) yet\n".utf8))
         }
-        let rows = leases.map { LeaseRow(lease: $0, now: now) }
+        try show(leases.map { LeaseRow(lease: $0, now: now) })
+    }
+
+    private func show(_ rows: [LeaseRow]) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -25,6 +25,7 @@ struct Netboot: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             ServeCommand.self,
+            StatusCommand.self,
             ConfigCommand.self,
             TFTPServeCommand.self,
             ImagesCommand.self,

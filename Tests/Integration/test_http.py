@@ -658,8 +658,9 @@ def test_ipxe_script(server):
     assert status == 200 and fields["content-type"].startswith("text/plain")
     text = body.decode()
     assert text.startswith("#!ipxe\nmenu ")  # two images, no default: a menu
-    assert f"kernel http://{server.host}:{PORT}/images/debian/vmlinuz ip={netns_client_ip(server)} mac=52:54:00:12:34:56" in text
-    assert f"initrd http://{server.host}:{PORT}/images/debian/initrd.gz" in text
+    # The initrd is named on the kernel line for the UEFI stub (docs/pxe.md), then fetched by name.
+    assert f"kernel http://{server.host}:{PORT}/images/debian/vmlinuz initrd=initrd.gz ip={netns_client_ip(server)} mac=52:54:00:12:34:56" in text
+    assert f"initrd --name initrd.gz http://{server.host}:{PORT}/images/debian/initrd.gz" in text
 
 
 def netns_client_ip(server):

@@ -49,17 +49,26 @@ public struct FlightRecorderService: Service {
             logger.warning("SIGUSR1: the flight recorder is off (capture.flight-recorder: 0)")
             return
         }
-        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-        let path = (captureDirectory as NSString).appendingPathComponent(Self.dumpName(milliseconds: milliseconds))
-        let (entries, total) = recorder.snapshot()
         do {
-            try FileModes.createDirectory(captureDirectory)
-            let partial = path + ".part"
-            try FileModes.write(recorder.pcap(), to: partial, mode: FileModes.privateFile)
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
-            logger.info("SIGUSR1: flight recorder written to \(path): \(entries.count) packets (of \(total) recorded)")
+            let written = try Self.write(recorder, into: captureDirectory)
+            logger.info("SIGUSR1: flight recorder written to \(written.path): \(written.packets) packets (of \(written.recorded) recorded)")
         } catch {
-            logger.error("SIGUSR1: cannot write the flight recorder to \(path): \(error)")
+            logger.error("SIGUSR1: cannot write the flight recorder into \(captureDirectory): \(error)")
         }
+    }
+
+    /// Writes the recorder's packets to `directory/flight-<unix ms>.pcap` (through a `.part`
+    /// file, so a reader never sees half a pcap): the SIGUSR1 dump and `capture.dump`.
+    static func write(_ recorder: FlightRecorder, into directory: String,
+                      now: Date = Date()) throws -> (path: String, packets: Int, recorded: Int) {
+        let milliseconds = Int64(now.timeIntervalSince1970 * 1000)
+        let path = (directory as NSString).appendingPathComponent(Self.dumpName(milliseconds: milliseconds))
+        let (entries, total) = recorder.snapshot()
+        try FileModes.createDirectory(directory)
+        let partial = path + ".part"
+        try FileModes.write(recorder.pcap(), to: partial, mode: FileModes.privateFile)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+        return (path, entries.count, total)
     }
 }

@@ -27,6 +27,11 @@ final class DHCPCoreBox: Sendable {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
 
+    /// The lease engine's records (authoritative mode; empty otherwise), for the control socket.
+    var leaseRecords: [DHCPLease] {
+        core.withLockedValue { $0.leases?.leases ?? [] }
+    }
+
     /// Each subnet's pool usage at `now` (authoritative mode; empty in proxy mode).
     func poolUsage(now: Date) -> [DHCPPoolUsage] {
         core.withLockedValue { $0.leases?.poolUsage(now: now) ?? [] }

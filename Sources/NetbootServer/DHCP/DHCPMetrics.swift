@@ -19,7 +19,7 @@ final class DHCPMetrics: Sendable {
         let key = received + "|" + decision + "|" + reason
         let counter = counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: "netboot_dhcp_exchanges_total",
+            let counter = Counter(label: Self.exchangesLabel,
                                   dimensions: [("received", received), ("decision", decision), ("reason", reason)])
             cache[key] = counter
             return counter

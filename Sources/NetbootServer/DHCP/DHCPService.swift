@@ -17,13 +17,16 @@ public struct DHCPService: Service {
     let configuration: NetbootConfiguration
     let reloads: Reloads?
     let flightRecorder: FlightRecorder?
+    /// Where the control socket finds the lease engine, the store and the served catalog.
+    let state: ApplianceState?
     let logger: Logger
 
     public init(configuration: NetbootConfiguration, reloads: Reloads? = nil, flightRecorder: FlightRecorder? = nil,
-                logger: Logger) {
+                state: ApplianceState? = nil, logger: Logger) {
         self.configuration = configuration
         self.reloads = reloads
         self.flightRecorder = flightRecorder
+        self.state = state
         self.logger = logger
     }
 
@@ -93,6 +96,8 @@ public struct DHCPService: Service {
             logger.warning("pxe: boot file for \(arch.rawValue) not found: \(file) (looked in \(bootFileRoots.joined(separator: " and ")))")
         }
         let core = DHCPCoreBox(Self.makeCore(configuration, leases: leases, catalog: catalog, bindings: bindings))
+        state?.attach(core: core, store: store)
+        if configuration.bsdp.enabled { state?.publish(catalog) }
         let metrics = DHCPMetrics()
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -157,6 +162,7 @@ public struct DHCPService: Service {
                     logger.info("bsdp: rescanned \(configuration.imagesDir): \(rescanned.enabledImages.count) image(s)")
                     logCatalogChange(from: catalog, to: rescanned)
                     catalog = rescanned
+                    state?.publish(rescanned)
                 }
             }
             // The reload stream also ends when the SIGHUP service stops, which is shut down

@@ -22,8 +22,8 @@ final class HTTPServerMetrics: Sendable {
 
     init() {
         requests = Self.statuses.map {
-            Counter(label: "netboot_http_requests_total", dimensions: [("status", String($0))])
-        } + [Counter(label: "netboot_http_requests_total", dimensions: [("status", "other")])]
+            Counter(label: Self.requestsLabel, dimensions: [("status", String($0))])
+        } + [Counter(label: Self.requestsLabel, dimensions: [("status", "other")])]
         bytes = Counter(label: "netboot_http_response_bytes_total")
         duration = Timer(label: "netboot_http_request_duration_seconds")
         refusedTotal = Counter(label: "netboot_http_connections_refused_total", dimensions: [("limit", "total")])

@@ -18,6 +18,14 @@ public enum Appliance {
             case let .embeddedDefaults(missing): "embedded defaults (\(missing) not found)"
             }
         }
+
+        /// The file `config reload` reads: the one read at start, or the default that was missing.
+        public var path: String {
+            switch self {
+            case let .file(path): path
+            case let .embeddedDefaults(missing): missing
+            }
+        }
     }
 
     /// Runs until SIGTERM/SIGINT (then returns) or until a service fails (then throws, after
@@ -36,11 +44,13 @@ public enum Appliance {
         logger.info("enabled in configuration: \(enabled.isEmpty ? "nothing" : enabled.joined(separator: ", "))")
 
         let reloads = Reloads()
-        let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads)
+        let state = ApplianceState(version: version, configuration: configuration, configurationFile: origin.path,
+                                   configurationOrigin: origin.description)
+        let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads, state: state)
         let entries = try ServiceAssembly.services(context)
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 
-        let all = entries + [
+        let all = TrackedService.tracking(entries, in: state, configuration: configuration) + [
             ServiceAssembly.Entry(name: "sighup", service: HangupService(reloads: reloads, logger: logger)),
             ServiceAssembly.Entry(name: "flight-recorder", service: FlightRecorderService(
                 recorder: context.flightRecorder, configuration: configuration, logger: logger)),

@@ -16,13 +16,16 @@ public struct ApplianceContext: Sendable {
     /// The last `capture.flight-recorder` packets of the DHCP/BSDP and TFTP services: each
     /// service taps every packet in and out (`record(datagram:…)` or `record(frame:…)`).
     public let flightRecorder: FlightRecorder
+    /// What the control socket reports (services, leases, the served catalog); nil: no control socket.
+    public let state: ApplianceState?
 
     public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads,
-                flightRecorder: FlightRecorder? = nil) {
+                flightRecorder: FlightRecorder? = nil, state: ApplianceState? = nil) {
         self.configuration = configuration
         self.metrics = metrics
         self.reloads = reloads
         self.flightRecorder = flightRecorder ?? FlightRecorder(capacity: configuration.capture.flightRecorder)
+        self.state = state
     }
 
     /// The logger of one service, labelled `netboot.<service>` (it goes to the log file and
@@ -65,7 +68,7 @@ public enum ServiceAssembly {
         // One block per service, in start order (see above).
         if context.configuration.dhcp.enabled {
             add("dhcp", DHCPService(configuration: context.configuration, reloads: context.reloads,
-                                    flightRecorder: context.flightRecorder, logger: context.logger("dhcp")))
+                                    flightRecorder: context.flightRecorder, state: context.state, logger: context.logger("dhcp")))
         }
         let interfaces = NetworkInterface.all()
         if context.configuration.tftp.enabled {
@@ -78,6 +81,11 @@ public enum ServiceAssembly {
             var options = HTTPService.Options(c, metrics: context.metrics)
             options.hosts = listenAddresses("http", c.http.listen, context, interfaces)
             add("http", HTTPService(options: options, logger: context.logger("http")))
+        }
+        if let state = context.state {
+            let responder = ControlResponder(state: state, metrics: context.metrics, flightRecorder: context.flightRecorder,
+                                             reloads: context.reloads, logger: context.logger("control"))
+            add("control", ControlSocketService(stateDir: c.stateDir, responder: responder, logger: context.logger("control")))
         }
         return entries
     }

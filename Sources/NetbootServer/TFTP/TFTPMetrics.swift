@@ -16,7 +16,7 @@ import BootServices
 ///   client's address held `max-transfers-per-client` already.
 /// - `netboot_tftp_active_transfers` — a Gauge.
 final class TFTPMetrics: Sendable {
-    let activeTransfers = Gauge(label: "netboot_tftp_active_transfers")
+    let activeTransfers = Gauge(label: TFTPMetrics.activeTransfersLabel)
     private let drops: [String: Counter]
     private let busyTransfers = Counter(label: "netboot_tftp_busy_total", dimensions: [("limit", "transfers")])
     private let busyClient = Counter(label: "netboot_tftp_busy_total", dimensions: [("limit", "client")])
@@ -25,13 +25,13 @@ final class TFTPMetrics: Sendable {
     init() {
         var drops: [String: Counter] = [:]
         for reason in Self.dropReasons {
-            drops[reason] = Counter(label: "netboot_tftp_drops_total", dimensions: [("reason", reason)])
+            drops[reason] = Counter(label: Self.dropsLabel, dimensions: [("reason", reason)])
         }
         self.drops = drops
     }
 
     func dropped(_ reason: String) {
-        (drops[reason] ?? Counter(label: "netboot_tftp_drops_total", dimensions: [("reason", reason)])).increment()
+        (drops[reason] ?? Counter(label: Self.dropsLabel, dimensions: [("reason", reason)])).increment()
     }
 
     /// A request refused "server busy"; `limit` is `transfers` or `client`.
@@ -46,7 +46,7 @@ final class TFTPMetrics: Sendable {
     func finished(direction: String, outcome: TFTPTransferOutcome, statistics: TFTPTransferStatistics,
                   duration: Duration) {
         let dimensions = [("direction", direction), ("outcome", outcome.label)]
-        Counter(label: "netboot_tftp_transfers_total", dimensions: dimensions).increment()
+        Counter(label: Self.transfersLabel, dimensions: dimensions).increment()
         Metrics.Timer(label: "netboot_tftp_transfer_duration_seconds", dimensions: dimensions).record(duration: duration)
         Counter(label: "netboot_tftp_bytes_total", dimensions: [("direction", direction)]).increment(by: Int64(clamping: statistics.bytes))
         if statistics.retransmits > 0 {
