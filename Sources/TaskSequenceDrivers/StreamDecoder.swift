@@ -136,7 +136,8 @@ final class XzDecoder: StreamDecoder {
 
     init(bufferSize: Int) throws {
         output = .allocate(byteCount: bufferSize, alignment: 4096)
-        guard lzma_stream_decoder(&stream, UInt64.max, 0x08 /* LZMA_CONCATENATED */) == LZMA_OK else {
+        let concatenated: UInt32 = 0x08  // LZMA_CONCATENATED: decode every .xz stream of the file
+        guard lzma_stream_decoder(&stream, UInt64.max, concatenated) == LZMA_OK else {
             output.deallocate()
             throw DecodeFailure(description: "liblzma could not start")
         }
