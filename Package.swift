@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: system libraries
@@ -50,9 +55,11 @@ let package = Package(
             "LocatedYAML", "NetbootWire", .product(name: "Yams", package: "Yams"),
         ]),
 
+        .target(name: "BridgeCore", dependencies: ["NetbootWire", .product(name: "Crypto", package: "swift-crypto")]),
+
         // MARK: store
         .target(name: "NetbootStore", dependencies: [
-            "NetbootWire", "BootServices", .product(name: "GRDB", package: "GRDB.swift"),
+            "NetbootWire", "BootServices", "BridgeCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // MARK: capture
@@ -73,10 +80,24 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
+        // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
+        .target(name: "ProxyBridge", dependencies: [
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore",
+            "BootServices", "NetbootStore", "ProxyBridge", "BridgeCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,7 +110,9 @@ let package = Package(
         .testTarget(name: "LocatedYAMLTests", dependencies: ["LocatedYAML"]),
         .testTarget(name: "NetbootConfigTests", dependencies: ["NetbootConfig"]),
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
+        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "BridgeCore", "NetbootWire"]),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "NetbootWire"]),
+        .testTarget(name: "ProxyBridgeTests", dependencies: ["ProxyBridge", "BridgeCore", "NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",

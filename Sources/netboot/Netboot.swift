@@ -20,6 +20,9 @@ struct Netboot: AsyncParsableCommand {
             DebugCommand.self,
             LeasesCommand.self,
             HTTPServeCommand.self,
+            BridgeCommand.self,
+            TokensCommand.self,
+            DevicesCommand.self,
         ]
     )
 }

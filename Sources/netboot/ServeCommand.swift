@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NetbootConfig
 import NetbootServer
+import ProxyBridge
 
 /// `netboot serve [--config FILE]`: checks the configuration, refuses to start on any error,
 /// then runs every enabled service until SIGTERM or SIGINT.
@@ -48,8 +49,20 @@ struct ServeCommand: AsyncParsableCommand {
         defer { sink.flush() }
         ProcessPriority.maintain(nice: configuration.nice, logger: Logger(label: "netboot"))
         let metrics = NetbootMetrics.bootstrap()
+        var additional: [ServiceAssembly.Entry] = []
+        if configuration.bridge.enabled {
+            do {
+                let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"))
+                additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
+            } catch {
+                sink.flush()
+                printError("netboot: not starting: bridge: \(error)")
+                throw ExitCode(1)
+            }
+        }
         do {
-            try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string)
+            try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string,
+                                      additional: additional)
         } catch {
             sink.flush()
             if quiet { printError("netboot: stopped on error: \(error)") }

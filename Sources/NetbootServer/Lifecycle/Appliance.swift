@@ -23,8 +23,11 @@ public enum Appliance {
     /// Runs until SIGTERM/SIGINT (then returns) or until a service fails (then throws).
     /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
     /// `NetbootMetrics`), which owns the process.
+    /// `additional` are services built outside this target that run in the same group (the
+    /// proxy bridge when `bridge.enabled`).
     public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
-                             metrics: PrometheusCollectorRegistry, version: String) async throws {
+                             metrics: PrometheusCollectorRegistry, version: String,
+                             additional: [ServiceAssembly.Entry] = []) async throws {
         let logger = Logger(label: "netboot")
         let configuration = result?.configuration ?? .defaults
         logger.info("netboot \(version) starting", metadata: ["configuration": "\(origin)"])
@@ -36,7 +39,7 @@ public enum Appliance {
 
         let reloads = Reloads()
         let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads)
-        let entries = try ServiceAssembly.services(context)
+        let entries = try ServiceAssembly.services(context) + additional
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 
         let services: [any Service] = entries.map(\.service) + [HangupService(reloads: reloads, logger: logger)]

@@ -1,0 +1,62 @@
+/// `bridge:` — the proxy bridge (issue 15, docs/bridge.md): the authenticated HTTPS front door
+/// for machines (client port, the seed's 8761) and consoles (console port, 8760). Off by
+/// default, so a fresh install opens no new ports unasked.
+extension NetbootConfiguration {
+    public struct Bridge: Sendable, Equatable {
+        /// Whether `netboot serve` runs the bridge in-process (`netboot bridge` runs it alone).
+        public var enabled: Bool = false
+        /// The address both ports listen on.
+        public var listenAddress: String = "0.0.0.0"
+        public var clientPort: Int = 8761
+        public var consolePort: Int = 8760
+        /// Serve plain HTTP instead of TLS (a warning is logged at start). Only for a lab
+        /// network behind something else that terminates TLS.
+        public var plainHTTP: Bool = false
+        /// PEM certificate (chain) and key; both empty: a self-signed pair made on first start in
+        /// `state-dir` (`bridge-cert.pem`, `bridge-key.pem`, mode 0600).
+        public var certificate: String = ""
+        public var privateKey: String = ""
+        /// Where `GET /files/<name>` on the client port reads from (the client package).
+        public var filesDir: String = "images/client"
+        /// The largest request body, in bytes (413 past it).
+        public var maxBodyBytes: Int = 2_097_152
+        /// The most bytes of all request headers together (431 past them).
+        public var maxHeaderBytes: Int = 16384
+        /// Seconds a connection may stay silent before it is closed (slow and idle clients).
+        public var idleTimeout: Int = 30
+        /// Calls per second each caller (token, or address before one is presented) may make,
+        /// and the burst allowed above that (429 past it).
+        public var rateLimit: Int = 50
+        public var rateBurst: Int = 100
+
+        public init() {}
+
+        static func read(_ r: MappingReader) -> Bridge {
+            let d = Bridge()
+            var s = Bridge()
+            s.enabled = r.bool("enabled", default: d.enabled)
+            s.listenAddress = r.string("listen-address", default: d.listenAddress)
+            s.clientPort = r.int("client-port", default: d.clientPort, in: 1...65535)
+            s.consolePort = r.int("console-port", default: d.consolePort, in: 1...65535)
+            s.plainHTTP = r.bool("plain-http", default: d.plainHTTP)
+            s.certificate = r.string("certificate", default: d.certificate)
+            s.privateKey = r.string("private-key", default: d.privateKey)
+            s.filesDir = r.path("files-dir", default: d.filesDir)
+            s.maxBodyBytes = r.int("max-body-bytes", default: d.maxBodyBytes, in: 1024...1_073_741_824)
+            s.maxHeaderBytes = r.int("max-header-bytes", default: d.maxHeaderBytes, in: 1024...1_048_576)
+            s.idleTimeout = r.int("idle-timeout", default: d.idleTimeout, in: 1...86400)
+            s.rateLimit = r.int("rate-limit", default: d.rateLimit, in: 1...1_000_000)
+            s.rateBurst = r.int("rate-burst", default: d.rateBurst, in: 1...1_000_000)
+            if s.clientPort == s.consolePort {
+                r.log.error("\(r.name("console-port")): \(s.consolePort) is also \(r.name("client-port"))",
+                            at: r.mark(of: "console-port"), rule: .conflict)
+            }
+            if s.certificate.isEmpty != s.privateKey.isEmpty {
+                let key = s.certificate.isEmpty ? "certificate" : "private-key"
+                r.log.error("\(r.name(key)): needed with \(r.name(key == "certificate" ? "private-key" : "certificate"))",
+                            at: r.mark(of: key == "certificate" ? "private-key" : "certificate"), rule: .missingKey)
+            }
+            return s
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import BridgeCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NetbootConfig
+import NetbootStore
+import ServiceLifecycle
+import Synchronization
+
+/// The proxy bridge as services for a `ServiceGroup` (DESIGN §8): one Hummingbird application
+/// per port, both over the same store and certificate. `netboot serve` adds them to the
+/// appliance's group when `bridge.enabled` is true; `netboot bridge` runs them alone.
+public struct ProxyBridge: Sendable {
+    public let services: [any Service]
+    /// The certificate's SHA-256 fingerprint; nil with `plain-http`.
+    public let fingerprint: String?
+    public let store: BridgeStore
+
+    /// Opens the store, loads or makes the certificate (logging its fingerprint, or a warning
+    /// for plain HTTP) and builds both ports. Throws on a store or certificate it cannot use.
+    public init(configuration: NetbootConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        let settings = configuration.bridge
+        store = try BridgeStore(stateDirectory: configuration.stateDir)
+        let scheme: String
+        let server: HTTPServerBuilder
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: .seconds(Int64(settings.idleTimeout)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: settings.maxHeaderBytes,
+                                            maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100))
+        if settings.plainHTTP {
+            fingerprint = nil
+            scheme = "http"
+            server = .http1(configuration: http1)
+            logger.warning("bridge: plain HTTP on ports \(settings.clientPort) and \(settings.consolePort) (bridge.plain-http: true): tokens cross the network unencrypted")
+        } else {
+            let certificate = try BridgeCertificate.load(certificate: settings.certificate, privateKey: settings.privateKey,
+                                                         stateDirectory: configuration.stateDir)
+            fingerprint = certificate.fingerprint
+            scheme = "https"
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: certificate.serverConfiguration())
+            let origin = certificate.generated ? "self-signed, made now in \(configuration.stateDir)"
+                : settings.certificate.isEmpty ? "self-signed, kept in \(configuration.stateDir)" : settings.certificate
+            logger.notice("bridge: TLS certificate SHA-256 fingerprint \(certificate.fingerprint) (\(origin))")
+        }
+        let audit = AuditTrail(store: store, logger: logger)
+        let rate = RateLimit(perSecond: Double(settings.rateLimit), burst: settings.rateBurst)
+        let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit, now: now)
+        let committer = ReportCommitter(store: store, relay: false, now: now)
+        let client = ClientAPI(store: store, committer: committer, audit: audit, filesDirectory: settings.filesDir,
+                               maxBodyBytes: settings.maxBodyBytes, relay: false, now: now)
+        let console = ConsoleAPI(store: store, audit: audit, stateDirectory: configuration.stateDir,
+                                 maxBodyBytes: settings.maxBodyBytes, now: now)
+        var services: [any Service] = []
+        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers),
+                                         (.console, settings.consolePort, console.handlers)] {
+            let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
+            let portLogger = {
+                var portLogger = logger
+                portLogger[metadataKey: "bridge.port"] = "\(port.rawValue)"
+                return portLogger
+            }()
+            let address = settings.listenAddress
+            services.append(Application(
+                router: router, server: server,
+                configuration: ApplicationConfiguration(address: .hostname(address, port: number), serverName: nil),
+                onServerRunning: { channel in
+                    let bound = channel.localAddress?.port ?? number
+                    portLogger.notice("bridge: \(port.rawValue) port listening on \(scheme)://\(address):\(bound)")
+                },
+                logger: portLogger))
+        }
+        self.services = services
+    }
+}
