@@ -48,9 +48,10 @@ public struct ProxyBridge: Sendable {
         let audit = AuditTrail(store: store, logger: logger)
         let rate = RateLimit(perSecond: Double(settings.rateLimit), burst: settings.rateBurst)
         let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit, now: now)
-        let committer = ReportCommitter(store: store, relay: false, now: now)
+        let relay = !settings.upstream.isEmpty
+        let committer = ReportCommitter(store: store, relay: relay, now: now)
         let client = ClientAPI(store: store, committer: committer, audit: audit, filesDirectory: settings.filesDir,
-                               maxBodyBytes: settings.maxBodyBytes, relay: false, now: now)
+                               maxBodyBytes: settings.maxBodyBytes, relay: relay, now: now)
         let console = ConsoleAPI(store: store, audit: audit, stateDirectory: configuration.stateDir,
                                  maxBodyBytes: settings.maxBodyBytes, now: now)
         var services: [any Service] = []
@@ -71,6 +72,11 @@ public struct ProxyBridge: Sendable {
                     portLogger.notice("bridge: \(port.rawValue) port listening on \(scheme)://\(address):\(bound)")
                 },
                 logger: portLogger))
+        }
+        if relay {
+            services.append(try OutboxSender(store: store, url: settings.upstream, trustRoots: settings.upstreamCA,
+                                             timeout: settings.upstreamTimeout, retryMax: settings.upstreamRetryMax,
+                                             logger: logger, now: now))
         }
         self.services = services
     }

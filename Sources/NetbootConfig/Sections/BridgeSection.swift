@@ -28,6 +28,16 @@ extension NetbootConfiguration {
         /// and the burst allowed above that (429 past it).
         public var rateLimit: Int = 50
         public var rateBurst: Int = 100
+        /// An `https://` URL that client reports and enrollments are forwarded to through the
+        /// durable outbox; empty: no relay.
+        public var upstream: String = ""
+        /// PEM CA certificates trusted for the upstream; empty: the system's roots.
+        public var upstreamCA: String = ""
+        /// Seconds one delivery may take before it counts as failed and is retried.
+        public var upstreamTimeout: Int = 10
+        /// The longest wait between retries of an undelivered event, in seconds (delays double
+        /// from 1 s up to this).
+        public var upstreamRetryMax: Int = 300
 
         public init() {}
 
@@ -47,6 +57,16 @@ extension NetbootConfiguration {
             s.idleTimeout = r.int("idle-timeout", default: d.idleTimeout, in: 1...86400)
             s.rateLimit = r.int("rate-limit", default: d.rateLimit, in: 1...1_000_000)
             s.rateBurst = r.int("rate-burst", default: d.rateBurst, in: 1...1_000_000)
+            if let node = r.node("upstream"), let text = Scalars.string(node, r.name("upstream"), r.log) {
+                if text.isEmpty || (text.hasPrefix("https://") && text.count > 8 && !text.contains(where: \.isWhitespace)) {
+                    s.upstream = text
+                } else {
+                    r.log.error("\(r.name("upstream")): expected an https:// URL or \"\", found '\(text)'", at: node.mark, rule: .invalidValue)
+                }
+            }
+            s.upstreamCA = r.string("upstream-ca", default: d.upstreamCA)
+            s.upstreamTimeout = r.int("upstream-timeout", default: d.upstreamTimeout, in: 1...600)
+            s.upstreamRetryMax = r.int("upstream-retry-max", default: d.upstreamRetryMax, in: 1...86400)
             if s.clientPort == s.consolePort {
                 r.log.error("\(r.name("console-port")): \(s.consolePort) is also \(r.name("client-port"))",
                             at: r.mark(of: "console-port"), rule: .conflict)
