@@ -45,6 +45,9 @@ public struct ProxyBridge: Sendable {
                 : settings.certificate.isEmpty ? "self-signed, kept in \(configuration.stateDir)" : settings.certificate
             logger.notice("bridge: TLS certificate SHA-256 fingerprint \(certificate.fingerprint) (\(origin))")
         }
+        let discovery = BridgeDiscovery(clientPort: settings.clientPort, consolePort: settings.consolePort,
+                                        scheme: scheme, fingerprint: fingerprint)
+        ProxyBridge.writeZoneFile(discovery, stateDirectory: configuration.stateDir, logger: logger)
         let audit = AuditTrail(store: store, logger: logger)
         let rate = RateLimit(perSecond: Double(settings.rateLimit), burst: settings.rateBurst)
         let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit, now: now)
@@ -79,5 +82,24 @@ public struct ProxyBridge: Sendable {
                                              logger: logger, now: now))
         }
         self.services = services
+    }
+
+    /// The DNS-SD file name in the state directory.
+    public static let zoneFile = "bridge-dns-sd.zone"
+
+    /// Writes `state-dir/bridge-dns-sd.zone`: the `_netboot-bridge._tcp` PTR, SRV and TXT
+    /// records for this host, for the site's DNS (docs/bridge.md, "Discovery").
+    static func writeZoneFile(_ discovery: BridgeDiscovery, stateDirectory: String, logger: Logger) {
+        let host = ProcessInfo.processInfo.hostName
+        let domain = host.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? "local"
+        let fqdn = host.contains(".") ? host : "\(host).\(domain)"
+        let text = discovery.zoneRecords(instance: "netboot bridge \(host.split(separator: ".").first ?? "")", host: fqdn, domain: domain)
+        let path = (stateDirectory as NSString).appendingPathComponent(zoneFile)
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            logger.info("bridge: DNS-SD records for \(domain) written to \(path)")
+        } catch {
+            logger.warning("bridge: cannot write \(path): \(error)")
+        }
     }
 }

@@ -228,12 +228,38 @@ def test_plain_http_only_when_configured_and_with_a_warning(tmp_path):
         b.stop()
 
 
-def test_serve_runs_the_bridge_when_enabled(tmp_path):
-    b = Bridge(tmp_path, extra="  enabled: true\ndhcp:\n  enabled: false\ntftp:\n  enabled: false\nhttp:\n  enabled: false\n")
+def test_serve_runs_the_bridge_and_hands_out_its_url_and_fingerprint(tmp_path):
+    from bridge_support import free_port
+    import urllib.request
+    http_port = free_port()
+    images = tmp_path / "images"
+    (images / "pxe" / "debian").mkdir(parents=True)
+    (images / "pxe" / "debian" / "vmlinuz").write_bytes(b"k")
+    b = Bridge(tmp_path, extra=(f"  enabled: true\ndhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
+                                f"http:\n  port: {http_port}\n  root: {images}\nimages-dir: {images}\n"
+                                "pxe:\n  images:\n    - { name: debian, kernel: vmlinuz, cmdline: quiet }\n"))
     b.admin = b.token("administrator")
     b.start(command=("serve",))
     try:
         assert b.console("GET", "/v1/devices", b.admin)[0] == 200
+        fingerprint = re.search(r"fingerprint ([0-9A-F:]{95})", b.output.read_text()).group(1)
+        deadline = time.time() + 10
+        while True:
+            try:
+                script = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/boot/ipxe?mac=52:54:00:00:00:01", timeout=5).read().decode()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert f"set netboot-bridge https://127.0.0.1:{b.client_port}\n" in script, script
+        assert f"set netboot-bridge-fingerprint {fingerprint}\n" in script, script
+        assert re.search(rf"^kernel \S+vmlinuz quiet netboot.bridge=https://127.0.0.1:{b.client_port} netboot.bridge_fp={fingerprint}$",
+                         script, re.M), script
+        zone = (b.state / "bridge-dns-sd.zone").read_text()
+        assert re.search(rf"\._netboot-bridge\._tcp\.\S+ 3600 IN SRV 0 0 {b.client_port} \S+\.$", zone, re.M), zone
+        assert f'"sha256={fingerprint}"' in zone and f'"console={b.console_port}"' in zone
+        assert re.search(r"^_netboot-bridge\._tcp\.\S+ 3600 IN PTR ", zone, re.M), zone
     finally:
         b.stop()
 
