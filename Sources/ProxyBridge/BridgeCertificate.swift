@@ -98,11 +98,24 @@ public struct BridgeCertificate: Sendable {
         SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
     }
 
-    /// The server configuration for both ports.
-    public func serverConfiguration() -> TLSConfiguration {
+    /// The server configuration for both ports. With `clientCA` (PEM file), a client may
+    /// present a certificate; one that does not verify against it fails the handshake.
+    public func serverConfiguration(clientCA: String = "") throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        if !clientCA.isEmpty {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(clientCA)
+            } catch {
+                throw LoadError(description: "bridge client CA \(clientCA): \(error)")
+            }
+            guard !roots.isEmpty else { throw LoadError(description: "bridge client CA \(clientCA): no certificate in it") }
+            configuration.trustRoots = .certificates(roots)
+            configuration.certificateVerification = .optionalVerification
+            configuration.sendCANameList = true
+        }
         return configuration
     }
 }

@@ -9,9 +9,12 @@ public struct BridgeRequestContext: RequestContext {
     /// The token record of an allowed call; nil only on public routes.
     public var caller: TokenRecord?
     public var remoteAddress: String
+    /// The connection, for the peer's certificate under mutual TLS.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        channel = source.channel
     }
 }

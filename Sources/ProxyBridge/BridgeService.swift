@@ -17,6 +17,8 @@ public struct ProxyBridge: Sendable {
     public let services: [any Service]
     /// The certificate's SHA-256 fingerprint; nil with `plain-http`.
     public let fingerprint: String?
+    /// The bridge's URL parts and fingerprint for booting machines (docs/bridge.md, "Discovery").
+    public let discovery: BridgeDiscovery
     public let store: BridgeStore
 
     /// Opens the store, loads or makes the certificate (logging its fingerprint, or a warning
@@ -40,17 +42,21 @@ public struct ProxyBridge: Sendable {
                                                          stateDirectory: configuration.stateDir)
             fingerprint = certificate.fingerprint
             scheme = "https"
-            server = try .tls(.http1(configuration: http1), tlsConfiguration: certificate.serverConfiguration())
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: certificate.serverConfiguration(clientCA: settings.clientCA))
+            if !settings.clientCA.isEmpty {
+                logger.notice("bridge: mutual TLS: console clients may present certificates signed by \(settings.clientCA) (role in OU)")
+            }
             let origin = certificate.generated ? "self-signed, made now in \(configuration.stateDir)"
                 : settings.certificate.isEmpty ? "self-signed, kept in \(configuration.stateDir)" : settings.certificate
             logger.notice("bridge: TLS certificate SHA-256 fingerprint \(certificate.fingerprint) (\(origin))")
         }
-        let discovery = BridgeDiscovery(clientPort: settings.clientPort, consolePort: settings.consolePort,
-                                        scheme: scheme, fingerprint: fingerprint)
+        discovery = BridgeDiscovery(clientPort: settings.clientPort, consolePort: settings.consolePort,
+                                    scheme: scheme, fingerprint: fingerprint)
         ProxyBridge.writeZoneFile(discovery, stateDirectory: configuration.stateDir, logger: logger)
         let audit = AuditTrail(store: store, logger: logger)
         let rate = RateLimit(perSecond: Double(settings.rateLimit), burst: settings.rateBurst)
-        let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit, now: now)
+        let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit,
+                                        clientCertificates: !settings.plainHTTP && !settings.clientCA.isEmpty, now: now)
         let relay = !settings.upstream.isEmpty
         let committer = ReportCommitter(store: store, relay: relay, now: now)
         let client = ClientAPI(store: store, committer: committer, audit: audit, filesDirectory: settings.filesDir,

@@ -18,13 +18,17 @@ struct RoleMiddleware: RouterMiddleware {
     let store: BridgeStore
     let limiter: SharedRateLimit
     let audit: AuditTrail
+    /// Mutual TLS is on: a call without a token may be made with a verified client certificate.
+    let clientCertificates: Bool
     let now: @Sendable () -> Date
 
-    init(routes: [BridgeRoute], store: BridgeStore, rate: RateLimit, audit: AuditTrail, now: @escaping @Sendable () -> Date) {
+    init(routes: [BridgeRoute], store: BridgeStore, rate: RateLimit, audit: AuditTrail, clientCertificates: Bool = false,
+         now: @escaping @Sendable () -> Date) {
         self.routes = Dictionary(routes.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         self.store = store
         limiter = SharedRateLimit(rate)
         self.audit = audit
+        self.clientCertificates = clientCertificates
         self.now = now
     }
 
@@ -37,7 +41,10 @@ struct RoleMiddleware: RouterMiddleware {
         if case let .deny(retryAfter) = limiter.admit(caller, now: instant) {
             throw BridgeError.tooManyRequests(retryAfter: retryAfter)
         }
-        let record = try presented.flatMap { try store.token(digest: $0.digest) }
+        var record = try presented.flatMap { try store.token(digest: $0.digest) }
+        if presented == nil, clientCertificates {
+            record = await PeerCertificate.record(of: context.channel, now: instant)
+        }
         guard let route, let scope = route.scope else {
             // Not in the table: nothing to grant. A live token learns it is not found.
             guard let record, record.state(at: instant) == .active else { throw BridgeError.unauthorized }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import BootServices
 import Logging
 import NetbootConfig
 import NetbootServer
@@ -50,10 +51,13 @@ struct ServeCommand: AsyncParsableCommand {
         ProcessPriority.maintain(nice: configuration.nice, logger: Logger(label: "netboot"))
         let metrics = NetbootMetrics.bootstrap()
         var additional: [ServiceAssembly.Entry] = []
+        var discovery = IPXEDiscovery()
         if configuration.bridge.enabled {
             do {
                 let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"))
                 additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
+                discovery = IPXEDiscovery(variables: bridge.discovery.ipxeVariables(host: "{host}"),
+                                          kernelArguments: bridge.discovery.kernelArguments(host: "{host}"))
             } catch {
                 sink.flush()
                 printError("netboot: not starting: bridge: \(error)")
@@ -62,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             try await Appliance.serve(result, origin: origin, metrics: metrics, version: NetbootVersion.string,
-                                      additional: additional)
+                                      additional: additional, ipxeDiscovery: discovery)
         } catch {
             sink.flush()
             if quiet { printError("netboot: stopped on error: \(error)") }

@@ -71,3 +71,26 @@ import Testing
         #expect(TokenDigest(of: "abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite struct CertificateRoleTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func exactlyOneConsoleRoleInTheOrganizationalUnits() {
+        #expect(CertificateRole.role(organizationalUnits: ["administrator"]) == .administrator)
+        #expect(CertificateRole.role(organizationalUnits: ["lab", "problem-monitor-users"]) == .problemMonitorUsers)
+        #expect(CertificateRole.role(organizationalUnits: ["administrator", "administrator"]) == .administrator)
+        #expect(CertificateRole.role(organizationalUnits: ["administrator", "enrollers"]) == nil)
+        #expect(CertificateRole.role(organizationalUnits: []) == nil)
+        #expect(CertificateRole.role(organizationalUnits: ["client"]) == nil)
+        #expect(CertificateRole.role(organizationalUnits: ["enrollment"]) == nil)
+        #expect(CertificateRole.role(organizationalUnits: ["Administrator"]) == nil)
+    }
+
+    @Test func recordIsCheckedLikeAToken() throws {
+        let record = try #require(CertificateRole.record(der: Array("abc".utf8), commonName: "ops", organizationalUnits: ["enrollers"], now: now))
+        #expect(record.id == "ba7816bf8f01")
+        #expect(TokenCheck.evaluate(record, requires: .tokensIssue, now: now) == .allowed(record))
+        #expect(TokenCheck.evaluate(record, requires: .devicesRead, now: now) == .forbidden)
+        #expect(CertificateRole.record(der: [1], commonName: nil, organizationalUnits: ["x"], now: now) == nil)
+    }
+}

@@ -16,6 +16,9 @@ extension NetbootConfiguration {
         /// `state-dir` (`bridge-cert.pem`, `bridge-key.pem`, mode 0600).
         public var certificate: String = ""
         public var privateKey: String = ""
+        /// PEM CA certificates for mutual TLS: a console client may present a certificate
+        /// signed by one of them instead of a token, its role in the subject's OU. Empty: off.
+        public var clientCA: String = ""
         /// Where `GET /files/<name>` on the client port reads from (the client package).
         public var filesDir: String = "images/client"
         /// The largest request body, in bytes (413 past it).
@@ -51,6 +54,7 @@ extension NetbootConfiguration {
             s.plainHTTP = r.bool("plain-http", default: d.plainHTTP)
             s.certificate = r.string("certificate", default: d.certificate)
             s.privateKey = r.string("private-key", default: d.privateKey)
+            s.clientCA = r.string("client-ca", default: d.clientCA)
             s.filesDir = r.path("files-dir", default: d.filesDir)
             s.maxBodyBytes = r.int("max-body-bytes", default: d.maxBodyBytes, in: 1024...1_073_741_824)
             s.maxHeaderBytes = r.int("max-header-bytes", default: d.maxHeaderBytes, in: 1024...1_048_576)
@@ -67,6 +71,10 @@ extension NetbootConfiguration {
             s.upstreamCA = r.string("upstream-ca", default: d.upstreamCA)
             s.upstreamTimeout = r.int("upstream-timeout", default: d.upstreamTimeout, in: 1...600)
             s.upstreamRetryMax = r.int("upstream-retry-max", default: d.upstreamRetryMax, in: 1...86400)
+            if s.plainHTTP, !s.clientCA.isEmpty {
+                r.log.error("\(r.name("client-ca")): mutual TLS needs TLS (\(r.name("plain-http")) is true)",
+                            at: r.mark(of: "client-ca"), rule: .conflict)
+            }
             if s.clientPort == s.consolePort {
                 r.log.error("\(r.name("console-port")): \(s.consolePort) is also \(r.name("client-port"))",
                             at: r.mark(of: "console-port"), rule: .conflict)

@@ -1,3 +1,4 @@
+import BootServices
 import Logging
 import NetbootConfig
 import Prometheus
@@ -24,10 +25,11 @@ public enum Appliance {
     /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
     /// `NetbootMetrics`), which owns the process.
     /// `additional` are services built outside this target that run in the same group (the
-    /// proxy bridge when `bridge.enabled`).
+    /// proxy bridge when `bridge.enabled`); `ipxeDiscovery` goes into every iPXE script.
     public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
                              metrics: PrometheusCollectorRegistry, version: String,
-                             additional: [ServiceAssembly.Entry] = []) async throws {
+                             additional: [ServiceAssembly.Entry] = [],
+                             ipxeDiscovery: IPXEDiscovery = IPXEDiscovery()) async throws {
         let logger = Logger(label: "netboot")
         let configuration = result?.configuration ?? .defaults
         logger.info("netboot \(version) starting", metadata: ["configuration": "\(origin)"])
@@ -38,7 +40,8 @@ public enum Appliance {
         logger.info("enabled in configuration: \(enabled.isEmpty ? "nothing" : enabled.joined(separator: ", "))")
 
         let reloads = Reloads()
-        let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads)
+        var context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads)
+        context.ipxeDiscovery = ipxeDiscovery
         let entries = try ServiceAssembly.services(context) + additional
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 

@@ -1,3 +1,4 @@
+import BootServices
 import Logging
 import NetbootConfig
 import Prometheus
@@ -15,6 +16,9 @@ public struct ApplianceContext: Sendable {
     /// The last `capture.flight-recorder` packets of the DHCP/BSDP and TFTP services: each
     /// service taps every packet in and out (`record(datagram:…)` or `record(frame:…)`).
     public let flightRecorder: FlightRecorder
+    /// What every iPXE script also hands the client (the proxy bridge's URL and fingerprint when
+    /// it runs, docs/bridge.md "Discovery"); empty by default.
+    public var ipxeDiscovery = IPXEDiscovery()
 
     public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads,
                 flightRecorder: FlightRecorder? = nil) {
@@ -72,8 +76,9 @@ public enum ServiceAssembly {
         }
         let c = context.configuration
         if c.http.enabled {
-            add("http", HTTPService(options: HTTPService.Options(c, metrics: context.metrics),
-                                    logger: context.logger("http")))
+            var options = HTTPService.Options(c, metrics: context.metrics)
+            options.ipxe.discovery = context.ipxeDiscovery
+            add("http", HTTPService(options: options, logger: context.logger("http")))
         }
         return entries
     }
