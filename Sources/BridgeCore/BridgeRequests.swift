@@ -65,8 +65,6 @@ public struct ClientReport: Equatable, Sendable {
         JSONValue.object(["kind": .string(kind.rawValue), "data": data]).canonicalJSON
     }
 
-    public var digest: ReportDigest { ReportDigest(canonical: canonicalJSON) }
-
     public enum Phase: String, CaseIterable, Sendable { case start, finish }
     public enum Result: String, CaseIterable, Sendable { case success, failed, skipped }
 

@@ -20,6 +20,10 @@ public enum ReportAdmission: Equatable, Sendable {
     }
 }
 
+extension ClientReport {
+    public var digest: ReportDigest { ReportDigest(canonical: canonicalJSON) }
+}
+
 /// SHA-256 of a report's canonical JSON (kind and data, keys sorted), hex.
 public struct ReportDigest: Hashable, Sendable, Codable {
     public let hex: String
