@@ -23,7 +23,10 @@ public struct ProxyBridge: Sendable {
 
     /// Opens the store, loads or makes the certificate (logging its fingerprint, or a warning
     /// for plain HTTP) and builds both ports. Throws on a store or certificate it cannot use.
-    public init(configuration: NetbootConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// `reportBatch` is the most reports one transaction commits (1: one commit per report, for
+    /// the benchmark's comparison; scripts/bench/bridge).
+    public init(configuration: NetbootConfiguration, logger: Logger, reportBatch: Int = 512,
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
         let settings = configuration.bridge
         store = try BridgeStore(stateDirectory: configuration.stateDir)
         let scheme: String
@@ -58,7 +61,7 @@ public struct ProxyBridge: Sendable {
         let middleware = RoleMiddleware(routes: BridgeRoute.all, store: store, rate: rate, audit: audit,
                                         clientCertificates: !settings.plainHTTP && !settings.clientCA.isEmpty, now: now)
         let relay = !settings.upstream.isEmpty
-        let committer = ReportCommitter(store: store, relay: relay, now: now)
+        let committer = ReportCommitter(store: store, relay: relay, maxBatch: max(1, reportBatch), now: now)
         let client = ClientAPI(store: store, committer: committer, audit: audit, filesDirectory: settings.filesDir,
                                maxBodyBytes: settings.maxBodyBytes, relay: relay, now: now)
         let console = ConsoleAPI(store: store, audit: audit, stateDirectory: configuration.stateDir,

@@ -21,6 +21,13 @@ struct BridgeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not copy log lines to standard error.")
     var quiet = false
 
+    @Option(name: .long, help: "Most client reports committed in one transaction (1: one commit per report; for benchmarks).")
+    var reportBatch = 512
+
+    func validate() throws {
+        guard (1...100_000).contains(reportBatch) else { throw ValidationError("--report-batch must be 1…100000") }
+    }
+
     func run() async throws {
         var configuration = NetbootConfiguration.defaults
         let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
@@ -44,7 +51,7 @@ struct BridgeCommand: AsyncParsableCommand {
         let logger = Logger(label: "netboot.bridge")
         let bridge: ProxyBridge
         do {
-            bridge = try ProxyBridge(configuration: configuration, logger: logger)
+            bridge = try ProxyBridge(configuration: configuration, logger: logger, reportBatch: reportBatch)
         } catch {
             FileHandle.standardError.write(Data("netboot: bridge not starting: \(error)\n".utf8))
             throw ExitCode(1)
