@@ -31,7 +31,9 @@ public struct ProxyBridge: Sendable {
         store = try BridgeStore(stateDirectory: configuration.stateDir)
         let scheme: String
         let server: HTTPServerBuilder
+        let headTimeout = TimeAmount.seconds(Int64(settings.requestTimeout))
         let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestHeadDeadline(timeout: headTimeout)],
             idleTimeout: .seconds(Int64(settings.idleTimeout)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: settings.maxHeaderBytes,
                                             maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: 100))

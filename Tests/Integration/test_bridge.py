@@ -204,6 +204,43 @@ def test_idle_connections_are_closed(tmp_path):
         b.stop()
 
 
+def test_slowloris_dripping_a_head_is_closed(tmp_path):
+    b = Bridge(tmp_path, extra="  request-timeout: 2\n  idle-timeout: 30\n")
+    b.admin = b.token("administrator")
+    b.start()
+    try:
+        raw = socket.create_connection(("127.0.0.1", b.client_port), timeout=10)
+        tls = b.context().wrap_socket(raw, server_hostname="127.0.0.1")
+        started = time.time()
+        closed = False
+        for byte in b"GET /v1/devices HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40:
+            try:
+                tls.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                closed = True
+                break
+            time.sleep(0.25)  # never silent long enough for the idle timeout
+            if time.time() - started > 8:
+                break
+        if not closed:
+            tls.settimeout(5)
+            try:
+                closed = tls.recv(1024) == b""
+            except (ConnectionResetError, ssl.SSLError):
+                closed = True
+        assert closed and time.time() - started < 9
+        tls.close()
+        # A keep-alive client that asks in time is served, twice on one connection.
+        connection = b.connection(b.console_port)
+        for _ in range(2):
+            connection.request("GET", "/v1/devices", headers={"Authorization": f"Bearer {b.admin}"})
+            assert connection.getresponse().read() and True
+        connection.close()
+        assert b.console("GET", "/v1/devices", b.admin)[0] == 200
+    finally:
+        b.stop()
+
+
 def test_rate_limit_answers_429_with_retry_after(tmp_path):
     b = Bridge(tmp_path, extra="  rate-limit: 1\n  rate-burst: 3\n")
     b.admin = b.token("administrator")

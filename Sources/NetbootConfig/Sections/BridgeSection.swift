@@ -27,6 +27,9 @@ extension NetbootConfiguration {
         public var maxHeaderBytes: Int = 16384
         /// Seconds a connection may stay silent before it is closed (slow and idle clients).
         public var idleTimeout: Int = 30
+        /// Seconds a connection has to deliver a complete request head, from its start or the
+        /// end of its previous response (slowloris clients are closed).
+        public var requestTimeout: Int = 10
         /// Calls per second each caller (token, or address before one is presented) may make,
         /// and the burst allowed above that (429 past it).
         public var rateLimit: Int = 50
@@ -59,6 +62,7 @@ extension NetbootConfiguration {
             s.maxBodyBytes = r.int("max-body-bytes", default: d.maxBodyBytes, in: 1024...1_073_741_824)
             s.maxHeaderBytes = r.int("max-header-bytes", default: d.maxHeaderBytes, in: 1024...1_048_576)
             s.idleTimeout = r.int("idle-timeout", default: d.idleTimeout, in: 1...86400)
+            s.requestTimeout = r.int("request-timeout", default: d.requestTimeout, in: 1...3600)
             s.rateLimit = r.int("rate-limit", default: d.rateLimit, in: 1...1_000_000)
             s.rateBurst = r.int("rate-burst", default: d.rateBurst, in: 1...1_000_000)
             if let node = r.node("upstream"), let text = Scalars.string(node, r.name("upstream"), r.log) {
