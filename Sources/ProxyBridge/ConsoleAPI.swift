@@ -16,7 +16,7 @@ struct ConsoleAPI: Sendable {
     let now: @Sendable () -> Date
 
     var handlers: [String: BridgeRouter.Handler] {
-        ["bridgeStatus": bridgeStatus, "listDevices": listDevices, "getDevice": getDevice, "listReports": listReports,
+        ["bridgeStatus": bridgeStatus, "listDevices": listDevices, "getDevice": getDevice, "listReports": listReports, "listRuns": listRuns,
          "listLeases": listLeases, "listTokens": listTokens, "issueToken": issueToken, "revokeToken": revokeToken,
          "listAudit": listAudit]
     }
@@ -55,6 +55,24 @@ struct ConsoleAPI: Sendable {
             return .object(object)
         }
         return JSONBody.response(status: .ok, .object(["reports": .array(reports)]))
+    }
+
+    @Sendable func listRuns(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {
+        let mac = try Self.mac(context)
+        guard try store.device(mac: mac) != nil else { throw BridgeError.notFound }
+        var events: [(sequence: Int64, data: JSONValue)] = []
+        var after: Int64 = 0
+        while true {
+            let page = try store.reports(mac: mac, after: after, limit: 1000)
+            for report in page where report.kind == .status {
+                if case let .object(body)? = JSONValue.parse(report.body), let data = body["data"] {
+                    events.append((report.sequence, data))
+                }
+            }
+            guard let last = page.last, page.count == 1000, events.count < 100_000 else { break }
+            after = last.sequence
+        }
+        return JSONBody.response(encoding: ["runs": RunProgress.fold(events)])
     }
 
     @Sendable func listLeases(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {

@@ -81,6 +81,12 @@ def test_reports_are_acknowledged_once_per_sequence(bridge):
     assert [r["sequence"] for r in body["reports"]] == [3]
     status, body, _ = bridge.console("GET", "/v1/devices/02:00:00:00:00:01", bridge.admin)
     assert body["report_count"] == 4 and body["last_sequence"] == 4
+    # The step's start and finish are paired; its failure fails its group and the run.
+    status, body, _ = bridge.console("GET", "/v1/devices/02:00:00:00:00:01/runs", bridge.admin)
+    assert status == 200
+    assert [(r["run"], r["state"]) for r in body["runs"]] == [("r1", "failed")]
+    assert body["runs"][0]["groups"] == [{"name": "Prepare", "state": "failed"}]
+    assert [(s["name"], s["state"], s["started"], s["finished"]) for s in body["runs"][0]["steps"]] == [("Partition", "failed", 1, 2)]
 
 
 def test_bad_bodies_get_400_naming_the_field_and_413_past_the_limit(bridge):
