@@ -25,7 +25,8 @@ struct ClientAPI: Sendable {
         let body = try await request.collectBody(limit: maxBodyBytes)
         let enrollment: EnrollmentRequest
         do { enrollment = try EnrollmentRequest.decode(body) } catch { throw BridgeError.badRequest(error) }
-        switch try store.enroll(enrollment, with: caller.digest, now: now(), relay: relay) {
+        let (store, instant, relay) = (store, now(), relay)
+        switch try await Blocking.run({ try store.enroll(enrollment, with: caller.digest, now: instant, relay: relay) }) {
         case .refused:
             throw BridgeError.unauthorized
         case let .enrolled(device, token):

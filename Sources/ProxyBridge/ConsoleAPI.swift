@@ -102,12 +102,14 @@ struct ConsoleAPI: Sendable {
         do { issue = try TokenIssueRequest.decode(body) } catch { throw BridgeError.badRequest(error) }
         let instant = now()
         guard TokenIssuePolicy.may(caller.role, issue: issue.role) else {
-            audit.record(actor: caller, action: "token.issue", target: issue.role.rawValue, outcome: "forbidden", at: instant)
+            await audit.record(actor: caller, action: "token.issue", target: issue.role.rawValue, outcome: "forbidden", at: instant)
             throw BridgeError.forbidden
         }
-        let (token, record) = try store.issueToken(role: issue.role, label: issue.label,
-                                                   ttl: issue.ttlSeconds.map(TimeInterval.init), now: instant)
-        audit.record(actor: caller, action: "token.issue", target: "\(record.role.rawValue) \(record.id)", outcome: "allowed", at: instant)
+        let store = store
+        let (token, record) = try await Blocking.run {
+            try store.issueToken(role: issue.role, label: issue.label, ttl: issue.ttlSeconds.map(TimeInterval.init), now: instant)
+        }
+        await audit.record(actor: caller, action: "token.issue", target: "\(record.role.rawValue) \(record.id)", outcome: "allowed", at: instant)
         var listing = TokenListing(record: record, now: instant)
         listing.token = token.text
         return JSONBody.response(status: .created, encoding: listing)
@@ -117,8 +119,9 @@ struct ConsoleAPI: Sendable {
         guard let caller = context.caller else { throw BridgeError.unauthorized }
         let id = context.parameters.get("id") ?? ""
         let instant = now()
-        guard let record = try store.revokeToken(id: id, now: instant) else { throw BridgeError.notFound }
-        audit.record(actor: caller, action: "token.revoke", target: record.id, outcome: "allowed", at: instant)
+        let store = store
+        guard let record = try await Blocking.run({ try store.revokeToken(id: id, now: instant) }) else { throw BridgeError.notFound }
+        await audit.record(actor: caller, action: "token.revoke", target: record.id, outcome: "allowed", at: instant)
         return JSONBody.response(encoding: TokenListing(record: record, now: instant))
     }
 

@@ -55,7 +55,7 @@ struct RoleMiddleware: RouterMiddleware {
             throw BridgeError.unauthorized
         case .forbidden:
             if let record, route.port == .console {
-                audit.record(actor: record, action: route.operation, target: request.uri.path, outcome: "forbidden", at: instant)
+                await audit.record(actor: record, action: route.operation, target: request.uri.path, outcome: "forbidden", at: instant)
             }
             throw BridgeError.forbidden
         case let .allowed(record):
@@ -79,11 +79,12 @@ struct AuditTrail: Sendable {
     let store: BridgeStore
     let logger: Logger
 
-    func record(actor: TokenRecord, action: String, target: String, outcome: String, at: Date) {
+    func record(actor: TokenRecord, action: String, target: String, outcome: String, at: Date) async {
         let entry = AuditEntry(at: at, actor: actor.id, role: actor.role.rawValue, action: action, target: target, outcome: outcome)
         logger.notice("audit: \(action) \(target) by \(actor.role.rawValue) token \(actor.id): \(outcome)")
+        let store = store
         do {
-            try store.appendAudit(entry)
+            try await Blocking.run { try store.appendAudit(entry) }
         } catch {
             logger.error("audit: cannot store the line for \(action) \(target): \(error)")
         }
