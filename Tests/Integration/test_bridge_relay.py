@@ -33,10 +33,11 @@ class Upstream:
         self.log = directory / "received.jsonl"
         self.process = None
 
-    def start(self, fail=0):
+    def start(self, fail=0, late=0):
         self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream_server.py"), str(self.port),
                                          str(self.directory / "up.pem"), str(self.directory / "up.key"), str(self.log),
-                                         "--fail", str(fail)], stdout=subprocess.PIPE, text=True)
+                                         "--fail", str(fail), "--late", str(late), "--late-seconds", "5"],
+                                        stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "ready"
 
     def kill(self):
@@ -76,7 +77,9 @@ def test_every_event_arrives_once_in_order_through_outages_and_a_restart(tmp_pat
     admin = bridge.token("administrator")
     enrollment = bridge.token("enrollment")
     try:
-        upstream.start(fail=3)  # the first three deliveries get 500
+        # The first three deliveries get 500; the next is accepted but answered after the
+        # bridge's 3 s timeout, so the bridge sends it again and must get 409, not a duplicate.
+        upstream.start(fail=3, late=1)
         bridge.start()
         status, body, _ = bridge.client("POST", "/v1/enroll", enrollment, body={"mac": "02:00:00:00:00:07"})
         assert status == 201
@@ -106,8 +109,10 @@ def test_every_event_arrives_once_in_order_through_outages_and_a_restart(tmp_pat
     expected = [k for k in upstream.accepted_keys() if "/enroll/" in k] + [f"02:00:00:00:00:07/report/{n}" for n in range(1, 13)]
     assert upstream.accepted_keys() == expected
     assert expected[0].startswith("02:00:00:00:00:07/enroll/")
-    # The 500s were retried; nothing was accepted twice; events carry their data.
+    # The 500s were retried; the late answer was retried and refused as a repeat (409);
+    # nothing was accepted twice; events carry their data.
     assert [r["status"] for r in received[:3]] == [500, 500, 500]
+    assert received[3]["status"] == 202 and any(r["status"] == 409 and r["key"] == received[3]["key"] for r in received[4:])
     accepted = [r for r in received if r["accepted"]]
     assert accepted[1]["event"]["data"]["step"] == "step 1" and accepted[1]["kind"] == "status"
     assert accepted[0]["kind"] == "enrollment" and accepted[0]["event"]["data"]["mac"] == "02:00:00:00:00:07"
