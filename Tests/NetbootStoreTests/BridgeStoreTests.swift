@@ -34,8 +34,10 @@ import Testing
                 + ((try? Data(contentsOf: URL(fileURLWithPath: store.path + "-wal"))) ?? Data())
             #expect(bytes.range(of: Data(token.text.utf8)) == nil)
             #expect(bytes.range(of: Data(token.digest.hex.utf8)) != nil)
-            let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
-            #expect(mode == 0o600)
+            for file in [store.path, store.path + "-wal"] {
+                let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "\(file)")
+            }
             _ = directory
         }
     }

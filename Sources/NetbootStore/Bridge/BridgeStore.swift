@@ -37,7 +37,10 @@ public final class BridgeStore: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try self.init(path: (directory as NSString).appendingPathComponent(BridgeStore.fileName), readOnly: readOnly)
-        if !readOnly { chmod(path, 0o600) }
+        if !readOnly {
+            // Devices and token digests are nobody else's business; the WAL holds the same rows.
+            for file in [path, path + "-wal", path + "-shm"] { chmod(file, 0o600) }
+        }
     }
 
     static var migrator: DatabaseMigrator {
