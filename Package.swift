@@ -35,6 +35,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // NIOHTTPTypes only, for the bridge's request-head deadline (Hummingbird already builds it).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -42,6 +44,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: system libraries
@@ -89,10 +97,11 @@ let package = Package(
         .target(name: "TaskSequenceDrivers", dependencies: [
             "TaskSequenceCore", "CZlib", "CZstd", "CLzma", "CCrypto", "CLinuxRunner",
         ]),
+        .target(name: "BridgeCore", dependencies: ["NetbootWire", .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: store
         .target(name: "NetbootStore", dependencies: [
-            "NetbootWire", "BootServices", .product(name: "GRDB", package: "GRDB.swift"),
+            "NetbootWire", "BootServices", "BridgeCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // MARK: capture
@@ -115,10 +124,27 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
+        // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
+        .target(name: "ProxyBridge", dependencies: [
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore", "TaskSequenceDrivers", "ControlProtocol",
+            "BootServices", "NetbootStore", "TaskSequenceDrivers", "ControlProtocol", "ProxyBridge", "BridgeCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -144,7 +170,9 @@ let package = Package(
         .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
         .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
-        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
+        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "BridgeCore", "NetbootWire"]),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "NetbootWire"]),
+        .testTarget(name: "ProxyBridgeTests", dependencies: ["ProxyBridge", "BridgeCore", "NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",

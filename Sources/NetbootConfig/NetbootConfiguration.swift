@@ -34,6 +34,7 @@ public struct NetbootConfiguration: Sendable, Equatable {
     public var http = HTTP()
     public var pxe = PXE()
     public var capture = Capture()
+    public var bridge = Bridge()
 
     public init() {}
 
@@ -143,6 +144,7 @@ extension NetbootConfiguration {
         c.http = r.section("http", default: d.http, HTTP.read)
         c.pxe = r.section("pxe", default: d.pxe, PXE.read)
         c.capture = r.section("capture", default: d.capture, Capture.read)
+        c.bridge = r.section("bridge", default: d.bridge, Bridge.read)
         // DHCP and TFTP are both UDP: one port cannot serve both.
         if c.dhcp.enabled, c.tftp.enabled, c.dhcp.port == c.tftp.port {
             r.log.error("tftp.port: \(c.tftp.port) is also dhcp.port (both UDP)", at: r.mark(of: "tftp"), rule: .conflict)

@@ -36,6 +36,9 @@ struct Netboot: AsyncParsableCommand {
             DebugCommand.self,
             LeasesCommand.self,
             HTTPServeCommand.self,
+            BridgeCommand.self,
+            TokensCommand.self,
+            DevicesCommand.self,
         ]
     )
 }

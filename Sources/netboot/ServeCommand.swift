@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import BootServices
 import Logging
 import NetbootConfig
 import NetbootServer
+import ProxyBridge
 
 /// `netboot serve [--config FILE]`: checks the configuration, refuses to start on any error,
 /// takes the state directory's lock (one server per state directory), then runs every enabled
@@ -58,8 +60,23 @@ struct ServeCommand: AsyncParsableCommand {
         defer { sink.flush() }
         ProcessPriority.maintain(nice: configuration.nice, logger: Logger(label: "netboot"))
         let metrics = NetbootMetrics.bootstrap()
+        var additional: [ServiceAssembly.Entry] = []
+        var discovery = IPXEDiscovery()
+        if configuration.bridge.enabled {
+            do {
+                let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"))
+                additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
+                discovery = IPXEDiscovery(variables: bridge.discovery.ipxeVariables(host: "{host}"),
+                                          kernelArguments: bridge.discovery.kernelArguments(host: "{host}"))
+            } catch {
+                sink.flush()
+                printError("netboot: not starting: bridge: \(error)")
+                throw ExitCode(1)
+            }
+        }
         do {
-            try await Appliance.serve(loaded.result, origin: loaded.origin, metrics: metrics, version: NetbootVersion.string)
+            try await Appliance.serve(loaded.result, origin: loaded.origin, metrics: metrics, version: NetbootVersion.string,
+                                      additional: additional, ipxeDiscovery: discovery)
         } catch let error as any ServiceStartFailure {
             sink.flush()
             printError("netboot: not started: \(error)")

@@ -45,6 +45,9 @@ public struct IPXEBootMenu: Equatable, Sendable {
     public var assignments: [MACAddress: String]
     /// Menu timeout in milliseconds (0 waits for a choice).
     public var menuTimeoutMilliseconds: Int
+    /// Values every script hands the booting machine (the proxy bridge's URL and certificate
+    /// fingerprint, docs/bridge.md "Discovery"); empty by default.
+    public var discovery = IPXEDiscovery()
 
     public init(images: [IPXEImage] = [], defaultImage: String? = nil,
                 assignments: [MACAddress: String] = [:], menuTimeoutMilliseconds: Int = 0) {
@@ -85,8 +88,13 @@ public struct IPXEBootMenu: Equatable, Sendable {
     /// The script, `#!ipxe` first, lines ending in `\n`.
     public func script(for client: Client) -> String {
         var out = "#!ipxe\n"
+        let host = IPXEDiscovery.host(of: client.server)
+        for (name, value) in discovery.variables {
+            out += "set " + Self.clean(name) + " " + Self.clean(value.replacingOccurrences(of: "{host}", with: host)) + "\n"
+        }
+        let arguments = discovery.kernelArguments.map { Self.clean($0.replacingOccurrences(of: "{host}", with: host)) }
         if let image = image(for: client.mac) {
-            out += Self.bootLines(image, client: client)
+            out += Self.bootLines(image, client: client, arguments: arguments)
             return out
         }
         guard !images.isEmpty else {
@@ -99,7 +107,7 @@ public struct IPXEBootMenu: Equatable, Sendable {
         let timeout = menuTimeoutMilliseconds > 0 ? " --timeout \(menuTimeoutMilliseconds)" : ""
         out += "choose\(timeout) target && goto ${target} || exit 1\n"
         for (index, image) in images.enumerated() {
-            out += ":img\(index)\n" + Self.bootLines(image, client: client)
+            out += ":img\(index)\n" + Self.bootLines(image, client: client, arguments: arguments)
         }
         return out
     }
@@ -109,10 +117,10 @@ public struct IPXEBootMenu: Equatable, Sendable {
     /// given on its command line, from the files iPXE registers (Linux
     /// Documentation/admin-guide/efi-stub.rst), while BIOS boots ignore the argument. Each
     /// initrd is fetched with `--name` (ipxe.org/cmd/imgfetch), so the name is ours to choose.
-    private static func bootLines(_ image: IPXEImage, client: Client) -> String {
+    private static func bootLines(_ image: IPXEImage, client: Client, arguments: [String]) -> String {
         let names = initrdNames(image.initrds)
         var lines = "kernel " + url(image.kernel, client: client)
-        var cmdline = clean(substitute(image.cmdline, client: client))
+        var cmdline = ([clean(substitute(image.cmdline, client: client))] + arguments).filter { !$0.isEmpty }.joined(separator: " ")
         if !names.isEmpty && !namesInitrd(cmdline) {
             let arguments = names.map { "initrd=" + $0 }.joined(separator: " ")
             cmdline = cmdline.isEmpty ? arguments : arguments + " " + cmdline
@@ -185,5 +193,35 @@ public struct IPXEBootMenu: Equatable, Sendable {
     /// One script line can never become two: control characters become spaces.
     static func clean(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+}
+
+/// What the appliance tells every iPXE client besides its image: `set` variables and kernel
+/// arguments (the bridge's discovery values, docs/bridge.md). `{host}` in a value becomes the
+/// host the client reached the appliance at (the `{server}` value without its port).
+public struct IPXEDiscovery: Equatable, Sendable {
+    /// Name and value pairs, in order; each becomes `set NAME VALUE`.
+    public var variables: [(name: String, value: String)]
+    public var kernelArguments: [String]
+
+    public init(variables: [(name: String, value: String)] = [], kernelArguments: [String] = []) {
+        self.variables = variables
+        self.kernelArguments = kernelArguments
+    }
+
+    public static func == (lhs: IPXEDiscovery, rhs: IPXEDiscovery) -> Bool {
+        lhs.kernelArguments == rhs.kernelArguments && lhs.variables.map(\.name) == rhs.variables.map(\.name)
+            && lhs.variables.map(\.value) == rhs.variables.map(\.value)
+    }
+
+    /// `10.0.0.1:8080` → `10.0.0.1`, `[fe80::1]:80` → `fe80::1`, `boot` → `boot`.
+    static func host(of server: String) -> String {
+        if server.hasPrefix("["), let close = server.firstIndex(of: "]") {
+            return String(server[server.index(after: server.startIndex)..<close])
+        }
+        if server.filter({ $0 == ":" }).count == 1, let colon = server.firstIndex(of: ":") {
+            return String(server[..<colon])
+        }
+        return server
     }
 }

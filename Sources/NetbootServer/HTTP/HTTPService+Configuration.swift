@@ -1,5 +1,7 @@
 import BootImages
 import BootServices
+import BridgeCore
+import Foundation
 import NIOCore
 import NetbootConfig
 import Prometheus
@@ -26,5 +28,27 @@ extension HTTPService.Options {
         redactQueries = http.accessLogQueries == .redact
         metricsRegistry = metrics
         ipxe = IPXEBootMenu(imageSet: ServedImages.pxeImageSet(configuration))
+        if let discovery = BridgeDiscovery(configuration) {
+            ipxe.discovery = IPXEDiscovery(variables: discovery.ipxeVariables(host: "{host}"),
+                                           kernelArguments: discovery.kernelArguments(host: "{host}"))
+        }
+    }
+}
+
+extension BridgeDiscovery {
+    /// The bridge's discovery values when `bridge.enabled` (docs/bridge.md, "Discovery"): its
+    /// ports, scheme and the fingerprint of its certificate (`bridge.certificate`, or the
+    /// self-signed one in `state-dir`, made by the bridge before the HTTP service starts).
+    init?(_ configuration: NetbootConfiguration) {
+        let bridge = configuration.bridge
+        guard bridge.enabled else { return nil }
+        var fingerprint: String?
+        if !bridge.plainHTTP {
+            let path = bridge.certificate.isEmpty
+                ? (configuration.stateDir as NSString).appendingPathComponent("bridge-cert.pem") : bridge.certificate
+            fingerprint = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(BridgeDiscovery.fingerprint(pem:))
+        }
+        self.init(clientPort: bridge.clientPort, consolePort: bridge.consolePort,
+                  scheme: bridge.plainHTTP ? "http" : "https", fingerprint: fingerprint)
     }
 }

@@ -1,3 +1,4 @@
+import BootServices
 import Logging
 import NetbootConfig
 import Prometheus
@@ -32,8 +33,12 @@ public enum Appliance {
     /// every other service has stopped): a ``ListenError`` when one could not open a socket.
     /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
     /// `NetbootMetrics`), which owns the process.
+    /// `additional` are services built outside this target that run in the same group (the
+    /// proxy bridge when `bridge.enabled`); `ipxeDiscovery` goes into every iPXE script.
     public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
-                             metrics: PrometheusCollectorRegistry, version: String) async throws {
+                             metrics: PrometheusCollectorRegistry, version: String,
+                             additional: [ServiceAssembly.Entry] = [],
+                             ipxeDiscovery: IPXEDiscovery = IPXEDiscovery()) async throws {
         let logger = Logger(label: "netboot")
         let configuration = result?.configuration ?? .defaults
         logger.info("netboot \(version) starting", metadata: ["configuration": "\(origin)"])
@@ -46,8 +51,9 @@ public enum Appliance {
         let reloads = Reloads()
         let state = ApplianceState(version: version, configuration: configuration, configurationFile: origin.path,
                                    configurationOrigin: origin.description)
-        let context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads, state: state)
-        let entries = try ServiceAssembly.services(context)
+        var context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads, state: state)
+        context.ipxeDiscovery = ipxeDiscovery
+        let entries = try ServiceAssembly.services(context) + additional
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 
         let all = TrackedService.tracking(entries, in: state, configuration: configuration) + [

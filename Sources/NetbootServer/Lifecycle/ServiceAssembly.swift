@@ -1,3 +1,4 @@
+import BootServices
 import Logging
 import NetbootConfig
 import NetbootWire
@@ -18,6 +19,9 @@ public struct ApplianceContext: Sendable {
     public let flightRecorder: FlightRecorder
     /// What the control socket reports (services, leases, the served catalog); nil: no control socket.
     public let state: ApplianceState?
+    /// What every iPXE script also hands the client (the proxy bridge's URL and fingerprint when
+    /// it runs, docs/bridge.md "Discovery"); empty by default.
+    public var ipxeDiscovery = IPXEDiscovery()
 
     public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads,
                 flightRecorder: FlightRecorder? = nil, state: ApplianceState? = nil) {
@@ -80,6 +84,7 @@ public enum ServiceAssembly {
         if c.http.enabled {
             var options = HTTPService.Options(c, metrics: context.metrics)
             options.hosts = listenAddresses("http", c.http.listen, context, interfaces)
+            options.ipxe.discovery = context.ipxeDiscovery
             add("http", HTTPService(options: options, logger: context.logger("http")))
         }
         if let state = context.state {

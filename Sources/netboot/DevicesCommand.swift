@@ -1,0 +1,71 @@
+import ArgumentParser
+import BridgeCore
+import Foundation
+import NetbootStore
+import ProxyBridge
+
+/// `netboot devices list|show`: the machines enrolled through the bridge (docs/bridge.md).
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "Show the machines enrolled through the proxy bridge.",
+        subcommands: [DevicesListCommand.self, DevicesShowCommand.self]
+    )
+}
+
+struct DevicesListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List devices: MAC, host name, model, serial, last seen.")
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+
+    func run() throws {
+        let devices = try BridgeStoreFile.open(stateDir)?.devices() ?? []
+        if json {
+            print(try CLIJSON.string(["devices": devices]))
+        } else {
+            print(CLITable.render(["MAC", "HOSTNAME", "MODEL", "SERIAL", "OS", "REPORTS", "LAST-SEEN"], devices.map {
+                [$0.mac, $0.hostname ?? "-", $0.model ?? "-", $0.serial ?? "-", $0.osVersion ?? "-", "\($0.reportCount)",
+                 $0.lastSeen.formatted(.iso8601)]
+            }))
+        }
+    }
+}
+
+struct DevicesShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "One device's record and its latest reports.")
+
+    @Argument(help: "The device's MAC address.") var mac: String
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+
+    func validate() throws {
+        guard MACText.normalized(mac) != nil else { throw ValidationError("\(mac) is not a MAC address (aa:bb:cc:dd:ee:ff)") }
+    }
+
+    func run() throws {
+        guard let key = MACText.normalized(mac), let store = try BridgeStoreFile.open(stateDir),
+              let device = try store.device(mac: key) else {
+            throw ValidationError("no enrolled device \(mac)")
+        }
+        let tokens = try store.tokens().filter { $0.deviceMAC == key }.map { TokenListing(record: $0, now: Date()) }
+        if json {
+            print(try CLIJSON.string(DeviceShow(device: device, tokens: tokens)))
+        } else {
+            let fields: [(String, String)] = [
+                ("mac", device.mac), ("hostname", device.hostname ?? "-"), ("model", device.model ?? "-"),
+                ("serial", device.serial ?? "-"), ("os-version", device.osVersion ?? "-"),
+                ("enrolled", device.enrolledAt.formatted(.iso8601)), ("updated", device.updatedAt.formatted(.iso8601)),
+                ("last-seen", device.lastSeen.formatted(.iso8601)), ("reports", "\(device.reportCount)"),
+                ("last-sequence", "\(device.lastSequence)"),
+                ("client-tokens", tokens.map { "\($0.id) (\($0.state))" }.joined(separator: ", ")),
+            ]
+            for (name, value) in fields { print("\(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(LeaseRow.printable(value))") }
+        }
+    }
+
+    struct DeviceShow: Encodable {
+        var device: DeviceRecord
+        var tokens: [TokenListing]
+    }
+}

@@ -1,0 +1,164 @@
+import BridgeCore
+import Foundation
+import NetbootWire
+import Testing
+@testable import NetbootStore
+
+/// The bridge store against real files (no mocks): tokens kept as digests, single-use
+/// enrollment, reports stored once per (client, sequence), the outbox's per-client order.
+@Suite struct BridgeStoreTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func withStore(_ body: (BridgeStore, String) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-bridge-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try body(try BridgeStore(stateDirectory: directory), directory)
+    }
+
+    func enrollment(_ last: UInt8) -> EnrollmentRequest {
+        EnrollmentRequest(mac: MACAddress(rawValue: 0x0200_0000_0000 + UInt64(last)), serial: "S\(last)", model: "Macmini8,1",
+                          hostname: "lab-\(last)", osVersion: "14.4")
+    }
+
+    func report(_ sequence: Int64, _ step: String = "Partition") -> ClientReport {
+        ClientReport(sequence: sequence, kind: .status,
+                     data: .object(["run": .string("r1"), "step": .string(step), "phase": .string("start")]))
+    }
+
+    @Test func tokensAreStoredOnlyAsDigests() throws {
+        try withStore { store, directory in
+            let (token, record) = try store.issueToken(role: .administrator, label: "ops", ttl: 3600, now: t0)
+            #expect(try store.token(digest: token.digest) == record)
+            #expect(record.expiresAt == t0 + 3600)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path))
+                + ((try? Data(contentsOf: URL(fileURLWithPath: store.path + "-wal"))) ?? Data())
+            #expect(bytes.range(of: Data(token.text.utf8)) == nil)
+            #expect(bytes.range(of: Data(token.digest.hex.utf8)) != nil)
+            for file in [store.path, store.path + "-wal"] {
+                let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "\(file)")
+            }
+            _ = directory
+        }
+    }
+
+    @Test func revokeByPublicID() throws {
+        try withStore { store, _ in
+            let (token, record) = try store.issueToken(role: .enrollers, label: "", ttl: nil, now: t0)
+            #expect(try store.revokeToken(id: "000000000000", now: t0) == nil)
+            #expect(try store.revokeToken(id: "not-an-id", now: t0) == nil)
+            let revoked = try #require(try store.revokeToken(id: record.id, now: t0 + 5))
+            #expect(revoked.revokedAt == t0 + 5)
+            #expect(try store.revokeToken(id: record.id, now: t0 + 9)?.revokedAt == t0 + 5)
+            #expect(TokenCheck.evaluate(try store.token(digest: token.digest), requires: .tokensIssue, now: t0 + 6) == .unauthenticated)
+            #expect(try store.tokens().map(\.id) == [record.id])
+        }
+    }
+
+    @Test func enrollmentTokenWorksOnceAndYieldsAClientToken() throws {
+        try withStore { store, _ in
+            let (enrollToken, _) = try store.issueToken(role: .enrollment, label: "", ttl: 600, now: t0)
+            guard case let .enrolled(device, clientToken) = try store.enroll(enrollment(1), with: enrollToken.digest, now: t0 + 1, relay: false) else {
+                Issue.record("refused")
+                return
+            }
+            #expect(device.mac == "02:00:00:00:00:01" && device.hostname == "lab-1" && device.enrolledAt == t0 + 1)
+            let client = try #require(try store.token(digest: clientToken.digest))
+            #expect(client.role == .client && client.deviceMAC == "02:00:00:00:00:01")
+            // A replay of the spent token is refused, and makes nothing.
+            guard case .refused = try store.enroll(enrollment(2), with: enrollToken.digest, now: t0 + 2, relay: false) else {
+                Issue.record("replay accepted")
+                return
+            }
+            #expect(try store.devices().map(\.mac) == ["02:00:00:00:00:01"])
+            #expect(try store.audit().map(\.action) == ["device.enroll"])
+        }
+    }
+
+    @Test func enrollmentRefusesExpiredAndWrongRoleTokens() throws {
+        try withStore { store, _ in
+            let (expired, _) = try store.issueToken(role: .enrollment, label: "", ttl: 60, now: t0)
+            let (admin, _) = try store.issueToken(role: .administrator, label: "", ttl: nil, now: t0)
+            for digest in [expired.digest, admin.digest, BridgeToken.generate().digest] {
+                guard case .refused = try store.enroll(enrollment(1), with: digest, now: t0 + 61, relay: false) else {
+                    Issue.record("enrolled with a bad token")
+                    return
+                }
+            }
+            #expect(try store.deviceCount() == 0)
+        }
+    }
+
+    @Test func reEnrollmentUpdatesTheRecordAndRevokesTheOldClientToken() throws {
+        try withStore { store, _ in
+            let first = try store.issueToken(role: .enrollment, label: "", ttl: nil, now: t0).token
+            let second = try store.issueToken(role: .enrollment, label: "", ttl: nil, now: t0).token
+            guard case let .enrolled(_, oldClient) = try store.enroll(enrollment(1), with: first.digest, now: t0, relay: false) else { return }
+            var again = enrollment(1)
+            again.hostname = "renamed"
+            guard case let .enrolled(device, newClient) = try store.enroll(again, with: second.digest, now: t0 + 10, relay: false) else {
+                Issue.record("refused")
+                return
+            }
+            #expect(device.hostname == "renamed" && device.enrolledAt == t0 && device.updatedAt == t0 + 10)
+            #expect(try store.token(digest: oldClient.digest)?.revokedAt == t0 + 10)
+            #expect(try store.token(digest: newClient.digest)?.state(at: t0 + 10) == .active)
+        }
+    }
+
+    @Test func aReportIsStoredOncePerSequence() throws {
+        try withStore { store, _ in
+            let token = try store.issueToken(role: .enrollment, label: "", ttl: nil, now: t0).token
+            _ = try store.enroll(enrollment(1), with: token.digest, now: t0, relay: true)
+            let mac = "02:00:00:00:00:01"
+            let batch = [ReportSubmission(mac: mac, report: report(1)), ReportSubmission(mac: mac, report: report(2)),
+                         ReportSubmission(mac: mac, report: report(1)), ReportSubmission(mac: mac, report: report(2, "Other"))]
+            #expect(try store.submit(batch, now: t0 + 1, relay: true) == [.store, .store, .duplicate, .conflict])
+            #expect(try store.submit([ReportSubmission(mac: mac, report: report(1))], now: t0 + 2, relay: true) == [.duplicate])
+            #expect(try store.reports(mac: mac).map(\.sequence) == [1, 2])
+            let device = try #require(try store.device(mac: mac))
+            #expect(device.lastSequence == 2 && device.reportCount == 2 && device.lastSeen == t0 + 1)
+            // One outbox event each: the enrollment and two reports, nothing for the repeats.
+            #expect(try store.outboxCounts().pending == 3)
+        }
+    }
+
+    @Test func outboxHandsOutEachClientsEventsInOrderWithBackoff() throws {
+        try withStore { store, _ in
+            for last: UInt8 in 1...2 {
+                let token = try store.issueToken(role: .enrollment, label: "", ttl: nil, now: t0).token
+                _ = try store.enroll(enrollment(last), with: token.digest, now: t0, relay: true)
+                _ = try store.submit([ReportSubmission(mac: "02:00:00:00:00:0\(last)", report: report(1))], now: t0, relay: true)
+            }
+            let schedule = OutboxSchedule(base: 1, cap: 60)
+            var due = try store.dueOutboxEvents(now: t0)
+            #expect(due.map(\.idempotencyKey).allSatisfy { $0.contains("/enroll/") })
+            #expect(Set(due.map(\.mac)) == ["02:00:00:00:00:01", "02:00:00:00:00:02"])
+            // Client 1's head fails: its report waits behind it; client 2 moves on.
+            let one = try #require(due.first { $0.mac.hasSuffix("01") })
+            let two = try #require(due.first { $0.mac.hasSuffix("02") })
+            try store.recordOutboxAttempt(id: one.id, outcome: .retry, error: "503", schedule: schedule, now: t0)
+            try store.recordOutboxAttempt(id: two.id, outcome: .delivered, error: nil, schedule: schedule, now: t0)
+            due = try store.dueOutboxEvents(now: t0 + 0.5)
+            #expect(due.map(\.idempotencyKey) == ["02:00:00:00:00:02/report/1"])
+            due = try store.dueOutboxEvents(now: t0 + 1)
+            #expect(due.map(\.idempotencyKey).sorted() == [one.idempotencyKey, "02:00:00:00:00:02/report/1"].sorted())
+            #expect(due.first { $0.id == one.id }?.attempts == 1)
+            try store.recordOutboxAttempt(id: one.id, outcome: .retry, error: "timeout", schedule: schedule, now: t0 + 1)
+            #expect(try store.dueOutboxEvents(now: t0 + 2.9).allSatisfy { $0.id != one.id })
+            #expect(try store.dueOutboxEvents(now: t0 + 3).contains { $0.id == one.id })
+        }
+    }
+
+    @Test func auditNewestFirst() throws {
+        try withStore { store, _ in
+            for index in 0..<3 {
+                try store.appendAudit(AuditEntry(at: t0 + Double(index), actor: "cli", role: "administrator",
+                                                 action: "token.issue", target: "t\(index)", outcome: "allowed"))
+            }
+            let lines = try store.audit(limit: 2)
+            #expect(lines.map(\.target) == ["t2", "t1"])
+            #expect(try store.audit(before: lines[1].id).map(\.target) == ["t0"])
+        }
+    }
+}
