@@ -16,6 +16,7 @@ extension NetbootConfiguration {
         ("http", "http", { $0.http != $1.http }),
         ("pxe", "pxe", { $0.pxe != $1.pxe }),
         ("capture", "capture", { $0.capture != $1.capture }),
+        ("bridge", "bridge", { $0.bridge != $1.bridge }),
     ]
 
     /// The top-level keys whose values differ from `old`'s, in file order.

@@ -16,10 +16,10 @@ import Testing
             #!ipxe
             set netboot-bridge https://198.51.100.1:8761
             set netboot-bridge-fingerprint AB:CD
-            kernel http://198.51.100.1:8080/images/pxe/debian/vmlinuz auto \
+            kernel http://198.51.100.1:8080/images/pxe/debian/vmlinuz initrd=initrd.gz auto \
             url=http://198.51.100.1:8080/preseed/52:54:00:12:34:56.cfg ip=198.51.100.2 \
             netboot.bridge=https://198.51.100.1:8761 netboot.bridge_fp=AB:CD
-            initrd http://198.51.100.1:8080/images/pxe/debian/initrd.gz
+            initrd --name initrd.gz http://198.51.100.1:8080/images/pxe/debian/initrd.gz
             boot
 
             """)
