@@ -15,7 +15,8 @@ struct ConfigCheckReport: Encodable {
     }
 
     var file: String
-    /// False when no file was given and the default file does not exist (the embedded defaults).
+    /// False when the file does not exist: the default file (the embedded defaults are checked)
+    /// or a named one (an `io` error).
     var found: Bool
     var ok: Bool
     var errors: Int

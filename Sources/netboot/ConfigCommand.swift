@@ -55,7 +55,9 @@ struct ConfigCheckCommand: ParsableCommand {
         }
         let result = NetbootConfiguration.load(contentsOf: file)
         if json {
-            let report = ConfigCheckReport(file: file, found: true, diagnostics: result.diagnostics)
+            // A named file that is not there is not "found" (its io error is in the diagnostics).
+            let report = ConfigCheckReport(file: file, found: FileManager.default.fileExists(atPath: file),
+                                           diagnostics: result.diagnostics)
             print(report.json)
             if !report.ok { throw ExitCode(1) }
             return

@@ -87,8 +87,8 @@ struct ImagesListCommand: ParsableCommand {
 
 /// `netboot images rescan`: scans again and prints what changed since the last rescan, with the
 /// validation problems, and makes a running `netboot serve` rescan too: through its control
-/// socket (`images.rescan`), else with SIGHUP to the pid in `state-dir/netboot.pid`; the server
-/// logs the same lines. The report's last line
+/// socket (`images.rescan`), else with SIGHUP to the holder of `state-dir/netboot.lock`; the
+/// server logs the same lines. The report's last line
 /// says which happened (signalled, or no server running). This command compares with the
 /// snapshot it keeps at `--snapshot`.
 struct ImagesRescanCommand: ParsableCommand {
@@ -145,15 +145,23 @@ struct ImagesRescanCommand: ParsableCommand {
     }
 
     /// Asks the server whose control socket is in `stateDir` to rescan (docs/control.md); without
-    /// one, SIGHUP to the server whose pid file is in `stateDir`, if one is running; says which.
+    /// one, SIGHUP to the server that holds `stateDir`'s lock, if one is running; says which.
+    /// Only the lock's holder is signalled: a stale `netboot.pid` may name any process by now,
+    /// and SIGHUP ends most of them (as `debug dump-packets` does, issue 14 item 1).
     private func signalRunningServer(stateDir: String) -> RescanReport.Server {
         if let asked = ServerRescan.request(stateDir: stateDir) { return asked }
-        let pidFile = FlightRecorderService.pidFile(stateDir: stateDir)
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
-              kill(pid, 0) == 0 else { return .notRunning(pidFile: pidFile) }
-        guard kill(pid, SIGHUP) == 0 else { return .notSignalled(pid: pid, reason: String(cString: strerror(errno))) }
-        return .signalled(pid: pid)
+        let lockFile = StateDirectoryLock.path(stateDir: stateDir)
+        switch StateDirectoryLock.holder(stateDir: stateDir) {
+        case .nobody:
+            return .notRunning(lockFile: lockFile)
+        case let .unknown(reason):
+            return .unknown(reason: reason)
+        case .server(pid: nil):
+            return .unknown(reason: "a server is starting (\(lockFile) names no pid yet); it scans when it starts")
+        case .server(pid: let pid?):
+            guard kill(pid, SIGHUP) == 0 else { return .notSignalled(pid: pid, reason: String(cString: strerror(errno))) }
+            return .signalled(pid: pid)
+        }
     }
 
     private func writeSnapshot(_ catalog: ImageCatalog, to snapshot: String) throws {

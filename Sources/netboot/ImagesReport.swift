@@ -173,19 +173,22 @@ struct RescanReport {
     /// What became of the running server: exactly one statement in the report.
     enum Server: Equatable {
         case signalled(pid: Int32)
-        case notRunning(pidFile: String)
+        case notRunning(lockFile: String)
         case notSignalled(pid: Int32, reason: String)
         /// Asked through the control socket (docs/control.md); the server rescanned.
         case rescanned(images: Int)
         /// Asked through the control socket; the server said why it did not rescan.
         case refused(reason: String)
+        case unknown(reason: String)
 
         var text: String {
             switch self {
             case let .signalled(pid):
                 "Sent SIGHUP to the running netboot serve (pid \(pid)): it rescans and logs the same lines."
-            case let .notRunning(pidFile):
-                "No running netboot serve (no live pid in \(pidFile)): nothing signalled; a server scans when it starts."
+            case let .notRunning(lockFile):
+                "No running netboot serve (none holds \(lockFile)): nothing signalled; a server scans when it starts."
+            case let .unknown(reason):
+                "Nothing signalled: \(reason)."
             case let .notSignalled(pid, reason):
                 "Could not send SIGHUP to netboot serve (pid \(pid)): \(reason); it serves the images it had."
             case let .rescanned(images):

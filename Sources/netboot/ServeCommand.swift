@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try FileModes.createDirectory(configuration.stateDir)
         } catch {
-            printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(error)")
+            printError("netboot: not starting: cannot create the state directory \(configuration.stateDir): \(Self.reason(error))")
             throw ExitCode(1)
         }
         // One server per state directory, before anything is written (logs may live inside it).

@@ -316,3 +316,9 @@ def test_config_check_json_lists_every_diagnostic(tmp_path):
     good.write_text("dhcp:\n  option-data: [{ name: ntp-servers, data: 198.51.100.1 }]\n")
     out = subprocess.run([netboot_bin(), "config", "check", "--json", str(good)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and json.loads(out.stdout)["ok"] is True
+    # A CI job pointed at a file that is not there read "found": true.
+    missing = tmp_path / "missing.yaml"
+    out = subprocess.run([netboot_bin(), "config", "check", "--json", str(missing)], capture_output=True, text=True, timeout=30)
+    report = json.loads(out.stdout)
+    assert out.returncode == 1 and report["ok"] is False and report["found"] is False, out.stdout
+    assert report["diagnostics"][0]["rule"] == "io", out.stdout

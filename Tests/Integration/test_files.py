@@ -139,3 +139,37 @@ def test_junk_flood_is_summarised_and_keeps_the_start_up_lines(netns, tmp_path):
     counted = [line for line in everything.splitlines() if summary in line]
     total = sum(int(line.split("… ")[1].split(" ")[0].replace(",", "")) for line in counted)
     assert total + len(malformed) <= 30000 and total > 1000, counted
+
+
+def test_http_junk_flood_is_summarised_per_client(netns, tmp_path):
+    """Before: every junk request and every 404 was an access-log line; 3,000 of them pushed the
+    start-up lines out of a small log. Answers of 400 and above are summarised per client and
+    status like the DHCP and TFTP junk; the 200s of real clients are still each written."""
+    logs = tmp_path / "log"
+    config = write_config(tmp_path, netns, f"logs: {{ dir: {logs}, size-limit: 204800, max-files: 1 }}\n")
+    process = serve(netns, config, tmp_path)
+    try:
+        assert wait_for(lambda: (logs / "netboot.log").exists() and "http listening on" in
+                        (logs / "netboot.log").read_text()), "netboot did not start"
+        script = ("import socket\n"
+                  "for i in range(1500):\n"
+                  f"    c=socket.create_connection(({netns.server_ip!r},8080)); c.sendall(b'JUNK\\r\\n\\r\\n')\n"
+                  "    c.recv(1000); c.close()\n"
+                  f"c=socket.create_connection(({netns.server_ip!r},8080))\n"
+                  "c.sendall(b'GET /missing HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' * 1500 + b'GET /booter HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n')\n"
+                  "while c.recv(65536): pass\n")
+        netns.run(netns.client, "/usr/bin/python3", "-c", script, timeout=120)
+        assert wait_for(lambda: "GET /booter" in (logs / "netboot.log").read_text(errors="replace")), "no access line"
+    finally:
+        code, stderr = stop(process)
+    assert code == 0, stderr
+    current = (logs / "netboot.log").read_text(errors="replace")
+    assert " starting configuration=" in current and "running services:" in current, current[:2000]
+    everything = log_text(logs)
+    lines = everything.splitlines()
+    bad = [line for line in lines if f"{netns.client_ip} - - - 400 " in line]
+    missing = [line for line in lines if "GET /missing - 404" in line]
+    assert 0 < len(bad) <= 10 and 0 < len(missing) <= 10, f"{len(bad)} 400 lines, {len(missing)} 404 lines written"
+    assert f"more HTTP 400 answers from {netns.client_ip}" in everything, everything[-3000:]
+    assert f"more HTTP 404 answers from {netns.client_ip}" in everything, everything[-3000:]
+    assert "GET /booter - 200" in everything

@@ -96,7 +96,7 @@ def test_rescan_prints_new_image_distributed_then_nothing(tmp_path):
     assert "New image distributed: Mojave Install" in first
     assert "New image distributed: Catalina" in first
     # One statement about the server, and the true one: none runs, nothing was signalled.
-    assert "No running netboot serve (no live pid in var/netboot.pid): nothing signalled" in first
+    assert "No running netboot serve (none holds var/netboot.lock): nothing signalled" in first
     assert "kill -HUP" not in first and "Sent SIGHUP" not in first
     second = run("images", "rescan", "--images-dir", root, "--snapshot", snapshot).stdout
     assert "No change since the last rescan." in second

@@ -1,7 +1,8 @@
 """`netboot serve` start-up and shutdown as an admin meets them (issue 14 item 1): a port that
 cannot be bound stops every service and says which and why; a second instance on the same
 state dir is refused; SIGTERM after a TFTP flood ends cleanly; `debug dump-packets` never
-signals a process that is not the server. Each test runs the server in a namespace of its own."""
+signals a process that is not the server, nor does `images rescan`. Each test runs the server
+in a namespace of its own."""
 import os
 import pwd
 import shutil
@@ -212,6 +213,46 @@ def test_dump_packets_never_signals_a_stale_pid(tmp_path):
         victim.wait()
 
 
+def test_second_instance_on_another_state_dir_cannot_share_the_tftp_port(netns, tmp_path):
+    """A second `netboot serve` with its own state dir bound the first one's TFTP address
+    through SO_REUSEADDR and took half of its read requests; it must fail as HTTP does."""
+    first_base, second_base = tmp_path / "first", tmp_path / "second"
+    first = serve(netns, config(netns, first_base, dhcp="enabled: false", http="enabled: false"))
+    try:
+        assert wait_for(lambda: "tftp listening on" in log_text(first_base)), log_text(first_base)
+        second = serve(netns, config(netns, second_base, dhcp="enabled: false", http="enabled: false"))
+        code, stderr = finish(second)
+        assert code == 1, stderr + log_text(second_base)
+        assert (f"netboot: not started: tftp: cannot listen on {netns.server_ip}:69 (UDP): Address already in use"
+                in stderr), stderr
+        assert first.poll() is None, "the first instance must keep running"
+    finally:
+        code, stderr = stop(first)
+    assert code == 0, stderr
+
+
+def test_images_rescan_never_signals_a_stale_pid(tmp_path):
+    """A user ran `netboot images rescan` after the server had stopped: the stale netboot.pid
+    named another process by then, and the rescan's SIGHUP ended it."""
+    binary = netboot_bin()
+    (tmp_path / "var").mkdir()
+    (tmp_path / "images").mkdir()
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "var" / "netboot.pid").write_text(f"{victim.pid}\n")
+        (tmp_path / "netboot.yaml").write_text(f"state-dir: {tmp_path}/var\nimages-dir: {tmp_path}/images\n")
+        out = subprocess.run([binary, "images", "rescan", "--config", str(tmp_path / "netboot.yaml")],
+                             capture_output=True, text=True, timeout=30)
+        time.sleep(0.2)
+        assert victim.poll() is None, "images rescan signalled an unrelated process"
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "No running netboot serve" in out.stdout, out.stdout
+        assert "nothing signalled" in out.stdout, out.stdout
+    finally:
+        victim.kill()
+        victim.wait()
+
+
 def test_an_unusable_log_or_state_directory_is_named_with_the_reason(tmp_path):
     (tmp_path / "logs.yaml").write_text(f"state-dir: {tmp_path}/var\nlogs: {{ dir: /proc/nb-no-logs }}\n")
     out = subprocess.run([netboot_bin(), "serve", "--config", str(tmp_path / "logs.yaml")],
@@ -222,5 +263,5 @@ def test_an_unusable_log_or_state_directory_is_named_with_the_reason(tmp_path):
     out = subprocess.run([netboot_bin(), "serve", "--config", str(tmp_path / "state.yaml")],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
-    assert out.stderr == ("netboot: not starting: cannot lock /proc/nb-no-state/netboot.lock: cannot create the "
-                          "state directory /proc/nb-no-state: No such file or directory\n")
+    assert out.stderr == ("netboot: not starting: cannot create the state directory /proc/nb-no-state: "
+                          "No such file or directory\n")

@@ -656,6 +656,32 @@ def test_path_escapes_are_refused_and_logged(server, tmp_path):
     assert "resolves outside the root (/etc/passwd)" in log
 
 
+def test_a_fifo_in_the_root_is_refused_and_blocks_nothing(server):
+    """A named pipe under tftp.root: each RRQ for it blocked a file-opening thread in open(2)
+    for good, and after two of them no client got any file. It is refused like a directory."""
+    server.add("inside.bin", 100)
+    os.mkfifo(server.root / "pipe")
+    server.wait_ready()
+    out = probe(server.netns, server, """
+        for _ in range(4):
+            s = sock()
+            s.sendto(rrq(b"pipe"), (SERVER, 69))
+            try:
+                print("pipe", parse(s.recvfrom(1000)[0])[:2])
+            except socket.timeout:
+                print("pipe no answer")
+        s = sock()
+        s.sendto(rrq(b"inside.bin"), (SERVER, 69))
+        try:
+            print("inside.bin", parse(s.recvfrom(1000)[0])[:2])
+        except socket.timeout:
+            print("inside.bin no answer")
+    """)
+    assert out.count("pipe ('ERROR', 1)") == 4, out
+    assert "inside.bin ('DATA', 1)" in out, out
+    assert "not a regular file" in server.text()
+
+
 def test_an_unknown_mode_is_refused_without_echoing_it(server):
     """The ERROR text is the server's own words: a client's mode string (any bytes) is not sent back."""
     server.add("f.bin", 100)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NetbootConfig
 
@@ -15,6 +16,31 @@ import Testing
         #expect(!PublishedPath.isInside("images-private", "images", workingDirectory: cwd))
         #expect(!PublishedPath.isInside("images/../var", "images", workingDirectory: cwd))
         #expect(!PublishedPath.isInside("images", "images/pxe", workingDirectory: cwd))
+    }
+
+    @Test func aSymbolicLinkIntoTheRootIsFollowed() {
+        // `www` is a link to `images`: `state-dir: www/var` puts the database under the HTTP root,
+        // which the server serves by its real path. Only existing parts resolve.
+        let cwd = "/srv/netboot"
+        let links = ["/srv/netboot/www": "/srv/netboot/images", "/srv/netboot/images": "/srv/netboot/images",
+                     "/srv/netboot": "/srv/netboot", "/srv": "/srv", "/srv/netboot/var": "/srv/netboot/var"]
+        let real: (String) -> String? = { links[$0] }
+        #expect(PublishedPath.isInside("www/var", "images", workingDirectory: cwd, realPath: real))
+        #expect(PublishedPath.isInside("images/var", "www", workingDirectory: cwd, realPath: real))
+        #expect(!PublishedPath.isInside("var", "www", workingDirectory: cwd, realPath: real))
+        #expect(!PublishedPath.isInside("www-not/var", "images", workingDirectory: cwd, realPath: real))
+    }
+
+    @Test func aStateDirThroughALinkToTheRootIsRefused() throws {
+        // A user's `state-dir: …/www/var` with `www` a symbolic link to the HTTP root passed
+        // `config check`, and HTTP served netboot.sqlite from it.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("nb-published-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/images", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: base + "/www", withDestinationPath: base + "/images")
+        let found = lines("state-dir: \(base)/www/var\ntftp: { enabled: false }\nhttp: { root: \(base)/images }\n")
+        #expect(found.count == 1)
+        #expect(found.first?.contains("state-dir: '\(base)/www/var' is inside http.root '\(base)/images'") == true)
     }
 
     @Test func stateDirInsideTheHTTPRootIsALocatedError() {

@@ -431,7 +431,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let path = target.count > 256 ? String(target.prefix(256)) + "…" : target
         let millis = Double(nanoseconds / 1000) / 1000
         let aborted = failed ? " aborted" : ""
-        shared.logger.info("\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)")
+        let line: Logger.Message = "\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)"
+        guard status >= 400 else {
+            shared.logger.info(line)
+            return
+        }
+        // Junk heads, 404 scans and refused connections from one client are summarised like
+        // the DHCP and TFTP junk (docs/logging.md): a flood of them no longer rotates the
+        // start-up lines out of the log.
+        shared.logger.info(line, metadata: [RepeatedLineFilter.kindKey: "HTTP \(status) answers",
+                                            RepeatedLineFilter.sourceKey: "\(client)"])
     }
 
     // MARK: deadlines

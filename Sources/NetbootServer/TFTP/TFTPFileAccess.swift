@@ -67,7 +67,9 @@ enum TFTPFileAccess {
         guard isInside(resolved, root: root) else {
             return .failure(Refusal(.accessViolation, "resolves outside the root (\(resolved))"))
         }
-        let fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: open(2) of a FIFO would wait for a writer and hold a file-opening thread
+        // for good; it returns at once and fstat refuses it. Reads of regular files ignore it.
+        let fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else {
             return .failure(errno == EACCES ? Refusal(.accessViolation, "permission denied")
                                             : Refusal(.fileNotFound, "cannot open"))

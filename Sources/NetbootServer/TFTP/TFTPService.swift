@@ -48,8 +48,9 @@ public final class TFTPService: Service, Sendable {
         var port = options.port
         for address in options.addresses {
             do {
+                // No SO_REUSEADDR: on UDP it lets a second server bind the same address and
+                // port and take part of the read requests; a busy port must fail (issue 14).
                 let listener = try await DatagramBootstrap(group: group)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.receivePacketInfo, value: true)
                     .channelOption(.datagramVectorReadMessageCount, value: 32)
                     .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
