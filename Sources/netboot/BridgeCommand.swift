@@ -12,11 +12,15 @@ import ServiceLifecycle
 struct BridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",
-        abstract: "Run the proxy bridge alone: client port (enrollment, reports, files) and console port."
+        abstract: "Run the proxy bridge alone: client port (enrollment, reports, files) and console port.",
+        discussion: HelpText.discussion(
+            examples: [("netboot bridge", "the bridge of etc/netboot.yaml's bridge: section, against its state-dir"),
+                       ("netboot bridge --config lab.yaml --quiet", "another configuration; log to the log file only")],
+            exitCodes: [(0, "stopped by SIGTERM or SIGINT"),
+                        (1, "\(HelpText.configurationError), or the bridge could not start (log file, certificate, ports)")])
     )
 
-    @Option(name: .long, help: "The configuration file (default: \(ConfigurationFile.defaultPath), or the embedded defaults if it is absent).")
-    var config: String?
+    @OptionGroup var config: ConfigurationOption
 
     @Flag(name: .long, help: "Do not copy log lines to standard error.")
     var quiet = false
@@ -29,17 +33,7 @@ struct BridgeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration = NetbootConfiguration.defaults
-        let path = config ?? (FileManager.default.fileExists(atPath: ConfigurationFile.defaultPath) ? ConfigurationFile.defaultPath : nil)
-        if let path {
-            let result = NetbootConfiguration.load(contentsOf: path)
-            if result.hasErrors {
-                for text in result.rendered { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-                FileHandle.standardError.write(Data("netboot: bridge not starting: errors in \(result.file)\n".utf8))
-                throw ExitCode(1)
-            }
-            configuration = result.configuration
-        }
+        let configuration = try config.load(refusal: "bridge not starting: ").configuration
         let sink: LogFileSink
         do {
             sink = try NetbootLogging.bootstrap(configuration.logs, console: !quiet)

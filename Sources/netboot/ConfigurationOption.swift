@@ -63,3 +63,19 @@ struct LoadedConfiguration {
 func printToStandardError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// `--config FILE` and `--state-dir DIR` for the commands that read the proxy bridge's store
+/// (`tokens`, `devices`): `bridge.sqlite` in the configuration's `state-dir`, as `netboot serve`
+/// and `netboot bridge` write it, unless `--state-dir` names another directory.
+struct BridgeStateOption: ParsableArguments {
+    @OptionGroup var config: ConfigurationOption
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The state directory holding bridge.sqlite (default: the configuration's state-dir).", valueName: "dir"))
+    var stateDir: String?
+
+    /// The state directory; exits 1 after printing the errors of a broken configuration.
+    func directory() throws -> String {
+        try stateDir ?? config.load().configuration.stateDir
+    }
+}

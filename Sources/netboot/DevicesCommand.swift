@@ -9,18 +9,25 @@ struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "Show the machines enrolled through the proxy bridge.",
+        discussion: HelpText.discussion(
+            examples: [("netboot devices list", "every enrolled machine"), ("netboot devices show 52:54:00:12:34:56", "one machine and its tokens")],
+            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]),
         subcommands: [DevicesListCommand.self, DevicesShowCommand.self]
     )
 }
 
 struct DevicesListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List devices: MAC, host name, model, serial, last seen.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List devices: MAC, host name, model, serial, last seen.",
+        discussion: HelpText.discussion(
+            examples: [("netboot devices list --json", "as JSON"), ("netboot devices list --state-dir /srv/netboot", "another state directory")],
+            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let devices = try BridgeStoreFile.open(stateDir)?.devices() ?? []
+        let devices = try BridgeStoreFile.open(state.directory())?.devices() ?? []
         if json {
             print(try CLIJSON.string(["devices": devices]))
         } else {
@@ -33,18 +40,22 @@ struct DevicesListCommand: ParsableCommand {
 }
 
 struct DevicesShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "One device's record and its latest reports.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One device's record and its latest reports.",
+        discussion: HelpText.discussion(
+            examples: [("netboot devices show 52:54:00:12:34:56 --json", "the record and its tokens as JSON")],
+            exitCodes: [(0, "shown"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (64, "not a MAC address, or no device enrolled with it")]))
 
     @Argument(help: "The device's MAC address.") var mac: String
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func validate() throws {
         guard MACText.normalized(mac) != nil else { throw ValidationError("\(mac) is not a MAC address (aa:bb:cc:dd:ee:ff)") }
     }
 
     func run() throws {
-        guard let key = MACText.normalized(mac), let store = try BridgeStoreFile.open(stateDir),
+        guard let key = MACText.normalized(mac), let store = try BridgeStoreFile.open(state.directory()),
               let device = try store.device(mac: key) else {
             throw ValidationError("no enrolled device \(mac)")
         }

@@ -11,6 +11,10 @@ struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
         abstract: "Issue, list and revoke the proxy bridge's tokens.",
+        discussion: HelpText.discussion(
+            examples: [("netboot tokens issue --role enrollment --ttl 1h", "a one-time enrollment token, printed once"),
+                       ("netboot tokens list", "every token's id, role and state (never the token)")],
+            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (2, "an unknown role")]),
         subcommands: [TokensIssueCommand.self, TokensListCommand.self, TokensRevokeCommand.self]
     )
 }
@@ -18,7 +22,11 @@ struct TokensCommand: ParsableCommand {
 struct TokensIssueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
-        abstract: "Issue a token and print it once (only its SHA-256 is kept)."
+        abstract: "Issue a token and print it once (only its SHA-256 is kept).",
+        discussion: HelpText.discussion(
+            examples: [("netboot tokens issue --role administrator --label alice", "a console token for an administrator"),
+                       ("netboot tokens issue --role enrollment --ttl 30m --json", "an enrollment token as JSON (id, role, expiry, token)")],
+            exitCodes: [(0, "issued"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (2, "an unknown role")])
     )
 
     @Option(help: "administrator, enrollers, problem-monitor-users, key-administrators or enrollment.")
@@ -33,8 +41,7 @@ struct TokensIssueCommand: ParsableCommand {
     @Flag(help: "Print JSON (id, role, token, expiry).")
     var json = false
 
-    @Option(help: "The state directory holding bridge.sqlite.")
-    var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func validate() throws {
         guard let parsed = BridgeRole(rawValue: role), parsed != .client else {
@@ -47,7 +54,7 @@ struct TokensIssueCommand: ParsableCommand {
     func run() throws {
         guard let role = BridgeRole(rawValue: role) else { throw ExitCode(2) }
         let seconds = ttl.flatMap(TTL.seconds) ?? (role == .enrollment ? 86400 : nil)
-        let store = try BridgeStore(stateDirectory: stateDir)
+        let store = try BridgeStore(stateDirectory: state.directory())
         let now = Date()
         let (token, record) = try store.issueToken(role: role, label: label, ttl: seconds.map(TimeInterval.init), now: now)
         try store.appendAudit(AuditEntry(at: now, actor: "cli", role: "cli", action: "token.issue",
@@ -64,14 +71,18 @@ struct TokensIssueCommand: ParsableCommand {
 }
 
 struct TokensListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens: id, role, state, label, expiry (never the token).")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tokens: id, role, state, label, expiry (never the token).",
+        discussion: HelpText.discussion(
+            examples: [("netboot tokens list --json", "as JSON"), ("netboot tokens list --config lab.yaml", "the tokens of another configuration's state-dir")],
+            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func run() throws {
         let now = Date()
-        let tokens = try BridgeStoreFile.open(stateDir)?.tokens().map { TokenListing(record: $0, now: now) } ?? []
+        let tokens = try BridgeStoreFile.open(state.directory())?.tokens().map { TokenListing(record: $0, now: now) } ?? []
         if json {
             print(try CLIJSON.string(["tokens": tokens]))
         } else {
@@ -83,13 +94,17 @@ struct TokensListCommand: ParsableCommand {
 }
 
 struct TokensRevokeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by its id (from `tokens list`).")
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a token by its id (from `tokens list`).",
+        discussion: HelpText.discussion(
+            examples: [("netboot tokens revoke 3f2a9c01b7de", "the token with that id is refused from now on (401)")],
+            exitCodes: [(0, "revoked"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (64, "no token with that id")]))
 
     @Argument(help: "The token's id: 12 hex digits.") var id: String
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let store = try BridgeStore(stateDirectory: stateDir)
+        let store = try BridgeStore(stateDirectory: state.directory())
         let now = Date()
         guard let record = try store.revokeToken(id: id, now: now) else {
             throw ValidationError("no token with id \(id)")

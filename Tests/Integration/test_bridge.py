@@ -279,7 +279,7 @@ def test_serve_runs_the_bridge_and_hands_out_its_url_and_fingerprint(tmp_path):
     (images / "pxe" / "debian").mkdir(parents=True)
     (images / "pxe" / "debian" / "vmlinuz").write_bytes(b"k")
     b = Bridge(tmp_path, extra=(f"  enabled: true\ndhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
-                                f"http:\n  port: {http_port}\n  root: {images}\nimages-dir: {images}\n"
+                                f"http:\n  port: {http_port}\n  listen: [127.0.0.1]\n  root: {images}\nimages-dir: {images}\n"
                                 "pxe:\n  images:\n    - { name: debian, kernel: vmlinuz, cmdline: quiet }\n"))
     b.admin = b.token("administrator")
     b.start(command=("serve",))
@@ -323,3 +323,25 @@ def test_a_machine_in_another_namespace_enrolls_with_curl(tmp_path, netns):
         assert json.loads(body)["device"]["hostname"] == "ns-client"
     finally:
         b.stop()
+
+
+def test_tokens_and_devices_read_the_configurations_state_dir(tmp_path):
+    """`tokens` and `devices` find bridge.sqlite where `serve` and `bridge` write it: in the
+    configuration's state-dir (issue 14 item 7: every command reads the same file the same way)."""
+    state = tmp_path / "elsewhere"
+    config = tmp_path / "netboot.yaml"
+    config.write_text(f"state-dir: {state}\n")
+    issued = subprocess.run([netboot_bin(), "tokens", "issue", "--role", "enrollment", "--json", "--config", str(config)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    assert (state / "bridge.sqlite").exists()
+    listed = subprocess.run([netboot_bin(), "tokens", "list", "--json", "--config", str(config)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert json.loads(issued.stdout)["id"] in [t["id"] for t in json.loads(listed.stdout)["tokens"]]
+    devices = subprocess.run([netboot_bin(), "devices", "list", "--json", "--config", str(config)],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert devices.returncode == 0 and json.loads(devices.stdout)["devices"] == []
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("state-dirr: x\n")
+    refused = subprocess.run([netboot_bin(), "tokens", "list", "--config", str(broken)], capture_output=True, text=True)
+    assert refused.returncode == 1 and "broken.yaml:1:1" in refused.stderr, refused.stderr
