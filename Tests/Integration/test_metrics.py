@@ -51,5 +51,7 @@ def test_metrics_have_help_and_prefix_pool_gauges_and_bsdp_selections(netns, tmp
         assert gauge("total") == 100 and gauge("assigned") == 1 and gauge("declined") == 0 and gauge("free") == 99, text
         assert re.search(r'^netboot_bsdp_selections_total\{image="macOS Install Image 03"\} 1$', text, re.M), text
         assert re.search(r'^netboot_dhcp_exchanges_total\{.*decision="ack".*\} [1-9]', text, re.M), text
+        # The HTTP transfer gauge: curl's own connection is open while /metrics renders.
+        assert re.search(r'^netboot_http_open_connections [1-9]', text, re.M), text
     finally:
         server.kill()

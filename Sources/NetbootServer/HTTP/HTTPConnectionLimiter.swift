@@ -1,9 +1,12 @@
+import Metrics
 import NIOCore
 import Synchronization
 
 /// Counts open HTTP connections across event loops: admits up to `max` in all and up to
 /// `maxPerClient` from one client address (nginx's `limit_conn`), so that one host holding
-/// connections open cannot have every other client answered 503.
+/// connections open cannot have every other client answered 503. The number open is the gauge
+/// `netboot_http_open_connections` (image downloads in flight, for dashboards beside
+/// `netboot_tftp_active_transfers`).
 final class HTTPConnectionLimiter: Sendable {
     /// Which limit refused a connection (the `limit` label of the refusal metric).
     enum Limit: String, Sendable {
@@ -19,6 +22,7 @@ final class HTTPConnectionLimiter: Sendable {
     let max: Int
     let maxPerClient: Int
     private let open = Mutex<(total: Int, perClient: [String: Int])>((0, [:]))
+    private let gauge = Gauge(label: "netboot_http_open_connections")
 
     init(max: Int, maxPerClient: Int = .max) {
         self.max = max
@@ -37,6 +41,7 @@ final class HTTPConnectionLimiter: Sendable {
             if held >= maxPerClient { return .refused(.client) }
             open.total += 1
             open.perClient[client] = held + 1
+            gauge.record(open.total)
             return .admitted
         }
     }
@@ -44,6 +49,7 @@ final class HTTPConnectionLimiter: Sendable {
     func release(client: String) {
         open.withLock { open in
             open.total -= 1
+            gauge.record(open.total)
             let left = open.perClient[client, default: 1] - 1
             open.perClient[client] = left > 0 ? left : nil
         }

@@ -16,6 +16,7 @@ public enum MetricHelp {
         "netboot_http_response_bytes_total": "HTTP response body bytes sent.",
         "netboot_http_request_duration_seconds": "Time from a request's head to its response's end.",
         "netboot_http_connections_refused_total": "HTTP connections refused with 503, by limit: total (max-connections) or client (max-connections-per-client).",
+        "netboot_http_open_connections": "HTTP connections open now (image downloads in flight).",
         "netboot_tftp_transfers_total": "Finished TFTP transfers, by direction and outcome.",
         "netboot_tftp_transfer_duration_seconds": "Duration of TFTP transfers, by direction and outcome.",
         "netboot_tftp_bytes_total": "TFTP payload bytes acknowledged (read) or accepted (write).",
