@@ -108,7 +108,7 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
         // MARK: control protocol — pure codec and dispatch of the control socket (docs/control.md)
-        .target(name: "ControlProtocol", dependencies: ["NetbootWire", "BootImages"]),
+        .target(name: "ControlProtocol", dependencies: ["JSONEscape", "NetbootWire", "BootImages"]),
 
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [

@@ -1,3 +1,4 @@
+import JSONEscape
 import Foundation
 
 /// Any JSON value, as `JSONDecoder` read it: what the request decoder walks to give each
@@ -47,24 +48,10 @@ public indirect enum ControlJSONValue: Hashable, Sendable, Decodable {
         return Int(value)
     }
 
-    /// `text` as a JSON string literal (RFC 8259 §7: quotes, backslash and control characters escaped).
+    /// `text` as a JSON string literal (RFC 8259 §7), through the one escaper (`JSONEscape`).
     public static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONString.append(text, to: &out)
+        return out
     }
 }
