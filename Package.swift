@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: system libraries
@@ -95,12 +97,23 @@ let package = Package(
             "NetbootWire", "BootServices", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // The PostgreSQL backend of the same protocols (docs/store.md), in its own target so that
+        // the embedded SQLite store does not pull in postgres-nio.
+        .target(name: "NetbootStorePostgres", dependencies: [
+            "NetbootStore", "NetbootWire", "BootServices",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // MARK: capture
         .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
-            "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
+            "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore", "NetbootStorePostgres",
             "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -140,7 +153,7 @@ let package = Package(
         .testTarget(name: "TaskSequenceTests", dependencies: ["TaskSequence"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
         .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
-        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore"]),
+        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "NetbootStorePostgres"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",

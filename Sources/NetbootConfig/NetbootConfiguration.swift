@@ -34,6 +34,8 @@ public struct NetbootConfiguration: Sendable, Equatable {
     public var http = HTTP()
     public var pxe = PXE()
     public var capture = Capture()
+    /// Where leases and BSDP selections live: `sqlite` (embedded) or a shared PostgreSQL.
+    public var store: Store = .sqlite
 
     public init() {}
 
@@ -143,6 +145,7 @@ extension NetbootConfiguration {
         c.http = r.section("http", default: d.http, HTTP.read)
         c.pxe = r.section("pxe", default: d.pxe, PXE.read)
         c.capture = r.section("capture", default: d.capture, Capture.read)
+        c.store = readStore(r, default: d.store)
         // DHCP and TFTP are both UDP: one port cannot serve both.
         if c.dhcp.enabled, c.tftp.enabled, c.dhcp.port == c.tftp.port {
             r.log.error("tftp.port: \(c.tftp.port) is also dhcp.port (both UDP)", at: r.mark(of: "tftp"), rule: .conflict)

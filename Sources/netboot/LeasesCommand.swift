@@ -1,6 +1,8 @@
 import ArgumentParser
 import BootServices
 import Foundation
+import Logging
+import NetbootServer
 import NetbootStore
 
 /// `netboot leases`: the DHCP lease database of `mode: authoritative` (docs/dhcp.md).
@@ -15,7 +17,8 @@ struct LeasesCommand: ParsableCommand {
 }
 
 /// `netboot leases list [--json] [--config FILE] [--state-dir DIR]`: every lease record, by
-/// address, from the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
+/// address, from the configuration's store (`state-dir`'s SQLite file as `netboot serve` writes it, or the
+/// PostgreSQL database `store:` names) unless `--state-dir` says otherwise.
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -38,11 +41,19 @@ struct LeasesListCommand: ParsableCommand {
     var stateDir: String?
 
     func run() throws {
-        let stateDir = try self.stateDir ?? config.load().configuration.stateDir
+        let configuration = try config.load().configuration
+        let stateDir = self.stateDir ?? configuration.stateDir
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
-        if FileManager.default.fileExists(atPath: path) {
+        if self.stateDir == nil, case .postgresql = configuration.store {
+            do {
+                leases = try ConfiguredStore.open(configuration, migrate: false, logger: Logger(label: "netboot.store")).allLeases()
+            } catch {
+                printToStandardError("netboot: cannot read the store \(ConfiguredStore.location(configuration)): \(error)")
+                throw ExitCode(1)
+            }
+        } else if FileManager.default.fileExists(atPath: path) {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
             } catch {
