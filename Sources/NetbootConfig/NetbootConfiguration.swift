@@ -102,7 +102,7 @@ extension NetbootConfiguration {
             root.finish()
         }
         var result = ConfigurationResult(configuration: configuration, diagnostics: log.diagnostics,
-                                         file: source.file, text: source.text)
+                                         file: source.file, text: PostgresURL.maskingPasswords(source.text))
         result.declaredKeys = log.declared
         result.writtenKeys = log.written
         return result

@@ -67,3 +67,17 @@ extension Result {
         return false
     }
 }
+
+@Suite struct StorePasswordMaskingTests {
+    /// A password written into the URL is refused, and the source line printed under the error
+    /// shows it masked.
+    @Test func theRenderedSourceLineHidesThePassword() {
+        let result = NetbootConfiguration.parse("store:\n  postgresql: \"postgresql://u:hunter2@h/d\"\n", file: "t.yaml")
+        let rendered = result.rendered.joined(separator: "\n")
+        #expect(rendered.contains("t.yaml:2:15: error: store.postgresql: the URL holds a password"))
+        #expect(!rendered.contains("hunter2"))
+        #expect(rendered.contains("postgresql://u:******@h/d"))
+        #expect(PostgresURL.maskingPasswords("a: postgres://x:y@z/w b") == "a: postgres://x:******@z/w b")
+        #expect(PostgresURL.maskingPasswords("postgresql://u@h/d") == "postgresql://u@h/d")
+    }
+}

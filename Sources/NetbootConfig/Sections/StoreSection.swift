@@ -167,6 +167,14 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return .success(PostgresURL(user: user, host: host, port: port, database: database, socketDirectory: socketDirectory))
     }
 
+    /// `text` with the password of every `postgresql://user:password@` in it replaced by
+    /// `******`: the source lines printed under diagnostics never show one (such a URL is an
+    /// error, and its error line must not leak what it refuses).
+    public static func maskingPasswords(_ text: String) -> String {
+        guard text.contains("postgres") else { return text }
+        return text.replacing(#/(postgres(?:ql)?://[^:/@\s"']*):([^@\s"']*)@/#) { match in "\(match.1):******@" }
+    }
+
     public struct URLProblem: Error, Equatable, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }
