@@ -171,3 +171,120 @@ def test_no_ack_while_the_database_is_down_and_service_resumes_by_itself(netns, 
         assert server.proc.poll() is None
     finally:
         server.kill()
+
+
+# Each client's DORA, collecting every ACK for its xid (two servers may both answer).
+ALL_ACKS = PRELUDE + r'''
+s = udp_socket(68)
+acks = []
+for n in range(COUNT):
+    mac = "02:00:00:00:%02x:%02x" % (0x30, n)
+    xid = 0x7300 + n
+    s.sendto(dhcp("discover", mac, xid), ("255.255.255.255", 67))
+    offer = wait_reply(s, xid, want=2)
+    if not offer:
+        continue
+    s.sendto(dhcp("request", mac, xid, [("requested_addr", offer[0].yiaddr), ("server_id", offer[1]["server_id"])]),
+             ("255.255.255.255", 67))
+    end = time.time() + 1.0
+    while time.time() < end:
+        ack = wait_reply(s, xid, timeout=max(0.01, end - time.time()), want=5)
+        if ack:
+            acks.append([mac, ack[0].yiaddr])
+print(json.dumps(acks))
+'''
+
+
+def test_two_appliances_on_one_database_never_ack_one_address_to_two_clients(netns, cluster, tmp_path):
+    """Two `netboot serve` (own state dirs) authoritative for one subnet on one interface of the
+    server namespace, sharing one PostgreSQL: both hear every broadcast, both engines start
+    offering from the same first address, and the database decides who wins."""
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        b = Server(netns, tmp_path / "b", extra=store).start()
+        acks = run_client_script(netns, ALL_ACKS.replace("COUNT", "20"))
+        holders = {}
+        for mac, address in acks:
+            holders.setdefault(address, set()).add(mac)
+        assert acks, a.log()[-2000:] + b.log()[-2000:]
+        assert all(len(macs) == 1 for macs in holders.values()), holders
+        # Every ACKed lease is in the database, with the client it was ACKed to.
+        rows = cluster.psql("SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split()
+        stored = {}
+        for row in rows:
+            address, mac = row.split("|")
+            text = ".".join(str((int(address) >> s) & 255) for s in (24, 16, 8, 0))
+            stored[text] = ":".join(f"{(int(mac) >> s) & 255:02x}" for s in (40, 32, 24, 16, 8, 0))
+        for address, macs in holders.items():
+            assert stored.get(address) in macs, (address, macs, stored.get(address))
+        assert len({mac for mac, _ in acks}) >= 15, acks
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+
+
+OFFER_ONLY = PRELUDE + r'''
+s = udp_socket(68)
+s.sendto(dhcp("discover", "02:00:00:00:40:01", 0x7401), ("255.255.255.255", 67))
+offer = wait_reply(s, 0x7401, want=2)
+print(json.dumps([offer[0].yiaddr, offer[1]["server_id"]] if offer else None))
+'''
+
+# Y takes B's offer; then X requests the address A offered it before B existed.
+RACE = PRELUDE + r'''
+s = udp_socket(68)
+def offer_from(mac, xid, server):
+    s.sendto(dhcp("discover", mac, xid), ("255.255.255.255", 67))
+    end = time.time() + 3
+    while time.time() < end:
+        got = wait_reply(s, xid, timeout=max(0.01, end - time.time()), want=2)
+        if got and got[1]["server_id"] == server:
+            return got
+    return None
+def request(mac, xid, address, server):
+    s.sendto(dhcp("request", mac, xid, [("requested_addr", address), ("server_id", server)]), ("255.255.255.255", 67))
+    reply = wait_reply(s, xid, timeout=3.0)
+    return None if reply is None else [reply[1].get("message-type"), reply[0].yiaddr]
+y_offer = offer_from("02:00:00:00:40:02", 0x7402, "B_ADDRESS")
+y_ack = request("02:00:00:00:40:02", 0x7402, y_offer[0].yiaddr, "B_ADDRESS") if y_offer else None
+x_ack = request("02:00:00:00:40:01", 0x7401, "X_ADDRESS", "A_ADDRESS")
+x_offer = offer_from("02:00:00:00:40:01", 0x7403, "A_ADDRESS")
+x_retry = request("02:00:00:00:40:01", 0x7403, x_offer[0].yiaddr, "A_ADDRESS") if x_offer else None
+print(json.dumps({"y": y_ack, "x": x_ack, "x_retry": x_retry}))
+'''
+
+
+def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, cluster, tmp_path):
+    """A offers .100 to X; B, started after (it cannot know A's offer), offers .100 to Y, who
+    takes it first. X's REQUEST to A is then refused by the database: A sends no ACK, adopts
+    Y's lease, and X's next DISCOVER gets another address."""
+    b_address = f"{netns.prefix}.3"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        x_offer = run_client_script(netns, OFFER_ONLY)
+        assert x_offer == [f"{netns.prefix}.100", netns.server_ip]
+        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        race = run_client_script(netns, RACE.replace("B_ADDRESS", b_address).replace("A_ADDRESS", netns.server_ip)
+                                 .replace("X_ADDRESS", x_offer[0]))
+        assert race["y"] == [5, f"{netns.prefix}.100"], (race, b.log()[-2000:])
+        # No ACK for X's address: the database holds it for Y (a NAK or silence).
+        assert race["x"] is None or race["x"][0] == 6, race
+        assert "lease store refused a write" in a.log()
+        assert race["x_retry"] is not None and race["x_retry"][0] == 5 and race["x_retry"][1] != f"{netns.prefix}.100", race
+        rows = dict(row.split("|") for row in cluster.psql(
+            "SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split())
+        assert rows[str(0xC6336464)] == str(0x020000004002)
+    finally:
+        a.kill()
+        if b:
+            b.kill()
