@@ -248,8 +248,13 @@ def offer_from(mac, xid, server):
     return None
 def request(mac, xid, address, server):
     s.sendto(dhcp("request", mac, xid, [("requested_addr", address), ("server_id", server)]), ("255.255.255.255", 67))
-    reply = wait_reply(s, xid, timeout=3.0)
-    return None if reply is None else [reply[1].get("message-type"), reply[0].yiaddr]
+    end = time.time() + 3
+    while time.time() < end:
+        reply = wait_reply(s, xid, timeout=max(0.01, end - time.time()))
+        # A late OFFER for this xid (from the other server) is not the answer.
+        if reply and reply[1].get("message-type") in (5, 6):
+            return [reply[1].get("message-type"), reply[0].yiaddr]
+    return None
 y_offer = offer_from("02:00:00:00:40:02", 0x7402, "B_ADDRESS")
 y_ack = request("02:00:00:00:40:02", 0x7402, y_offer[0].yiaddr, "B_ADDRESS") if y_offer else None
 x_ack = request("02:00:00:00:40:01", 0x7401, "X_ADDRESS", "A_ADDRESS")
