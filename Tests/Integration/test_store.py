@@ -8,6 +8,7 @@ afterwards, also when a test fails."""
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -292,6 +293,35 @@ def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, clust
         rows = dict(row.split("|") for row in cluster.psql(
             "SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split())
         assert rows[str(0xC6336464)] == str(0x020000004002)
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+
+
+def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(netns, cluster, tmp_path):
+    """A and B (distinct server identifiers) share one database; A is killed with SIGKILL: B
+    alone serves new clients; A restarted serves again, knowing B's leases from the database."""
+    b_address = f"{netns.prefix}.3"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        first = clients(netns, "02:00:00:00:50:01/29953", "02:00:00:00:50:02/29954")
+        assert None not in first
+        a.kill(signal.SIGKILL)
+        during = clients(netns, "02:00:00:00:50:03/29955", "02:00:00:00:50:04/29956")
+        assert None not in during and not set(during) & set(first)
+        assert "50:03" in b.log() or "50:04" in b.log()
+        a.start()
+        after = clients(netns, "02:00:00:00:50:05/29957", "02:00:00:00:50:06/29958")
+        assert None not in after and not set(after) & set(first + during)
+        held = cluster.psql("SELECT count(DISTINCT address), count(*) FROM dhcp_lease WHERE state = 'bound'").strip()
+        assert held == "6|6", held
     finally:
         a.kill()
         if b:
