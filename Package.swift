@@ -50,6 +50,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: system libraries
@@ -104,6 +105,17 @@ let package = Package(
             "NetbootWire", "BootServices", "BridgeCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // The PostgreSQL backend of the same protocols (docs/store.md), in its own target so that
+        // the embedded SQLite store does not pull in postgres-nio.
+        .target(name: "NetbootStorePostgres", dependencies: [
+            "NetbootStore", "NetbootWire", "BootServices",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // MARK: capture
         .target(name: "PacketCapture", dependencies: ["NetbootWire", "BootImages", "TaskSequence", "JSONEscape", "CPcap"]),
 
@@ -112,7 +124,7 @@ let package = Package(
 
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
-            "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore",
+            "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore", "NetbootStorePostgres",
             "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -170,7 +182,7 @@ let package = Package(
         .testTarget(name: "RunnerCoreTests", dependencies: ["RunnerCore", "TaskSequence"]),
         .testTarget(name: "TaskSequenceDriversTests", dependencies: ["TaskSequenceDrivers"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
-        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "BridgeCore", "NetbootWire"]),
+        .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "NetbootStorePostgres", "BridgeCore", "NetbootWire"]),
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "NetbootWire"]),
         .testTarget(name: "ProxyBridgeTests", dependencies: ["ProxyBridge", "BridgeCore", "NetbootStore"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),

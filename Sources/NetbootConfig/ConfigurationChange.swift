@@ -17,6 +17,7 @@ extension NetbootConfiguration {
         ("pxe", "pxe", { $0.pxe != $1.pxe }),
         ("capture", "capture", { $0.capture != $1.capture }),
         ("bridge", "bridge", { $0.bridge != $1.bridge }),
+        ("store", "store", { $0.store != $1.store }),
     ]
 
     /// The top-level keys whose values differ from `old`'s, in file order.

@@ -35,6 +35,8 @@ public struct NetbootConfiguration: Sendable, Equatable {
     public var pxe = PXE()
     public var capture = Capture()
     public var bridge = Bridge()
+    /// Where leases and BSDP selections live: `sqlite` (embedded) or a shared PostgreSQL.
+    public var store: Store = .sqlite
 
     public init() {}
 
@@ -101,7 +103,7 @@ extension NetbootConfiguration {
             root.finish()
         }
         var result = ConfigurationResult(configuration: configuration, diagnostics: log.diagnostics,
-                                         file: source.file, text: source.text)
+                                         file: source.file, text: PostgresURL.maskingPasswords(source.text))
         result.declaredKeys = log.declared
         result.writtenKeys = log.written
         return result
@@ -145,6 +147,7 @@ extension NetbootConfiguration {
         c.pxe = r.section("pxe", default: d.pxe, PXE.read)
         c.capture = r.section("capture", default: d.capture, Capture.read)
         c.bridge = r.section("bridge", default: d.bridge, Bridge.read)
+        c.store = readStore(r, default: d.store)
         // DHCP and TFTP are both UDP: one port cannot serve both.
         if c.dhcp.enabled, c.tftp.enabled, c.dhcp.port == c.tftp.port {
             r.log.error("tftp.port: \(c.tftp.port) is also dhcp.port (both UDP)", at: r.mark(of: "tftp"), rule: .conflict)

@@ -9,28 +9,25 @@ extension SQLiteStore: LeaseStore {
         return try database.write { db in
             var outcomes: [LeaseCommitOutcome] = []
             outcomes.reserveCapacity(leases.count)
-            let statement = try db.cachedStatement(sql: """
+            // One writer at a time (SQLite's write lock): the read of the holder and the write
+            // cannot interleave with another transaction's.
+            let upsert = try db.cachedStatement(sql: """
                 INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (address) DO UPDATE SET
                     client_id = excluded.client_id, mac = excluded.mac, hostname = excluded.hostname,
                     state = excluded.state, expires = excluded.expires, updated = excluded.updated
-                WHERE dhcp_lease.client_id = excluded.client_id
-                   OR dhcp_lease.state = 'released' OR dhcp_lease.expires <= ?
                 """)
             let stamp = now.timeIntervalSince1970
             for lease in leases {
-                try statement.execute(arguments: [
-                    Int64(lease.address.rawValue), Data(lease.clientID.bytes), Int64(lease.mac.rawValue),
-                    lease.hostname, lease.state.rawValue, lease.expires.timeIntervalSince1970, stamp, stamp,
-                ])
-                if db.changesCount == 1 {
-                    outcomes.append(.applied)
-                } else if let holder = try Self.fetchLease(db, at: lease.address) {
-                    outcomes.append(.refused(holder: holder))
-                } else {
-                    outcomes.append(.applied)
+                let outcome = LeaseWriteRule.decide(lease, holder: try Self.fetchLease(db, at: lease.address), now: now)
+                if outcome.isApplied {
+                    try upsert.execute(arguments: [
+                        Int64(lease.address.rawValue), Data(lease.clientID.bytes), Int64(lease.mac.rawValue),
+                        lease.hostname, lease.state.rawValue, lease.expires.timeIntervalSince1970, stamp,
+                    ])
                 }
+                outcomes.append(outcome)
             }
             return outcomes
         }
@@ -77,6 +74,9 @@ extension SQLiteStore: BSDPBindingStore {
 
     public func save(_ binding: BSDPClientBinding) throws {
         try database.write { db in
+            let stored = try Row.fetchOne(db, sql: "SELECT * FROM bsdp_binding WHERE mac = ?",
+                                          arguments: [Int64(binding.mac.rawValue)]).flatMap(Self.binding(from:))
+            guard BSDPBindingRule.replaces(binding, stored: stored) else { return }
             try db.execute(sql: """
                 INSERT INTO bsdp_binding (mac, image_id, server_id, selected_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (mac) DO UPDATE SET image_id = excluded.image_id,

@@ -10,7 +10,7 @@ import NetbootWire
 /// committed transaction is in the kernel's page cache), but not a power cut or kernel panic,
 /// after which an ACKed lease could vanish and its address go to a second client. FULL syncs the
 /// WAL at every commit; batching many leases into one `commit` pays that sync once per batch.
-public final class SQLiteStore: Sendable {
+public final class SQLiteStore: StoreBackend, Sendable {
     /// The file name inside the state directory.
     public static let fileName = "netboot.sqlite"
     /// The database's mode: leases and bindings are for the server alone. SQLite gives the
@@ -21,6 +21,11 @@ public final class SQLiteStore: Sendable {
 
     let database: DatabasePool
     public let path: String
+    public var backendName: String { "sqlite" }
+    public var location: String { path }
+
+    /// This machine's clock: an embedded store has no other.
+    public func databaseTime() throws -> Date { Date() }
 
     /// Opens (creating if needed, unless `readOnly`) the database at `path` and migrates it.
     public init(path: String, readOnly: Bool = false) throws {
@@ -66,6 +71,7 @@ public final class SQLiteStore: Sendable {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        // One migration per ``StoreSchema/version`` step, never edited once released.
         migrator.registerMigration("v1: dhcp_lease, bsdp_binding") { db in
             // `address` is the primary key: one record per address, the first guard against an
             // address leased to two clients; `commit` is the second (it never overwrites an
@@ -90,6 +96,11 @@ public final class SQLiteStore: Sendable {
                 """)
         }
         return migrator
+    }
+
+    /// The number of schema migrations applied (``StoreSchema/version`` when current).
+    public func schemaVersion() throws -> Int {
+        try database.read { db in try SQLiteStore.migrator.appliedIdentifiers(db).count }
     }
 
     /// The SQLite `synchronous` setting in force (2 = FULL), for tests and `status`.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BootServices
 import Foundation
+import Logging
+import NetbootServer
 import NetbootStore
 
 /// `netboot leases`: the DHCP lease database of `mode: authoritative` (docs/dhcp.md).
@@ -15,8 +17,9 @@ struct LeasesCommand: ParsableCommand {
 }
 
 /// `netboot leases list [--json] [--config FILE] [--state-dir DIR]`: every lease record, by
-/// address — the running server's through its control socket (docs/control.md), else the store's
-/// in the configuration's `state-dir` (as `netboot serve` writes it) unless `--state-dir` says otherwise.
+/// address — the running server's through its control socket (docs/control.md), else from the
+/// configuration's store (`state-dir`'s SQLite file as `netboot serve` writes it, or the PostgreSQL
+/// database `store:` names) unless `--state-dir` says otherwise.
 struct LeasesListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -39,7 +42,8 @@ struct LeasesListCommand: ParsableCommand {
     var stateDir: String?
 
     func run() throws {
-        let stateDir = try self.stateDir ?? config.load().configuration.stateDir
+        let configuration = try config.load().configuration
+        let stateDir = self.stateDir ?? configuration.stateDir
         let path = (stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         let now = Date()
         var leases: [DHCPLease] = []
@@ -47,7 +51,14 @@ struct LeasesListCommand: ParsableCommand {
             try show(served)
             return
         }
-        if FileManager.default.fileExists(atPath: path) {
+        if self.stateDir == nil, case .postgresql = configuration.store {
+            do {
+                leases = try ConfiguredStore.open(configuration, migrate: false, logger: Logger(label: "netboot.store")).allLeases()
+            } catch {
+                printToStandardError("netboot: cannot read the store \(ConfiguredStore.location(configuration)): \(error)")
+                throw ExitCode(1)
+            }
+        } else if FileManager.default.fileExists(atPath: path) {
             do {
                 leases = try SQLiteStore(path: path, readOnly: true).allLeases()
             } catch {

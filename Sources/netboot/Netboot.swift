@@ -32,6 +32,7 @@ struct Netboot: AsyncParsableCommand {
             TSCommand.self,
             DecodeCommand.self,
             CaptureCommand.self,
+            StoreCommand.self,
             ExplainCommand.self,
             DebugCommand.self,
             LeasesCommand.self,

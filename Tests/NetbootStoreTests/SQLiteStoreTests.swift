@@ -58,24 +58,6 @@ import Testing
         }
     }
 
-    @Test func committedLeasesSurviveReopen() throws {
-        try withStateDirectory { directory in
-            let leases = [lease(100, client: 1, expires: t0 + 3600),
-                          lease(101, client: 2, state: .declined, expires: t0 + 900),
-                          lease(102, client: 3, state: .released, expires: t0)]
-            do {
-                let store = try SQLiteStore(stateDirectory: directory)
-                #expect(try store.commit(leases, now: t0) == [.applied, .applied, .applied])
-            }
-            let reopened = try SQLiteStore(stateDirectory: directory)
-            #expect(try reopened.allLeases() == leases)
-            #expect(try reopened.lease(at: IPv4Address(10, 0, 0, 101)) == leases[1])
-            #expect(try reopened.lease(at: IPv4Address(10, 0, 0, 9)) == nil)
-            let readOnly = try SQLiteStore(stateDirectory: directory, readOnly: true)
-            #expect(try readOnly.allLeases().count == 3)
-        }
-    }
-
     @Test func engineDecisionsRoundTripThroughTheStore() throws {
         try withStateDirectory { directory in
             let subnet = try #require(IPv4Subnet("10.0.0.0/24"))
@@ -106,36 +88,6 @@ import Testing
         }
     }
 
-    @Test func anActiveAddressIsNeverGivenToASecondClient() throws {
-        try withStateDirectory { directory in
-            let store = try SQLiteStore(stateDirectory: directory)
-            let first = lease(100, client: 1, expires: t0 + 3600)
-            #expect(try store.commit([first], now: t0) == [.applied])
-            let thief = lease(100, client: 2, expires: t0 + 3600)
-            #expect(try store.commit([thief], now: t0 + 10) == [.refused(holder: first)])
-            // Declined addresses are held too, until their period ends.
-            let declined = lease(101, client: 3, state: .declined, expires: t0 + 900)
-            _ = try store.commit([declined], now: t0)
-            #expect(try store.commit([lease(101, client: 4, expires: t0 + 3600)], now: t0 + 899) == [.refused(holder: declined)])
-            // The holder itself may renew; the batch applies the rest around a refusal.
-            let renewal = lease(100, client: 1, expires: t0 + 7200)
-            let other = lease(102, client: 5, expires: t0 + 3600)
-            #expect(try store.commit([thief, renewal, other], now: t0 + 20) == [.refused(holder: first), .applied, .applied])
-            #expect(try store.allLeases().map(\.mac.rawValue) == [0x0200_0000_0001, 0x0200_0000_0003, 0x0200_0000_0005])
-        }
-    }
-
-    @Test func expiredAndReleasedAddressesAreReused() throws {
-        try withStateDirectory { directory in
-            let store = try SQLiteStore(stateDirectory: directory)
-            _ = try store.commit([lease(100, client: 1, expires: t0 + 60),
-                                  lease(101, client: 2, state: .released, expires: t0 + 3600)], now: t0)
-            let newcomers = [lease(100, client: 7, expires: t0 + 3600), lease(101, client: 8, expires: t0 + 3600)]
-            #expect(try store.commit(newcomers, now: t0 + 60) == [.applied, .applied])
-            #expect(try store.allLeases() == newcomers)
-        }
-    }
-
     @Test func theAddressIsTheUniqueKey() throws {
         try withStateDirectory { directory in
             let store = try SQLiteStore(stateDirectory: directory)
@@ -157,69 +109,6 @@ import Testing
                         """)
                 }
             }
-        }
-    }
-
-    @Test func manyConcurrentWritersLoseNothing() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-store-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteStore(stateDirectory: directory)
-        let now = t0
-        // 8 writers × 25 batches × 10 leases, all distinct addresses, plus every writer also
-        // fighting for one contested address: all distinct ones land, the contested one once.
-        let contested = IPv4Address(10, 255, 255, 255)
-        let results = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    var won = 0
-                    for batch in 0..<25 {
-                        var leases: [DHCPLease] = (0..<10).map { n in
-                            let raw = UInt32(0x0A00_0000) + UInt32(writer * 1000 + batch * 10 + n)
-                            let mac = MACAddress(rawValue: UInt64(raw))
-                            return DHCPLease(address: IPv4Address(rawValue: raw),
-                                             clientID: DHCPClientID(clientIdentifier: nil, chaddr: mac), mac: mac,
-                                             hostname: nil, state: .bound, expires: now + 3600)
-                        }
-                        let fighter = MACAddress(rawValue: UInt64(0xF000 + writer))
-                        leases.append(DHCPLease(address: contested, clientID: DHCPClientID(clientIdentifier: nil, chaddr: fighter),
-                                                mac: fighter, hostname: nil, state: .bound, expires: now + 3600))
-                        let outcomes = try store.commit(leases, now: now)
-                        won += outcomes.last?.isApplied == true ? 1 : 0
-                        if outcomes.dropLast().contains(where: { !$0.isApplied }) { return -1 }
-                    }
-                    return won > 0 ? 1 : 0
-                }
-            }
-            var winners: [Int] = []
-            for try await result in group { winners.append(result) }
-            return winners
-        }
-        #expect(!results.contains(-1))
-        #expect(results.reduce(0, +) == 1, "exactly one writer holds the contested address")
-        let all = try SQLiteStore(stateDirectory: directory).allLeases()
-        #expect(all.count == 8 * 25 * 10 + 1)
-    }
-
-    @Test func bsdpBindingsPersistPerMAC() throws {
-        try withStateDirectory { directory in
-            let mac = MACAddress(rawValue: 0x0011_2233_4455)
-            let binding = BSDPClientBinding(mac: mac, imageID: 0x8100_1000, serverIdentifier: IPv4Address(10, 0, 0, 2),
-                                            selectedAt: t0)
-            do {
-                let store = try SQLiteStore(stateDirectory: directory)
-                try store.save(binding)
-                var changed = binding
-                changed.imageID = 0x0000_0002
-                try store.save(changed)
-                try store.save(BSDPClientBinding(mac: MACAddress(rawValue: 1), imageID: 3,
-                                                 serverIdentifier: IPv4Address(10, 0, 0, 2), selectedAt: t0))
-            }
-            let store = try SQLiteStore(stateDirectory: directory)
-            #expect(try store.binding(for: mac)?.imageID == 2)
-            #expect(try store.allBindings().count == 2)
-            #expect(try store.removeBinding(for: mac))
-            #expect(try !store.removeBinding(for: mac))
-            #expect(try store.binding(for: mac) == nil)
         }
     }
 

@@ -45,6 +45,20 @@ final class DHCPCoreBox: Sendable {
     }
 }
 
+/// The store's health as every listening socket's commits see it (`StoreOutage` behind a lock),
+/// so that an outage is logged once for the whole service.
+final class StoreOutageBox: Sendable {
+    private let outage = NIOLockedValueBox(StoreOutage())
+
+    func failed(reason: String, replies: Int, at now: Date) -> StoreOutage.Transition? {
+        outage.withLockedValue { $0.commitFailed(reason: reason, replies: replies, at: now) }
+    }
+
+    func succeeded(at now: Date) -> StoreOutage.Transition? {
+        outage.withLockedValue { $0.commitSucceeded(at: now) }
+    }
+}
+
 /// The thin SwiftNIO shell of one listening socket: datagram in → `DHCPServerCore` → log line
 /// and metrics → lease writes committed (batched per read burst, one transaction, off the event
 /// loop) → replies sent only after their writes landed.
@@ -63,6 +77,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private let metrics: DHCPMetrics
     /// Records the link-layer replies, which bypass the channel and its `FlightRecorderTap`.
     private let flightRecorder: FlightRecorder?
+    private let outage: StoreOutageBox
     private var batch = LeaseBatch<[DHCPOutgoing]>()
     private var bindingChanges: [BSDPBindingChange] = []
     /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
@@ -71,7 +86,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
          threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
-         flightRecorder: FlightRecorder? = nil) {
+         outage: StoreOutageBox = StoreOutageBox(), flightRecorder: FlightRecorder? = nil) {
         self.core = core
         self.endpoint = endpoint
         self.localPort = localPort
@@ -81,6 +96,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.logger = logger
         self.metrics = metrics
         self.flightRecorder = flightRecorder
+        self.outage = outage
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -141,6 +157,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             defer { flush(context: context) }
             switch result {
             case .success(let outcomes):
+                if case .cameBack(let duration, let withheld)? = outage.succeeded(at: Date()) {
+                    logger.notice("lease store is back after \(Int(duration)) s (\(withheld) replies were withheld); acknowledging again")
+                }
                 let settled = pending.settle(outcomes)
                 for replies in settled.ready { replies.forEach { send($0, context: context) } }
                 for (outgoing, holders) in settled.refused {
@@ -150,7 +169,13 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
             case .failure(let error):
                 metrics.storeFailures.increment()
-                logger.error("lease store commit failed, \(pending.count) replies withheld: \(error)")
+                // No ACK without a durable write: the replies are dropped, the clients retry.
+                // Said once per outage; each later failure only at debug level.
+                if case .wentDown(let reason)? = outage.failed(reason: "\(error)", replies: pending.count, at: Date()) {
+                    logger.error("lease store commit failed: \(reason); no lease is acknowledged until it works again")
+                } else {
+                    logger.debug("lease store commit failed, \(pending.count) replies withheld: \(error)")
+                }
             }
         }
     }

@@ -73,18 +73,19 @@ public struct DHCPService: Service {
             try? await gracefulShutdown()
             return
         }
-        let store: SQLiteStore
+        let store: any StoreBackend
         let leases: [DHCPLease]
         let bindings: [BSDPBinding]
         do {
-            store = try SQLiteStore(stateDirectory: configuration.stateDir)
+            // Migrations run at start (docs/store.md); a PostgreSQL store must be reachable now.
+            store = try ConfiguredStore.open(configuration, migrate: true, logger: logger)
             leases = configuration.dhcp.mode == .authoritative ? try store.allLeases() : []
             bindings = try store.allBindings().map {
                 BSDPBinding(mac: $0.mac, imageID: $0.imageID, serverIdentifier: $0.serverIdentifier, selectedAt: $0.selectedAt)
             }
         } catch {
-            let path = (configuration.stateDir as NSString).appendingPathComponent(SQLiteStore.fileName)
-            throw ServiceStartError(service: "dhcp", what: "the lease store \(path)", reason: "\(error)")
+            throw ServiceStartError(service: "dhcp", what: "the lease store \(ConfiguredStore.location(configuration))",
+                                    reason: "\(error)")
         }
         var catalog = await Self.scanCatalog(configuration)
         if configuration.bsdp.enabled {
@@ -99,6 +100,7 @@ public struct DHCPService: Service {
         state?.attach(core: core, store: store)
         if configuration.bsdp.enabled { state?.publish(catalog) }
         let metrics = DHCPMetrics()
+        let outage = StoreOutageBox()
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let threadPool = NIOThreadPool(numberOfThreads: 1)
@@ -126,7 +128,7 @@ public struct DHCPService: Service {
                     }
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
-                        linkSender: linkSender, logger: logger, metrics: metrics,
+                        linkSender: linkSender, logger: logger, metrics: metrics, outage: outage,
                         flightRecorder: flightRecorder?.isEnabled == true ? flightRecorder : nil)
                     let channel = try await DatagramBootstrap(group: group)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)

@@ -1,0 +1,328 @@
+"""The PostgreSQL store (docs/store.md) against a real, throwaway PostgreSQL cluster: `netboot
+store migrate|check`, and `netboot serve` on it with scapy clients in the namespace pair — no
+ACK while the database is down, and service resumes by itself when it is back.
+
+The cluster is made with initdb in a temporary directory (as the `postgres` user when root,
+since initdb refuses root), listens only on a Unix socket there, and is stopped and removed
+afterwards, also when a test fails."""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+from conftest import netboot_bin
+from dhcp_support import PRELUDE, Server, run_client_script
+
+
+def postgres_bin():
+    for directory in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if all(os.access(os.path.join(directory, tool), os.X_OK) for tool in ("initdb", "pg_ctl", "postgres")):
+            return directory
+    reason = "PostgreSQL not installed (Debian's postgresql package; scripts/install-deps test)"
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true: " + reason)
+    pytest.skip(reason)
+
+
+class Cluster:
+    def __init__(self):
+        self.bin = postgres_bin()
+        self.dir = f"/tmp/nbpgi-{uuid.uuid4().hex[:8]}"
+        os.mkdir(self.dir, 0o700)
+        self.owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        if self.owner:
+            shutil.chown(self.dir, "postgres")
+        self.data = f"{self.dir}/data"
+
+    def run(self, *args):
+        return subprocess.run(self.owner + list(args), check=True, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=120)
+
+    def init(self):
+        self.run(f"{self.bin}/initdb", "-D", self.data, "-A", "trust", "-U", "netboot", "--no-sync")
+        self.start()
+        self.run(f"{self.bin}/createdb", "-h", self.dir, "-U", "netboot", "netboot")
+
+    def start(self):
+        # The server's output goes to its log file, not to our pipes (it outlives pg_ctl).
+        subprocess.run(self.owner + [f"{self.bin}/pg_ctl", "-D", self.data, "-l", f"{self.dir}/log", "-w", "-t", "60",
+                                     "-o", f"-k {self.dir} -c listen_addresses='' -c fsync=off", "start"],
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=120)
+
+    def stop(self, mode="fast"):
+        self.run(f"{self.bin}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+    def destroy(self):
+        subprocess.run(self.owner + [f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"],
+                       stdin=subprocess.DEVNULL, capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self):
+        return f"postgresql://netboot@/netboot?host={self.dir}"
+
+    def psql(self, sql):
+        return self.run(f"{self.bin}/psql", "-h", self.dir, "-U", "netboot", "-d", "netboot", "-At", "-c", sql).stdout
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster()
+    try:
+        c.init()
+        yield c
+    finally:
+        c.destroy()
+
+
+def store_config(tmp_path, cluster, extra=""):
+    path = tmp_path / "netboot.yaml"
+    path.write_text(f"state-dir: {tmp_path / 'state'}\nstore:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n{extra}")
+    return path
+
+
+def netboot(*args):
+    return subprocess.run([netboot_bin(), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_store_migrate_and_check(cluster, tmp_path):
+    config = store_config(tmp_path, cluster)
+    before = netboot("store", "check", "--config", str(config))
+    assert before.returncode == 1 and "schema version 0" in before.stderr and "netboot store migrate" in before.stderr
+    migrated = netboot("store", "migrate", "--config", str(config))
+    assert migrated.returncode == 0, migrated.stderr
+    assert "migrated from version 0 to 1" in migrated.stdout
+    assert cluster.psql("SELECT version FROM netboot_schema").split() == ["1"]
+    again = netboot("store", "migrate", "--config", str(config))
+    assert "nothing to do" in again.stdout
+    check = netboot("store", "check", "--config", str(config))
+    assert check.returncode == 0 and "reachable, schema version 1 (current)" in check.stdout
+    cluster.stop()
+    down = netboot("store", "check", "--config", str(config))
+    assert down.returncode == 1 and "unreachable" in down.stderr
+
+
+def test_a_password_is_never_in_the_url_nor_in_output(cluster, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("store:\n  postgresql: \"postgresql://netboot:hunter2@/netboot?host=/tmp\"\n")
+    out = netboot("store", "check", "--config", str(bad))
+    assert out.returncode == 1
+    assert f"{bad}:2:15: error: store.postgresql: the URL holds a password" in out.stderr
+    assert "hunter2" not in out.stderr + out.stdout
+    # A password from the environment: the missing variable is named, its value never printed.
+    config = store_config(tmp_path, cluster, "  password-env: NB_TEST_DB_PASSWORD\n")
+    missing = netboot("store", "check", "--config", str(config))
+    assert missing.returncode == 1 and "NB_TEST_DB_PASSWORD, which is not set" in missing.stderr
+    env = dict(os.environ, NB_TEST_DB_PASSWORD="s3cret-value")
+    out = subprocess.run([netboot_bin(), "store", "migrate", "--config", str(config)], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "s3cret-value" not in out.stdout + out.stderr
+
+
+# DORA for one client each, given as "mac xid" pairs; None where no ACK came within the timeout.
+CLIENTS = PRELUDE + r'''
+s = udp_socket(68)
+got = []
+for arg in sys.argv[1:]:
+    mac, xid = arg.split("/")
+    xid = int(xid)
+    s.sendto(dhcp("discover", mac, xid), ("255.255.255.255", 67))
+    offer = wait_reply(s, xid, want=2)
+    if not offer:
+        got.append(None); continue
+    s.sendto(dhcp("request", mac, xid, [("requested_addr", offer[0].yiaddr), ("server_id", offer[1]["server_id"])]),
+             ("255.255.255.255", 67))
+    ack = wait_reply(s, xid, timeout=4.0, want=5)
+    got.append(ack[0].yiaddr if ack else None)
+print(json.dumps(got))
+'''
+
+
+def clients(netns, *pairs):
+    return run_client_script(netns, CLIENTS.replace("sys.argv[1:]", repr(list(pairs))))
+
+
+def test_no_ack_while_the_database_is_down_and_service_resumes_by_itself(netns, cluster, tmp_path):
+    server = Server(netns, tmp_path, extra=f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n  connect-timeout: 2\n")
+    server.start()
+    try:
+        assert clients(netns, "02:00:00:00:07:01/28929") == ["198.51.100.100"]
+        assert cluster.psql("SELECT count(*) FROM dhcp_lease WHERE state = 'bound'").strip() == "1"
+        cluster.stop()
+        # Offers need no write; ACKs do: none while the database is down.
+        assert clients(netns, "02:00:00:00:07:02/28930", "02:00:00:00:07:03/28931") == [None, None]
+        assert clients(netns, "02:00:00:00:07:04/28932") == [None]
+        log = server.log()
+        assert log.count("lease store commit failed") == 1, log[-3000:]
+        assert "no lease is acknowledged until it works again" in log
+        cluster.start()
+        # The same process, no restart: the next clients are acknowledged, and what the
+        # database holds is exactly what was ACKed.
+        acked = clients(netns, "02:00:00:00:07:02/28933", "02:00:00:00:07:05/28934")
+        assert None not in acked
+        assert "lease store is back after" in server.log()
+        rows = cluster.psql("SELECT address FROM dhcp_lease WHERE state = 'bound' ORDER BY address").split()
+        as_text = sorted(".".join(str((int(a) >> s) & 255) for s in (24, 16, 8, 0)) for a in rows)
+        assert as_text == sorted(["198.51.100.100"] + acked)
+        assert server.proc.poll() is None
+    finally:
+        server.kill()
+
+
+# Each client's DORA, collecting every ACK for its xid (two servers may both answer).
+ALL_ACKS = PRELUDE + r'''
+s = udp_socket(68)
+acks = []
+for n in range(COUNT):
+    mac = "02:00:00:00:%02x:%02x" % (0x30, n)
+    xid = 0x7300 + n
+    s.sendto(dhcp("discover", mac, xid), ("255.255.255.255", 67))
+    offer = wait_reply(s, xid, want=2)
+    if not offer:
+        continue
+    s.sendto(dhcp("request", mac, xid, [("requested_addr", offer[0].yiaddr), ("server_id", offer[1]["server_id"])]),
+             ("255.255.255.255", 67))
+    end = time.time() + 1.0
+    while time.time() < end:
+        ack = wait_reply(s, xid, timeout=max(0.01, end - time.time()), want=5)
+        if ack:
+            acks.append([mac, ack[0].yiaddr])
+print(json.dumps(acks))
+'''
+
+
+def test_two_appliances_on_one_database_never_ack_one_address_to_two_clients(netns, cluster, tmp_path):
+    """Two `netboot serve` (own state dirs) authoritative for one subnet on one interface of the
+    server namespace, sharing one PostgreSQL: both hear every broadcast, both engines start
+    offering from the same first address, and the database decides who wins."""
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        b = Server(netns, tmp_path / "b", extra=store).start()
+        acks = run_client_script(netns, ALL_ACKS.replace("COUNT", "20"))
+        holders = {}
+        for mac, address in acks:
+            holders.setdefault(address, set()).add(mac)
+        assert acks, a.log()[-2000:] + b.log()[-2000:]
+        assert all(len(macs) == 1 for macs in holders.values()), holders
+        # Every ACKed lease is in the database, with the client it was ACKed to.
+        rows = cluster.psql("SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split()
+        stored = {}
+        for row in rows:
+            address, mac = row.split("|")
+            text = ".".join(str((int(address) >> s) & 255) for s in (24, 16, 8, 0))
+            stored[text] = ":".join(f"{(int(mac) >> s) & 255:02x}" for s in (40, 32, 24, 16, 8, 0))
+        for address, macs in holders.items():
+            assert stored.get(address) in macs, (address, macs, stored.get(address))
+        assert len({mac for mac, _ in acks}) >= 15, acks
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+
+
+OFFER_ONLY = PRELUDE + r'''
+s = udp_socket(68)
+s.sendto(dhcp("discover", "02:00:00:00:40:01", 0x7401), ("255.255.255.255", 67))
+offer = wait_reply(s, 0x7401, want=2)
+print(json.dumps([offer[0].yiaddr, offer[1]["server_id"]] if offer else None))
+'''
+
+# Y takes B's offer; then X requests the address A offered it before B existed.
+RACE = PRELUDE + r'''
+s = udp_socket(68)
+def offer_from(mac, xid, server):
+    s.sendto(dhcp("discover", mac, xid), ("255.255.255.255", 67))
+    end = time.time() + 3
+    while time.time() < end:
+        got = wait_reply(s, xid, timeout=max(0.01, end - time.time()), want=2)
+        if got and got[1]["server_id"] == server:
+            return got
+    return None
+def request(mac, xid, address, server):
+    s.sendto(dhcp("request", mac, xid, [("requested_addr", address), ("server_id", server)]), ("255.255.255.255", 67))
+    end = time.time() + 3
+    while time.time() < end:
+        reply = wait_reply(s, xid, timeout=max(0.01, end - time.time()))
+        # A late OFFER for this xid (from the other server) is not the answer.
+        if reply and reply[1].get("message-type") in (5, 6):
+            return [reply[1].get("message-type"), reply[0].yiaddr]
+    return None
+y_offer = offer_from("02:00:00:00:40:02", 0x7402, "B_ADDRESS")
+y_ack = request("02:00:00:00:40:02", 0x7402, y_offer[0].yiaddr, "B_ADDRESS") if y_offer else None
+x_ack = request("02:00:00:00:40:01", 0x7401, "X_ADDRESS", "A_ADDRESS")
+x_offer = offer_from("02:00:00:00:40:01", 0x7403, "A_ADDRESS")
+x_retry = request("02:00:00:00:40:01", 0x7403, x_offer[0].yiaddr, "A_ADDRESS") if x_offer else None
+print(json.dumps({"y": y_ack, "x": x_ack, "x_retry": x_retry}))
+'''
+
+
+def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, cluster, tmp_path):
+    """A offers .100 to X; B, started after (it cannot know A's offer), offers .100 to Y, who
+    takes it first. X's REQUEST to A is then refused by the database: A sends no ACK, adopts
+    Y's lease, and X's next DISCOVER gets another address."""
+    b_address = f"{netns.prefix}.3"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        x_offer = run_client_script(netns, OFFER_ONLY)
+        assert x_offer == [f"{netns.prefix}.100", netns.server_ip]
+        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        race = run_client_script(netns, RACE.replace("B_ADDRESS", b_address).replace("A_ADDRESS", netns.server_ip)
+                                 .replace("X_ADDRESS", x_offer[0]))
+        assert race["y"] == [5, f"{netns.prefix}.100"], (race, b.log()[-2000:])
+        # No ACK for X's address: the database holds it for Y (a NAK or silence).
+        assert race["x"] is None or race["x"][0] == 6, race
+        assert "lease store refused a write" in a.log()
+        assert race["x_retry"] is not None and race["x_retry"][0] == 5 and race["x_retry"][1] != f"{netns.prefix}.100", race
+        rows = dict(row.split("|") for row in cluster.psql(
+            "SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split())
+        assert rows[str(0xC6336464)] == str(0x020000004002)
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+
+
+def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(netns, cluster, tmp_path):
+    """A and B (distinct server identifiers) share one database; A is killed with SIGKILL: B
+    alone serves new clients; A restarted serves again, knowing B's leases from the database."""
+    b_address = f"{netns.prefix}.3"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        first = clients(netns, "02:00:00:00:50:01/29953", "02:00:00:00:50:02/29954")
+        assert None not in first
+        a.kill(signal.SIGKILL)
+        during = clients(netns, "02:00:00:00:50:03/29955", "02:00:00:00:50:04/29956")
+        assert None not in during and not set(during) & set(first)
+        assert "50:03" in b.log() or "50:04" in b.log()
+        a.start()
+        after = clients(netns, "02:00:00:00:50:05/29957", "02:00:00:00:50:06/29958")
+        assert None not in after and not set(after) & set(first + during)
+        held = cluster.psql("SELECT count(DISTINCT address), count(*) FROM dhcp_lease WHERE state = 'bound'").strip()
+        assert held == "6|6", held
+    finally:
+        a.kill()
+        if b:
+            b.kill()

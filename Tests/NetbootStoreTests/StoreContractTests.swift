@@ -1,0 +1,228 @@
+import BootServices
+import Foundation
+import NetbootWire
+import Testing
+@testable import NetbootStore
+
+/// The store contract: the same tests against every backend (SQLite in a temporary directory,
+/// PostgreSQL in a throwaway cluster; no mocks). A backend that passes these may stand behind
+/// the DHCP service (docs/store.md).
+@Suite(.serialized) struct StoreContractTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func lease(_ last: UInt8, client: UInt8, state: DHCPLease.State = .bound, expires: Date) -> DHCPLease {
+        let mac = MACAddress(rawValue: 0x0200_0000_0000 + UInt64(client))
+        return DHCPLease(address: IPv4Address(10, 0, 0, last), clientID: DHCPClientID(clientIdentifier: nil, chaddr: mac),
+                         mac: mac, hostname: "host-\(client)", state: state, expires: expires)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func migratesToTheCurrentSchema(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            #expect(try store.schemaVersion() == StoreSchema.version)
+            #expect(StoreCheck.of(store).isCurrent)
+            // Opening again (a restart) runs no migration twice.
+            #expect(try fixture.open().schemaVersion() == StoreSchema.version)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func committedLeasesSurviveReopen(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let leases = [lease(100, client: 1, expires: t0 + 3600),
+                          lease(101, client: 2, state: .declined, expires: t0 + 900),
+                          lease(102, client: 3, state: .released, expires: t0)]
+            #expect(try fixture.open().commit(leases, now: t0) == [.applied, .applied, .applied])
+            let reopened = try fixture.open()
+            #expect(try reopened.allLeases() == leases)
+            #expect(try reopened.lease(at: IPv4Address(10, 0, 0, 101)) == leases[1])
+            #expect(try reopened.lease(at: IPv4Address(10, 0, 0, 9)) == nil)
+            #expect(try reopened.commit([], now: t0) == [])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anActiveAddressIsNeverGivenToASecondClient(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            let first = lease(100, client: 1, expires: t0 + 3600)
+            #expect(try store.commit([first], now: t0) == [.applied])
+            let thief = lease(100, client: 2, expires: t0 + 3600)
+            #expect(try store.commit([thief], now: t0 + 10) == [.refused(holder: first)])
+            // Declined addresses are held too, until their period ends.
+            let declined = lease(101, client: 3, state: .declined, expires: t0 + 900)
+            _ = try store.commit([declined], now: t0)
+            #expect(try store.commit([lease(101, client: 4, expires: t0 + 3600)], now: t0 + 899) == [.refused(holder: declined)])
+            // The holder itself may renew; the batch applies the rest around a refusal.
+            let renewal = lease(100, client: 1, expires: t0 + 7200)
+            let other = lease(102, client: 5, expires: t0 + 3600)
+            #expect(try store.commit([thief, renewal, other], now: t0 + 20) == [.refused(holder: first), .applied, .applied])
+            #expect(try store.allLeases().map(\.mac.rawValue) == [0x0200_0000_0001, 0x0200_0000_0003, 0x0200_0000_0005])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func expiredAndReleasedAddressesAreReused(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            _ = try store.commit([lease(100, client: 1, expires: t0 + 60),
+                                  lease(101, client: 2, state: .released, expires: t0 + 3600)], now: t0)
+            let newcomers = [lease(100, client: 7, expires: t0 + 3600), lease(101, client: 8, expires: t0 + 3600)]
+            #expect(try store.commit(newcomers, now: t0 + 60) == [.applied, .applied])
+            #expect(try store.allLeases() == newcomers)
+        }
+    }
+
+    /// Several writers (threads here; appliances on a shared database) fight for one address
+    /// in every batch: every uncontested write lands, the contested address goes to one client.
+    @Test(arguments: StoreKind.allCases)
+    func manyConcurrentWritersLoseNothing(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let now = t0
+            let contested = IPv4Address(10, 255, 255, 255)
+            let writers = 4, batches = 10, perBatch = 10
+            let stores = try (0..<writers).map { _ in try fixture.open() }
+            let results = NSLock()
+            nonisolated(unsafe) var winners = 0
+            nonisolated(unsafe) var lost = 0
+            nonisolated(unsafe) var failures: [String] = []
+            DispatchQueue.concurrentPerform(iterations: writers) { writer in
+                var won = false
+                for batch in 0..<batches {
+                    var leases: [DHCPLease] = (0..<perBatch).map { n in
+                        let raw = UInt32(0x0A00_0000) + UInt32(writer * 1000 + batch * perBatch + n)
+                        let mac = MACAddress(rawValue: UInt64(raw))
+                        return DHCPLease(address: IPv4Address(rawValue: raw),
+                                         clientID: DHCPClientID(clientIdentifier: nil, chaddr: mac), mac: mac,
+                                         hostname: nil, state: .bound, expires: now + 3600)
+                    }
+                    let fighter = MACAddress(rawValue: UInt64(0xF000 + writer))
+                    leases.append(DHCPLease(address: contested, clientID: DHCPClientID(clientIdentifier: nil, chaddr: fighter),
+                                            mac: fighter, hostname: nil, state: .bound, expires: now + 3600))
+                    do {
+                        let outcomes = try stores[writer].commit(leases, now: now)
+                        won = won || outcomes.last?.isApplied == true
+                        let refusedUncontested = outcomes.dropLast().filter { !$0.isApplied }.count
+                        results.withLock { lost += refusedUncontested }
+                    } catch {
+                        results.withLock { failures.append("\(error)") }
+                    }
+                }
+                if won { results.withLock { winners += 1 } }
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            #expect(lost == 0)
+            #expect(winners == 1, "exactly one writer holds the contested address")
+            #expect(try fixture.open().allLeases().count == writers * batches * perBatch + 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func bsdpBindingsPersistPerMAC(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let mac = MACAddress(rawValue: 0x0011_2233_4455)
+            let binding = BSDPClientBinding(mac: mac, imageID: 0x8100_1000, serverIdentifier: IPv4Address(10, 0, 0, 2),
+                                            selectedAt: t0)
+            do {
+                let store = try fixture.open()
+                try store.save(binding)
+                var changed = binding
+                changed.imageID = 0x0000_0002
+                changed.selectedAt = t0 + 1
+                try store.save(changed)
+                try store.save(BSDPClientBinding(mac: MACAddress(rawValue: 1), imageID: 3,
+                                                 serverIdentifier: IPv4Address(10, 0, 0, 2), selectedAt: t0))
+            }
+            let store = try fixture.open()
+            #expect(try store.binding(for: mac) == BSDPClientBinding(mac: mac, imageID: 2, serverIdentifier: IPv4Address(10, 0, 0, 2),
+                                                                     selectedAt: t0 + 1))
+            #expect(try store.allBindings().map(\.mac) == [MACAddress(rawValue: 1), mac])
+            #expect(try store.removeBinding(for: mac))
+            #expect(try !store.removeBinding(for: mac))
+            #expect(try store.binding(for: mac) == nil)
+        }
+    }
+
+    /// A selection made through appliance A is what appliance B reads, and a late write of an
+    /// older selection (B flushing after A) does not undo a newer one.
+    @Test(arguments: StoreKind.allCases)
+    func theNewestSelectionWinsAcrossAppliances(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let a = try fixture.open(), b = try fixture.open()
+            let mac = MACAddress(rawValue: 0x0011_2233_4455)
+            let newer = BSDPClientBinding(mac: mac, imageID: 7, serverIdentifier: IPv4Address(10, 0, 0, 2), selectedAt: t0 + 5)
+            let older = BSDPClientBinding(mac: mac, imageID: 9, serverIdentifier: IPv4Address(10, 0, 0, 3), selectedAt: t0)
+            try a.save(newer)
+            #expect(try b.binding(for: mac) == newer)
+            try b.save(older)
+            #expect(try a.binding(for: mac) == newer)
+        }
+    }
+}
+
+/// The shared rules as pure code (no database).
+@Suite struct StoreRuleTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func lease(client: UInt8, state: DHCPLease.State = .bound, expires: TimeInterval) -> DHCPLease {
+        let mac = MACAddress(rawValue: UInt64(client))
+        return DHCPLease(address: IPv4Address(10, 0, 0, 100), clientID: DHCPClientID(clientIdentifier: nil, chaddr: mac),
+                         mac: mac, hostname: nil, state: state, expires: t0 + expires)
+    }
+
+    @Test func theFirstWriterOfAnAddressWins() {
+        let holder = lease(client: 1, expires: 3600)
+        #expect(LeaseWriteRule.decide(lease(client: 2, expires: 3600), holder: nil, now: t0) == .applied)
+        #expect(LeaseWriteRule.decide(lease(client: 2, expires: 3600), holder: holder, now: t0) == .refused(holder: holder))
+        #expect(LeaseWriteRule.decide(lease(client: 1, expires: 7200), holder: holder, now: t0) == .applied)
+        // At the very second of expiry the address is free (`isActive` is `expires > now`).
+        #expect(LeaseWriteRule.decide(lease(client: 2, expires: 7200), holder: holder, now: t0 + 3600) == .applied)
+        #expect(LeaseWriteRule.decide(lease(client: 2, expires: 7200), holder: lease(client: 1, state: .released, expires: 3600),
+                                      now: t0) == .applied)
+        let declined = lease(client: 1, state: .declined, expires: 900)
+        #expect(LeaseWriteRule.decide(lease(client: 2, expires: 3600), holder: declined, now: t0 + 899) == .refused(holder: declined))
+    }
+
+    @Test func theNewestSelectionReplacesTheStoredOne() {
+        let mac = MACAddress(rawValue: 5)
+        let stored = BSDPClientBinding(mac: mac, imageID: 1, serverIdentifier: IPv4Address(10, 0, 0, 2), selectedAt: t0)
+        var newer = stored
+        newer.selectedAt = t0 + 1
+        var older = stored
+        older.selectedAt = t0 - 1
+        #expect(BSDPBindingRule.replaces(newer, stored: nil))
+        #expect(BSDPBindingRule.replaces(newer, stored: stored))
+        #expect(BSDPBindingRule.replaces(stored, stored: stored))
+        #expect(!BSDPBindingRule.replaces(older, stored: stored))
+    }
+}
+
+@Suite struct StoreOutageTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func anOutageIsToldOnceAndItsEndOnce() {
+        var outage = StoreOutage()
+        #expect(outage.commitSucceeded(at: t0) == nil)
+        #expect(outage.commitFailed(reason: "refused", replies: 3, at: t0) == .wentDown(reason: "refused"))
+        #expect(outage.isDown)
+        #expect(outage.commitFailed(reason: "refused", replies: 2, at: t0 + 1) == nil)
+        #expect(outage.commitFailed(reason: "timeout", replies: 1, at: t0 + 2) == nil)
+        #expect(outage.commitSucceeded(at: t0 + 10) == .cameBack(duration: 10, withheld: 6))
+        #expect(!outage.isDown)
+        #expect(outage.commitSucceeded(at: t0 + 11) == nil)
+        #expect(outage.commitFailed(reason: "again", replies: 1, at: t0 + 12) == .wentDown(reason: "again"))
+    }
+}
+
+@Suite struct ClockSkewGuardTests {
+    @Test func refusesPastTheBoundEitherWay() throws {
+        let database = Date(timeIntervalSince1970: 1_800_000_000)
+        let guardRail = ClockSkewGuard(bound: 30)
+        try guardRail.check(local: database + 30, database: database)
+        try guardRail.check(local: database - 30, database: database)
+        #expect(throws: ClockSkewError(skew: 31, bound: 30)) { try guardRail.check(local: database + 31, database: database) }
+        #expect(throws: ClockSkewError(skew: -90, bound: 30)) { try guardRail.check(local: database - 90, database: database) }
+        #expect("\(ClockSkewError(skew: -90, bound: 30))".contains("90 s behind the database's"))
+    }
+}
