@@ -148,6 +148,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,7 +185,9 @@ let package = Package(
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "NetbootWire", "BootImages"]),
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "NetbootStorePostgres", "BridgeCore", "NetbootWire"]),
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "NetbootWire"]),
-        .testTarget(name: "ProxyBridgeTests", dependencies: ["ProxyBridge", "BridgeCore", "NetbootStore"]),
+        .testTarget(name: "ProxyBridgeTests", dependencies: [
+            "ProxyBridge", "BridgeCore", "NetbootStore", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [
             "NetbootServer", "CLinuxPacket", "PacketCapture", "NetbootWire",

@@ -56,6 +56,8 @@ public enum BridgeScope: String, CaseIterable, Codable, Hashable, Sendable {
     case reportsRead = "reports.read"
     case imagesRead = "images.read"
     case leasesRead = "leases.read"
+    case leasesRelease = "leases.release"
+    case imagesRescan = "images.rescan"
     case tokensIssue = "tokens.issue"
     case tokensRead = "tokens.read"
     case tokensRevoke = "tokens.revoke"

@@ -43,10 +43,7 @@ public struct TokenDigest: Hashable, Sendable, Codable, CustomStringConvertible 
     public let hex: String
 
     public init(of text: String) {
-        hex = SHA256.hash(data: Data(text.utf8)).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        hex = Hex.lowercase(SHA256.hash(data: Data(text.utf8)))
     }
 
     public init(hex: String) { self.hex = hex }

@@ -31,6 +31,6 @@ public struct ReportDigest: Hashable, Sendable, Codable {
     public init(hex: String) { self.hex = hex }
 
     public init(canonical bytes: Data) {
-        hex = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex = Hex.lowercase(SHA256.hash(data: bytes))
     }
 }

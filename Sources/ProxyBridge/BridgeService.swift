@@ -25,8 +25,10 @@ public struct ProxyBridge: Sendable {
     /// for plain HTTP) and builds both ports. Throws on a store or certificate it cannot use.
     /// `reportBatch` is the most reports one transaction commits (1: one commit per report, for
     /// the benchmark's comparison; scripts/bench/bridge).
+    /// `appliance` answers the image and lease-release routes (``ApplianceLink``); without one
+    /// they answer 503.
     public init(configuration: NetbootConfiguration, logger: Logger, reportBatch: Int = 512,
-                now: @escaping @Sendable () -> Date = { Date() }) throws {
+                appliance: (any ApplianceLink)? = nil, now: @escaping @Sendable () -> Date = { Date() }) throws {
         let settings = configuration.bridge
         store = try BridgeStore(stateDirectory: configuration.stateDir)
         let scheme: String
@@ -68,9 +70,18 @@ public struct ProxyBridge: Sendable {
                                maxBodyBytes: settings.maxBodyBytes, relay: relay, now: now)
         let console = ConsoleAPI(store: store, audit: audit, stateDirectory: configuration.stateDir,
                                  maxBodyBytes: settings.maxBodyBytes, now: now)
+        let applianceAPI: ApplianceAPI
+        if settings.appliance.isEmpty {
+            applianceAPI = ApplianceAPI(link: appliance ?? UnlinkedAppliance(), audit: audit, now: now)
+        } else {
+            let remote = try RemoteAppliance(url: settings.appliance, tokenFile: settings.applianceTokenFile,
+                                             fingerprint: settings.applianceFingerprint, timeout: 30)
+            applianceAPI = ApplianceAPI(link: remote, audit: audit, now: now, remote: remote)
+            logger.notice("bridge: remote mode: images, leases and lease releases go to the appliance at \(settings.appliance)")
+        }
         var services: [any Service] = []
         for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers),
-                                         (.console, settings.consolePort, console.handlers)] {
+                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             let portLogger = {
                 var portLogger = logger

@@ -15,7 +15,9 @@ struct RoleMiddleware: RouterMiddleware {
     typealias Context = BridgeRequestContext
 
     let routes: [String: BridgeRoute]
-    let store: BridgeStore
+    /// Finds a token's record by digest. A synchronous store read: called on the blocking pool
+    /// (``Blocking``), never on the threads that serve connections.
+    let lookup: @Sendable (TokenDigest) throws -> TokenRecord?
     let limiter: SharedRateLimit
     let audit: AuditTrail
     /// Mutual TLS is on: a call without a token may be made with a verified client certificate.
@@ -24,8 +26,14 @@ struct RoleMiddleware: RouterMiddleware {
 
     init(routes: [BridgeRoute], store: BridgeStore, rate: RateLimit, audit: AuditTrail, clientCertificates: Bool = false,
          now: @escaping @Sendable () -> Date) {
+        self.init(routes: routes, lookup: { try store.token(digest: $0) }, rate: rate, audit: audit,
+                  clientCertificates: clientCertificates, now: now)
+    }
+
+    init(routes: [BridgeRoute], lookup: @escaping @Sendable (TokenDigest) throws -> TokenRecord?, rate: RateLimit, audit: AuditTrail,
+         clientCertificates: Bool = false, now: @escaping @Sendable () -> Date) {
         self.routes = Dictionary(routes.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        self.store = store
+        self.lookup = lookup
         limiter = SharedRateLimit(rate)
         self.audit = audit
         self.clientCertificates = clientCertificates
@@ -41,7 +49,11 @@ struct RoleMiddleware: RouterMiddleware {
         if case let .deny(retryAfter) = limiter.admit(caller, now: instant) {
             throw BridgeError.tooManyRequests(retryAfter: retryAfter)
         }
-        var record = try presented.flatMap { try store.token(digest: $0.digest) }
+        var record: TokenRecord?
+        if let digest = presented?.digest {
+            let lookup = lookup
+            record = try await Blocking.run { try lookup(digest) }
+        }
         if presented == nil, clientCertificates {
             record = await PeerCertificate.record(of: context.channel, now: instant)
         }

@@ -45,7 +45,8 @@ struct BridgeCommand: AsyncParsableCommand {
         let logger = Logger(label: "netboot.bridge")
         let bridge: ProxyBridge
         do {
-            bridge = try ProxyBridge(configuration: configuration, logger: logger, reportBatch: reportBatch)
+            bridge = try ProxyBridge(configuration: configuration, logger: logger, reportBatch: reportBatch,
+                                 appliance: LocalAppliance(configuration: configuration))
         } catch {
             FileHandle.standardError.write(Data("netboot: bridge not starting: \(error)\n".utf8))
             throw ExitCode(1)

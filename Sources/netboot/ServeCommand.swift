@@ -64,7 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
         var discovery = IPXEDiscovery()
         if configuration.bridge.enabled {
             do {
-                let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"))
+                let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"),
+                                             appliance: LocalAppliance(configuration: configuration))
                 additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
                 discovery = IPXEDiscovery(variables: bridge.discovery.ipxeVariables(host: "{host}"),
                                           kernelArguments: bridge.discovery.kernelArguments(host: "{host}"))

@@ -23,7 +23,8 @@ def operations(name):
 
 
 def concrete(path):
-    return (path.replace("{mac}", "02:00:00:00:00:01").replace("{id}", "000000000000").replace("{name}", "agent.pkg"))
+    return (path.replace("{mac}", "02:00:00:00:00:01").replace("{id}", "000000000000").replace("{name}", "agent.pkg")
+            .replace("{lease}", "02:00:00:00:00:01"))
 
 
 @pytest.fixture(scope="module")

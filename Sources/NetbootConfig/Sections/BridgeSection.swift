@@ -44,6 +44,16 @@ extension NetbootConfiguration {
         /// The longest wait between retries of an undelivered event, in seconds (delays double
         /// from 1 s up to this).
         public var upstreamRetryMax: Int = 300
+        /// The console port of a remote appliance (`https://host:8760`) that this bridge forwards
+        /// images, leases and lease releases to (docs/bridge.md, "Remote mode"); empty: the
+        /// appliance on this host, reached through `state-dir`'s control socket.
+        public var appliance: String = ""
+        /// A file holding the token this bridge presents to the remote appliance.
+        public var applianceTokenFile: String = ""
+        /// The SHA-256 fingerprint of the remote appliance's certificate (as it logs it, as
+        /// `openssl x509 -fingerprint -sha256` prints it): only that certificate is accepted.
+        /// Empty: the system's roots and the host name are checked.
+        public var applianceFingerprint: String = ""
 
         public init() {}
 
@@ -75,6 +85,24 @@ extension NetbootConfiguration {
             s.upstreamCA = r.string("upstream-ca", default: d.upstreamCA)
             s.upstreamTimeout = r.int("upstream-timeout", default: d.upstreamTimeout, in: 1...600)
             s.upstreamRetryMax = r.int("upstream-retry-max", default: d.upstreamRetryMax, in: 1...86400)
+            if let node = r.node("appliance"), let text = Scalars.string(node, r.name("appliance"), r.log) {
+                if text.isEmpty || (text.hasPrefix("https://") && text.count > 8 && !text.contains(where: \.isWhitespace)) {
+                    s.appliance = text
+                } else {
+                    r.log.error("\(r.name("appliance")): expected an https:// URL or \"\", found '\(text)'", at: node.mark, rule: .invalidValue)
+                }
+            }
+            s.applianceTokenFile = r.string("appliance-token-file", default: d.applianceTokenFile)
+            s.applianceFingerprint = r.string("appliance-fingerprint", default: d.applianceFingerprint)
+            let pairs = s.applianceFingerprint.split(separator: ":", omittingEmptySubsequences: false)
+            if !s.applianceFingerprint.isEmpty, pairs.count != 32 || !pairs.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) {
+                r.log.error("\(r.name("appliance-fingerprint")): expected a SHA-256 fingerprint (32 hex pairs joined by ':'), found '\(s.applianceFingerprint)'",
+                            at: r.mark(of: "appliance-fingerprint"), rule: .invalidValue)
+            }
+            if !s.appliance.isEmpty, s.applianceTokenFile.isEmpty {
+                r.log.error("\(r.name("appliance-token-file")): needed with \(r.name("appliance"))",
+                            at: r.mark(of: "appliance"), rule: .missingKey)
+            }
             if s.plainHTTP, !s.clientCA.isEmpty {
                 r.log.error("\(r.name("client-ca")): mutual TLS needs TLS (\(r.name("plain-http")) is true)",
                             at: r.mark(of: "client-ca"), rule: .conflict)

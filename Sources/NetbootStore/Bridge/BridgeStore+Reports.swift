@@ -6,10 +6,16 @@ import GRDB
 public struct ReportSubmission: Sendable {
     public var mac: String
     public var report: ClientReport
+    /// The report's canonical JSON and its digest, made by whoever submits it (in parallel, on
+    /// the request's own thread) so that the one writer does only the transaction.
+    public let body: Data
+    public let digest: ReportDigest
 
     public init(mac: String, report: ClientReport) {
         self.mac = mac
         self.report = report
+        body = report.canonicalJSON
+        digest = ReportDigest(canonical: body)
     }
 }
 
@@ -22,21 +28,20 @@ extension BridgeStore {
         guard !batch.isEmpty else { return [] }
         return try database.write { db in
             try batch.map { submission in
-                let report = submission.report
-                let body = report.canonicalJSON
-                let digest = ReportDigest(canonical: body)
-                let stored = try String.fetchOne(db, sql: "SELECT digest FROM report WHERE mac = ? AND sequence = ?",
+                let (report, body, digest) = (submission.report, submission.body, submission.digest)
+                // Cached statements: compiled once per connection, not once per report.
+                let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT digest FROM report WHERE mac = ? AND sequence = ?"),
                                                  arguments: [submission.mac, report.sequence]).map(ReportDigest.init(hex:))
                 let admission = ReportAdmission.decide(stored: stored, incoming: digest)
                 guard admission == .store else { return admission }
                 let seconds = now.timeIntervalSince1970
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO report (mac, sequence, kind, body, digest, received_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [submission.mac, report.sequence, report.kind.rawValue, body, digest.hex, seconds])
-                try db.execute(sql: """
+                    """).execute(arguments: [submission.mac, report.sequence, report.kind.rawValue, body, digest.hex, seconds])
+                try db.cachedStatement(sql: """
                     UPDATE device SET last_seen = ?, last_sequence = max(last_sequence, ?), report_count = report_count + 1
                     WHERE mac = ?
-                    """, arguments: [seconds, report.sequence, submission.mac])
+                    """).execute(arguments: [seconds, report.sequence, submission.mac])
                 if relay {
                     try Self.enqueue(db, mac: submission.mac, key: "\(submission.mac)/report/\(report.sequence)",
                                      kind: report.kind.rawValue, body: body, now: now)

@@ -1,0 +1,56 @@
+import Foundation
+
+/// What the console port asks of the appliance the bridge stands beside (docs/bridge.md,
+/// "Images and leases"): the served images as `netboot images list --json` shows them, a
+/// rescan and a lease release. `netboot serve` and `netboot bridge` give the bridge one that
+/// loads images with the appliance's own loader and reaches the running appliance through its
+/// control socket (docs/control.md); the bridge itself knows neither. The calls block (disk,
+/// DNS, the socket): the bridge makes them on NIO's blocking pool, never on a connection's thread.
+public protocol ApplianceLink: Sendable {
+    /// The images document (NetBoot, PXE and disk images, skipped folders with their reasons).
+    func images() throws(ApplianceFailure) -> Data
+    /// Asks the running appliance to rescan its images; its answer as a JSON object.
+    func rescanImages() throws(ApplianceFailure) -> Data
+    /// Releases the leases of a client (MAC) or one address; the released records as a JSON object.
+    func releaseLease(_ lease: LeaseTarget) throws(ApplianceFailure) -> Data
+}
+
+/// Which lease records a release names (the `{lease}` of `DELETE /v1/leases/{lease}`).
+public enum LeaseTarget: Hashable, Sendable, CustomStringConvertible {
+    /// Every record the client holds, `aa:bb:cc:dd:ee:ff`.
+    case mac(String)
+    /// One record, a dotted IPv4 address.
+    case address(String)
+
+    public var description: String {
+        switch self {
+        case .mac(let text), .address(let text): text
+        }
+    }
+}
+
+/// Why the appliance did not answer as asked; each maps to one HTTP status.
+public enum ApplianceFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// No appliance runs for the bridge's state directory (no control socket answers): 503.
+    case notRunning(String)
+    /// Nothing to act on (no lease held by that client): 404.
+    case notFound(String)
+    /// The appliance cannot do it in its configuration (DHCP not authoritative, BSDP off): 409.
+    case unavailable(String)
+    /// The appliance tried and failed, or answered something unreadable: 502.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .notRunning(let text), .notFound(let text), .unavailable(let text), .failed(let text): text
+        }
+    }
+}
+
+/// The link of a bridge built without one: every call answers 503.
+struct UnlinkedAppliance: ApplianceLink {
+    private static let failure = ApplianceFailure.notRunning("this bridge is not linked to an appliance")
+    func images() throws(ApplianceFailure) -> Data { throw Self.failure }
+    func rescanImages() throws(ApplianceFailure) -> Data { throw Self.failure }
+    func releaseLease(_ lease: LeaseTarget) throws(ApplianceFailure) -> Data { throw Self.failure }
+}

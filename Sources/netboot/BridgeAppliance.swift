@@ -1,0 +1,84 @@
+import BootImages
+import ControlProtocol
+import Foundation
+import NetbootConfig
+import NetbootServer
+import NetbootWire
+import ProxyBridge
+import TaskSequenceDrivers
+
+/// The bridge's ``ApplianceLink`` on the appliance's own host (docs/bridge.md, "Images and
+/// leases"): images loaded by ``ServedImages`` exactly as `netboot images list --json` loads
+/// them, and rescans and lease releases sent to the running `netboot serve` through its control
+/// socket in `state-dir` — whether the bridge runs in that process (`bridge.enabled`) or beside
+/// it (`netboot bridge`).
+struct LocalAppliance: ApplianceLink {
+    let configuration: NetbootConfiguration
+
+    func images() throws(ApplianceFailure) -> Data {
+        var scan = ServedImages.load(configuration)
+        let catalog = scan.catalog
+        scan.catalog = catalog.redacted
+        let report = ImagesReport(scan: scan, diskImages: DiskImageCatalog.list(imagesDirectory: catalog.directory))
+        do {
+            return Data(try report.json().utf8)
+        } catch {
+            throw .failed("cannot encode the images: \(error)")
+        }
+    }
+
+    func rescanImages() throws(ApplianceFailure) -> Data {
+        switch try send(.imagesRescan).outcome {
+        case .rescanned(let result): return try Self.encode(result)
+        case .error(let error): throw Self.failure(error)
+        default: throw .failed("unexpected reply to images.rescan")
+        }
+    }
+
+    func releaseLease(_ lease: LeaseTarget) throws(ApplianceFailure) -> Data {
+        let selector: ControlRequest.LeaseSelector
+        switch lease {
+        case .mac(let text):
+            guard let mac = MACAddress(text) else { throw .failed("not a MAC address: \(text)") }
+            selector = .mac(mac)
+        case .address(let text):
+            guard let address = IPv4Address(text) else { throw .failed("not an IPv4 address: \(text)") }
+            selector = .address(address)
+        }
+        switch try send(.leasesRelease(selector)).outcome {
+        case .released(let result): return try Self.encode(result)
+        case .error(let error): throw Self.failure(error)
+        default: throw .failed("unexpected reply to leases.release")
+        }
+    }
+
+    private func send(_ command: ControlRequest.Command) throws(ApplianceFailure) -> ControlReply {
+        do {
+            return try ControlConnection.send(command, stateDir: configuration.stateDir)
+        } catch {
+            switch error {
+            case .notRunning: throw .notRunning("netboot serve is not running for this state dir")
+            case .permissionDenied, .failed: throw .failed("the control socket: \(error)")
+            }
+        }
+    }
+
+    static func failure(_ error: ControlError) -> ApplianceFailure {
+        switch error.code {
+        case .notFound: .notFound(error.message)
+        case .unavailable: .unavailable(error.message)
+        default: .failed(error.message)
+        }
+    }
+
+    static func encode(_ value: some Encodable) throws(ApplianceFailure) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            return try encoder.encode(value)
+        } catch {
+            throw .failed("cannot encode the appliance's answer: \(error)")
+        }
+    }
+}
