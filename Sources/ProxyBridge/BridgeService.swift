@@ -68,9 +68,11 @@ public struct ProxyBridge: Sendable {
                                maxBodyBytes: settings.maxBodyBytes, relay: relay, now: now)
         let console = ConsoleAPI(store: store, audit: audit, stateDirectory: configuration.stateDir,
                                  maxBodyBytes: settings.maxBodyBytes, now: now)
+        let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
+                          audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
         var services: [any Service] = []
-        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers),
-                                         (.console, settings.consolePort, console.handlers)] {
+        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers.merging(runs.clientHandlers) { a, _ in a }),
+                                         (.console, settings.consolePort, console.handlers.merging(runs.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             let portLogger = {
                 var portLogger = logger

@@ -10,7 +10,7 @@ struct TSCommand: ParsableCommand {
         abstract: "Check, plan and describe task sequences (etc/sequences/*.yaml).",
         discussion: HelpText.discussion(examples: [("netboot ts lint etc/sequences/*.yaml", "check every sequence")],
                                         exitCodes: HelpText.group),
-        subcommands: [TSLintCommand.self, TSPlanCommand.self, TSSchemaCommand.self]
+        subcommands: [TSLintCommand.self, TSPlanCommand.self, TSSchemaCommand.self, TSRunsCommand.self]
     )
 }
 
