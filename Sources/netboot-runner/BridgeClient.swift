@@ -1,5 +1,6 @@
 import CSSL
 import Foundation
+import RunnerCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -194,37 +195,10 @@ final class BridgeClient: @unchecked Sendable {
         return out
     }
 
-    /// The status and body of an HTTP/1.1 answer (Content-Length, chunked, or to the close).
+    /// The status and body (``HTTPAnswer``); bytes that are no HTTP answer count as none.
     static func parse(_ answer: Data) throws -> Response {
-        let separator = Data("\r\n\r\n".utf8)
-        guard let end = answer.range(of: separator) else { throw Failure.unreachable("an incomplete answer") }
-        let head = String(decoding: answer[answer.startIndex..<end.lowerBound], as: UTF8.self)
-        var body = Data(answer[end.upperBound...])
-        let lines = head.components(separatedBy: "\r\n")
-        let statusParts = lines.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.unreachable("not an HTTP answer") }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            var decoded = Data()
-            var rest = body
-            while let lineEnd = rest.range(of: Data("\r\n".utf8)) {
-                let sizeText = String(decoding: rest[rest.startIndex..<lineEnd.lowerBound], as: UTF8.self)
-                guard let size = Int(sizeText.split(separator: ";").first ?? "", radix: 16), size > 0 else { break }
-                let start = lineEnd.upperBound
-                guard rest.distance(from: start, to: rest.endIndex) >= size else { break }
-                let chunkEnd = rest.index(start, offsetBy: size)
-                decoded.append(rest[start..<chunkEnd])
-                rest = Data(rest[min(rest.endIndex, rest.index(chunkEnd, offsetBy: 2, limitedBy: rest.endIndex) ?? rest.endIndex)...])
-            }
-            body = decoded
-        } else if let length = headers["content-length"].flatMap(Int.init), length <= body.count {
-            body = Data(body.prefix(length))
-        }
-        return Response(status: status, body: body)
+        guard let parsed = HTTPAnswer.parse(Array(answer)) else { throw Failure.unreachable("not an HTTP answer") }
+        return Response(status: parsed.status, body: Data(parsed.body))
     }
 
     static func fingerprint(_ certificate: OpaquePointer) -> String {

@@ -45,7 +45,7 @@ enum BridgeRun {
         var file: String
         var nextEventSequence: Int64
         /// The appliance's view: step pointer → state (`not-run`, `running`, `success`, …).
-        var applianceSteps: [(pointer: Int, name: String, state: String)]
+        var applianceSteps: [RunReconciliation.ApplianceStep]
     }
 
     static func failure(_ answer: BridgeClient.Response, _ doing: String) -> RunnerError {
@@ -133,33 +133,7 @@ enum BridgeRun {
         }
         return Compiled(definition: definition, environment: environment, prompted: (json["prompted"] as? [String]) ?? [],
                         runID: id, file: label, nextEventSequence: Int64((json["next_event_sequence"] as? Int) ?? 1),
-                        applianceSteps: steps.map { (pointer: $0.0, name: $0.1, state: $0.2) })
-    }
-
-    /// The journal's word for a step, in the appliance's terms.
-    static func state(_ status: StepRecord.Status) -> String {
-        switch status {
-        case .notRun: return "not-run"
-        case .running: return "running"
-        case .succeeded: return "success"
-        case .failed, .failedContinued, .timedOut: return "failed"
-        case .skippedByCondition, .disabled: return "skipped"
-        }
-    }
-
-    /// The steps where the appliance and the journal disagree (empty: they agree). Steps the
-    /// journal has not finished must not be finished on the appliance and the other way round.
-    static func disagreements(journal: Journal, appliance: [(pointer: Int, name: String, state: String)]) -> [String] {
-        var out: [String] = []
-        for step in appliance {
-            guard let record = journal.steps.first(where: { $0.pointer == step.pointer }) else { continue }
-            let mine = state(record.status)
-            let finished: Set<String> = ["success", "failed", "skipped"]
-            if mine != step.state, finished.contains(mine) || finished.contains(step.state) {
-                out.append("step \(step.pointer) '\(step.name)': journal \(mine), appliance \(step.state)")
-            }
-        }
-        return out
+                        applianceSteps: steps.map { RunReconciliation.ApplianceStep(pointer: $0.0, name: $0.1, state: $0.2) })
     }
 
     /// After the session: wait for the outbox to empty, then report the outcome once the run

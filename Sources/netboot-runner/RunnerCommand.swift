@@ -260,7 +260,7 @@ extension RunnerCommand {
                     throw RunnerError.state("resume refused: \(reporter.pendingCount) queued event(s) of run \(link.run) could not be delivered to \(link.url) within \(Int(bridgeWait)) s; nothing was run")
                 }
                 let compiled = try fetch()
-                let disagreements = BridgeRun.disagreements(journal: saved.journal, appliance: compiled.applianceSteps)
+                let disagreements = RunReconciliation.disagreements(journal: saved.journal, appliance: compiled.applianceSteps)
                 guard disagreements.isEmpty else {
                     throw RunnerError.state("resume refused: the appliance and the journal disagree on which steps ran (\(disagreements.joined(separator: "; "))); nothing was run")
                 }
