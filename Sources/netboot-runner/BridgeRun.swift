@@ -24,6 +24,14 @@ enum BridgeRun {
         var mac: String
     }
 
+    /// `NAME=value` from /proc/cmdline: PXE and iPXE boots carry `netboot.bridge=` and
+    /// `netboot.bridge_fp=` there (docs/bridge.md "Discovery").
+    static func kernelArgument(_ name: String, cmdline: String = "/proc/cmdline") -> String? {
+        guard let text = try? String(contentsOfFile: cmdline, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix(name + "=") }
+            .map { String($0.dropFirst(name.count + 1)) }
+    }
+
     static func linkPath(_ directory: StateDirectory) -> String { directory.path + "/bridge.json" }
 
     static func readLink(_ directory: StateDirectory) -> Link? {

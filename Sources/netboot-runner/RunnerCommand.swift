@@ -63,7 +63,7 @@ extension RunnerCommand {
         @Option(name: .customLong("file"), help: "The task sequence (YAML).") var file: String?
         @Option(name: .customLong("bridge"), help: "The appliance's bridge (https://HOST:8761): run a sequence deployed to this machine.") var bridge: String?
         @Option(name: .customLong("token"), help: "A client token, or an enrollment token (this machine enrolls with it).") var token: String?
-        @Option(name: .customLong("fingerprint"), help: "The bridge certificate's SHA-256 fingerprint (pinned).") var fingerprint: String?
+        @Option(name: .customLong("fingerprint"), help: "The bridge certificate's SHA-256 fingerprint (pinned; default: netboot.bridge_fp= of the kernel command line).") var fingerprint: String?
         @Option(name: .customLong("sequence"), help: "Which deployed sequence to run when several are.") var sequence: String?
         @Option(name: .customLong("bridge-wait"), help: "Seconds to wait for an unreachable bridge at start and to deliver queued events at the end.") var bridgeWait: Double = 600
         @Option(name: .customLong("inventory"), help: "Inventory for collection and device variables.") var inventory: String?
@@ -113,7 +113,8 @@ extension RunnerCommand {
                     throw RunnerError.state("a run of '\(previous.journal.sequenceName)' is in progress in \(early.path) (phase \(previous.journal.phase.rawValue)): use 'netboot-runner resume', or remove the directory to start over")
                 }
                 let client: BridgeClient
-                do { client = try BridgeClient(url: bridge, token: token ?? "", fingerprint: fingerprint) } catch { throw RunnerError.input("\(error)") }
+                let pin = fingerprint ?? BridgeRun.kernelArgument("netboot.bridge_fp")
+                do { client = try BridgeClient(url: bridge, token: token ?? "", fingerprint: pin) } catch { throw RunnerError.input("\(error)") }
                 let say: (String) -> Void = { FileHandle.standardError.write(Data("netboot-runner: \($0)\n".utf8)) }
                 let listing = try BridgeRun.retrying(wait: bridgeWait, log: say) { try BridgeRun.connect(client, mac: normalized, log: say) }
                 let name = try BridgeRun.choose(listing, wanted: sequence)
@@ -176,7 +177,7 @@ extension RunnerCommand {
                 try? FileManager.default.removeItem(atPath: BridgeRun.linkPath(directory))
             }
             if let bridged {
-                try BridgeRun.writeLink(BridgeRun.Link(url: bridged.client.url, fingerprint: fingerprint, token: bridged.client.token,
+                try BridgeRun.writeLink(BridgeRun.Link(url: bridged.client.url, fingerprint: bridged.client.fingerprint, token: bridged.client.token,
                                                        run: bridged.compiled.runID, sequence: definition.name, mac: machineMAC), directory)
             }
             let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)

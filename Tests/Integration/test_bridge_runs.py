@@ -344,3 +344,81 @@ def test_resume_refuses_when_the_appliance_and_the_journal_disagree(tmp_path):
         assert not (root / "etc" / "hostname").exists()
     finally:
         b.stop()
+
+
+def test_an_image_steps_bytes_rate_and_eta_show_in_ts_runs_while_it_runs(tmp_path):
+    """The runner on loopback applies an image from a slow HTTP image server; `netboot ts runs
+    show --json` shows the image step's progress (bytes, rate, ETA) while it runs, none after."""
+    import http.server
+    import threading
+    require_tool("zstd")
+    runner = runner_bin()
+    source, images = tmp_path / "src", tmp_path / "images"
+    source.mkdir()
+    images.mkdir()
+    expected = make_image(str(source))
+    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
+                            "--images-dir", str(images)], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    stored = (images / "disk" / "base.img.zst").read_bytes()
+    record = (images / "disk" / "base.json").read_bytes()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = record if self.path == "/disk/base.json" else stored if self.path == "/disk/base.img.zst" else None
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            step = max(1, len(body) // 24)
+            for offset in range(0, len(body), step):
+                self.wfile.write(body[offset:offset + step])
+                self.wfile.flush()
+                if body is stored:
+                    time.sleep(0.25)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sequences = tmp_path / "sequences"
+    sequences.mkdir()
+    disk = tmp_path / "disk.img"
+    (sequences / "slow.yaml").write_text(f"name: slow\nsteps:\n  - {{type: applyImage, name: apply, image: base, destination: {disk}}}\n")
+    (tmp_path / "inventory.yaml").write_text("deployments:\n  - sequence: slow\n    collection: Unknown Mac OS X Systems\n")
+    b = Bridge(tmp_path, extra=f"  sequences-dir: {sequences}\n  inventory: {tmp_path / 'inventory.yaml'}\n")
+    enrollment = b.token("enrollment")
+    b.start()
+    runner_process = None
+    try:
+        fingerprint = re.search(r"fingerprint ([0-9A-F:]{95})", b.output.read_text()).group(1)
+        state = tmp_path / "state"
+        runner_process = subprocess.Popen([runner, "run", "--bridge", f"https://127.0.0.1:{b.client_port}", "--token", enrollment,
+                                           "--fingerprint", fingerprint, "--mac", MAC, "--images", f"http://127.0.0.1:{server.server_address[1]}/",
+                                           "--state-dir", str(state), "--bridge-wait", "30"],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        running = wait_for(lambda: [r for r in ts_runs(b.state)["runs"] if r.get("progress", {}).get("bytes", 0) > 0]
+                           or runner_process.poll() is not None, 60, "progress in ts runs")
+        assert runner_process.poll() is None, runner_process.communicate()
+        progress = running[0]["progress"]
+        assert progress["rate"] > 0 and "eta" in progress, running[0]
+        assert running[0]["current_step_name"] == "apply" and running[0]["current_step_number"] == 1
+        text = subprocess.run([netboot_bin(), "ts", "runs", "show", running[0]["id"], "--state-dir", str(b.state)],
+                              capture_output=True, text=True).stdout
+        assert re.search(r"progress: \d+\.\d MiB, \d+\.\d MiB/s, ETA \d+ s", text), text
+        _, err = runner_process.communicate(timeout=120)
+        assert runner_process.returncode == 0, err
+        final = wait_for(lambda: (lambda v: v if v["state"] != "running" else None)(ts_runs(b.state, "show", running[0]["id"])), 30, "finish")
+        assert final["state"] == "succeeded" and "progress" not in final, final
+    finally:
+        if runner_process and runner_process.poll() is None:
+            runner_process.kill()
+            runner_process.wait()
+        b.stop()
+        server.shutdown()
+        server.server_close()
+    import hashlib
+    assert hashlib.sha256(disk.read_bytes()).hexdigest() == expected
