@@ -13,8 +13,8 @@ struct TSRunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "Show the task-sequence runs machines started through the bridge.",
         discussion: HelpText.discussion(examples: [("netboot ts runs", "every run, newest first"),
-                                                   ("netboot ts runs show 3f2a… --json", "one run, every step and its times")],
-                                        exitCodes: HelpText.group),
+                                                   ("netboot ts runs show 3f2a9c1e-… --json", "one run, every step and its times")],
+                                        exitCodes: [(0, "the runs were printed"), (1, "bridge.sqlite cannot be read")]),
         subcommands: [TSRunsListCommand.self, TSRunsShowCommand.self],
         defaultSubcommand: TSRunsListCommand.self
     )
@@ -61,7 +61,11 @@ struct TSRunsCommand: ParsableCommand {
 }
 
 struct TSRunsListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Runs, newest first: state, step x of y, progress, elapsed.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Runs, newest first: state, step x of y, progress, elapsed.",
+        discussion: HelpText.discussion(examples: [("netboot ts runs list --json --state-dir /var/lib/netboot", "every run as JSON")],
+                                        exitCodes: [(0, "the runs were printed (none yet: an empty list)"),
+                                                    (1, "bridge.sqlite cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "The most runs to show.") var limit = 100
@@ -89,7 +93,10 @@ struct TSRunsListCommand: ParsableCommand {
 }
 
 struct TSRunsShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "One run: every step with its result and times.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "One run: every step with its result and times.",
+        discussion: HelpText.discussion(examples: [("netboot ts runs show 3f2a9c1e-… --json", "one run, every step and its times")],
+                                        exitCodes: [(0, "the run was printed"), (1, "no such run, or bridge.sqlite cannot be read")]))
 
     @Argument(help: "The run's id (from 'netboot ts runs').") var id: String
     @Flag(help: "Print JSON.") var json = false
@@ -97,7 +104,8 @@ struct TSRunsShowCommand: ParsableCommand {
 
     func run() throws {
         guard let store = try BridgeStoreFile.open(stateDir), let record = try store.run(id: id) else {
-            throw ValidationError("no run \(id)")
+            FileHandle.standardError.write(Data("netboot: no run \(id) in \(stateDir)/bridge.sqlite\n".utf8))
+            throw ExitCode(1)
         }
         let view = RunView.fold(record, events: try store.runEvents(id: id), nowMilliseconds: TSRunsCommand.nowMilliseconds())
         if json {
