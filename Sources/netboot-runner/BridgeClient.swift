@@ -86,6 +86,22 @@ final class BridgeClient: @unchecked Sendable {
 
     /// Sends one request and reads the whole answer. Throws ``Failure`` when there is none.
     func send(_ method: String, _ path: String, json: Data? = nil) throws -> Response {
+        // A bridge that hangs up while we write must be an error, not SIGPIPE ending the run:
+        // blocked in this thread only (steps' children keep the default), a pending one consumed.
+        var pipe = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipe, &previous)
+        defer {
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var now = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&pipe, nil, &now)
+            }
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
         let fd = try connect()
         defer { close(fd) }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\n"
@@ -98,7 +114,7 @@ final class BridgeClient: @unchecked Sendable {
         if tls {
             answer = try exchangeTLS(fd, bytes)
         } else {
-            try writeAll(bytes) { pointer, count in Glibc.write(fd, pointer, count) }
+            try writeAll(bytes) { pointer, count in Glibc.send(fd, pointer, count, Int32(MSG_NOSIGNAL)) }
             answer = try readAll { pointer, count in Glibc.read(fd, pointer, count) }
         }
         return try Self.parse(answer)

@@ -30,8 +30,6 @@ final class BridgeReporter: RunReporter, @unchecked Sendable {
     private var next: Int64
     private var acked: Int64
     private var lastProgress: Double = 0
-    private var stopped = false
-    private(set) var rejected = 0
 
     /// Loads the outbox left by an earlier boot (its unacknowledged events are sent first);
     /// `firstSequence` numbers a new run's first event (the bridge says which is next).
@@ -151,11 +149,8 @@ final class BridgeReporter: RunReporter, @unchecked Sendable {
         var delay = 1.0
         while true {
             condition.lock()
-            while pending.isEmpty, !stopped { condition.wait() }
-            if stopped, pending.isEmpty {
-                condition.unlock()
-                return
-            }
+            // Runs until the process exits (after `drain`, or with events left for resume).
+            while pending.isEmpty { condition.wait() }
             let entry = pending[0]
             condition.unlock()
             var retry = false
@@ -168,7 +163,6 @@ final class BridgeReporter: RunReporter, @unchecked Sendable {
                     retry = true
                     log("bridge: event \(entry.sequence) answered \(answer.status); retrying")
                 default:
-                    rejected += 1
                     log("bridge: event \(entry.sequence) rejected with \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
                 }
             } catch {
