@@ -316,7 +316,9 @@ def test_resume_refuses_when_the_appliance_and_the_journal_disagree(tmp_path):
     sequences.mkdir()
     (sequences / "short.yaml").write_text("name: short\nsteps:\n  - {type: restart, id: reboot}\n"
                                           "  - {type: setHostname, id: host, name: host, hostname: after}\n")
-    (tmp_path / "inventory.yaml").write_text("deployments:\n  - sequence: short\n    collection: Unknown Mac OS X Systems\n")
+    (sequences / "other.yaml").write_text("name: other\nsteps:\n  - {type: setHostname, id: host, hostname: other}\n")
+    (tmp_path / "inventory.yaml").write_text("deployments:\n  - sequence: short\n    collection: Unknown Mac OS X Systems\n"
+                                             "  - sequence: other\n    collection: Unknown Mac OS X Systems\n")
     b = Bridge(tmp_path, extra=f"  sequences-dir: {sequences}\n  inventory: {tmp_path / 'inventory.yaml'}\n")
     enrollment = b.token("enrollment")
     b.start()
@@ -328,8 +330,18 @@ def test_resume_refuses_when_the_appliance_and_the_journal_disagree(tmp_path):
         wrong = subprocess.run([runner, "run", "--bridge", url, "--token", enrollment, "--fingerprint", "AB" * 32,
                                 "--mac", MAC, "--reboot-command", "true", *common], capture_output=True, text=True, timeout=60)
         assert wrong.returncode == 4 and "not the pinned" in wrong.stderr, wrong.stderr
+        # Two sequences deployed and no terminal: the runner lists them and asks for --sequence.
+        several = subprocess.run([runner, "run", "--bridge", url, "--token", enrollment, "--fingerprint", fingerprint,
+                                  "--mac", MAC, *common], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert several.returncode == 2 and "--sequence (short, other)" in several.stderr, several.stderr
+        # The enrollment token is spent by now; the client token it gave is not kept when no run started.
+        enrollment = b.token("enrollment")
+        unknown = subprocess.run([runner, "run", "--bridge", url, "--token", enrollment, "--fingerprint", fingerprint,
+                                  "--mac", MAC, "--sequence", "nope", *common], capture_output=True, text=True, timeout=60)
+        assert unknown.returncode == 2 and "'nope' is not deployed" in unknown.stderr, unknown.stderr
+        enrollment = b.token("enrollment")
         first = subprocess.run([runner, "run", "--bridge", url, "--token", enrollment, "--fingerprint", fingerprint,
-                                "--mac", MAC, "--reboot-command", f"touch {flags / 'rebooted'}", *common],
+                                "--mac", MAC, "--sequence", "short", "--reboot-command", f"touch {flags / 'rebooted'}", *common],
                                capture_output=True, text=True, timeout=60)
         assert first.returncode == 0, first.stderr
         link = json.loads((state / "bridge.json").read_text())
