@@ -22,6 +22,7 @@ struct TSRunsCommand: ParsableCommand {
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     static func views(_ store: BridgeStore, limit: Int) throws -> [RunView] {
+        guard try store.hasRunTables() else { return [] }
         let now = nowMilliseconds()
         return try store.runs(limit: limit).map { RunView.fold($0, events: try store.runEvents(id: $0.id), nowMilliseconds: now) }
     }
@@ -103,7 +104,7 @@ struct TSRunsShowCommand: ParsableCommand {
     @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
 
     func run() throws {
-        guard let store = try BridgeStoreFile.open(stateDir), let record = try store.run(id: id) else {
+        guard let store = try BridgeStoreFile.open(stateDir), try store.hasRunTables(), let record = try store.run(id: id) else {
             FileHandle.standardError.write(Data("netboot: no run \(id) in \(stateDir)/bridge.sqlite\n".utf8))
             throw ExitCode(1)
         }

@@ -434,3 +434,17 @@ def test_an_image_steps_bytes_rate_and_eta_show_in_ts_runs_while_it_runs(tmp_pat
         server.server_close()
     import hashlib
     assert hashlib.sha256(disk.read_bytes()).hexdigest() == expected
+
+
+def test_ts_runs_reads_a_store_from_before_runs(tmp_path):
+    """A bridge.sqlite written before the run tables (read-only: not migrated) lists no runs."""
+    import sqlite3
+    state = tmp_path / "var"
+    subprocess.run([netboot_bin(), "tokens", "issue", "--role", "administrator", "--state-dir", str(state)],
+                   capture_output=True, check=True)
+    with sqlite3.connect(state / "bridge.sqlite") as db:
+        db.executescript("DROP TABLE run; DROP TABLE run_event; DROP TABLE deployment;")
+    listed = subprocess.run([netboot_bin(), "ts", "runs", "--json", "--state-dir", str(state)], capture_output=True, text=True)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == {"runs": []}, listed.stderr
+    shown = subprocess.run([netboot_bin(), "ts", "runs", "show", "x", "--state-dir", str(state)], capture_output=True, text=True)
+    assert shown.returncode == 1 and "no run x" in shown.stderr, shown.stderr

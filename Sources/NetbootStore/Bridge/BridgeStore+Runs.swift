@@ -65,6 +65,12 @@ extension BridgeStore {
         }
     }
 
+    /// Whether the run tables exist (a read-only open of a store from before them does not
+    /// migrate it).
+    public func hasRunTables() throws -> Bool {
+        try database.read { db in try db.tableExists("run") && db.tableExists("run_event") }
+    }
+
     /// Stores a new run (one durable transaction, before the 201).
     public func insertRun(_ run: RunRecord) throws {
         let steps = try JSONEncoder().encode(run.steps)
