@@ -19,6 +19,17 @@ struct RunAPI: Sendable {
     let audit: AuditTrail
     let maxBodyBytes: Int
     let now: @Sendable () -> Date
+    /// Run events are committed in groups, as reports are.
+    let events: GroupCommit<BridgeStore.RunEventSubmission, RunEventAdmission>
+
+    init(store: BridgeStore, catalog: SequenceCatalog, audit: AuditTrail, maxBodyBytes: Int, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.catalog = catalog
+        self.audit = audit
+        self.maxBodyBytes = maxBodyBytes
+        self.now = now
+        events = GroupCommit(label: "netboot.bridge.run-events") { batch in try store.submitRunEvents(batch, now: now()) }
+    }
 
     var clientHandlers: [String: BridgeRouter.Handler] {
         ["listDeployedSequences": listDeployedSequences, "startRun": startRun, "getRunPlan": getRunPlan, "postRunEvent": postRunEvent,
@@ -124,8 +135,7 @@ struct RunAPI: Sendable {
         let body = try await request.collectBody(limit: maxBodyBytes)
         let event: RunEvent
         do { event = try RunEvent.decode(body) } catch { throw BridgeError.badRequest(error) }
-        let (store, instant) = (store, now())
-        switch try await Blocking.run({ try store.submitRunEvent(event, runID: id, mac: mac, now: instant) }) {
+        switch try await events.submit(BridgeStore.RunEventSubmission(event: event, runID: id, mac: mac)) {
         case .unknownRun:
             throw BridgeError.notFound
         case .finished:

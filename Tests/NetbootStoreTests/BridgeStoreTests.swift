@@ -229,3 +229,17 @@ import Testing
         }
     }
 }
+
+extension BridgeStoreRunTests {
+    @Test func oneBatchDecidesEachEventInOrder() throws {
+        try withStore { store in
+            try store.insertRun(run())
+            let batch = [event(1), event(1), event(2, .log, text: "a"), event(2, .log, text: "b")].map {
+                BridgeStore.RunEventSubmission(event: $0, runID: "r1", mac: mac)
+            }
+            let admissions = try store.submitRunEvents(batch, now: t0)
+            #expect(admissions == [.stored(.store), .stored(.duplicate), .stored(.store), .stored(.conflict)])
+            #expect(try store.runEvents(id: "r1").count == 2)
+        }
+    }
+}

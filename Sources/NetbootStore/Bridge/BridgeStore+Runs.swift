@@ -81,26 +81,50 @@ extension BridgeStore {
         }
     }
 
+    /// One run event on its way into the store: the event, its run and the device it came from.
+    public struct RunEventSubmission: Sendable {
+        public var event: RunEvent
+        public var runID: String
+        public var mac: String
+
+        public init(event: RunEvent, runID: String, mac: String) {
+            self.event = event
+            self.runID = runID
+            self.mac = mac
+        }
+    }
+
     /// Stores one step event of `runID` from `mac`, deduplicated by ``ReportAdmission`` on
     /// `(mac, sequence)`, in one durable transaction.
     public func submitRunEvent(_ event: RunEvent, runID: String, mac: String, now: Date) throws -> RunEventAdmission {
-        try database.write { db in
-            let body = event.json.canonicalJSON
-            let digest = ReportDigest(canonical: body)
-            let stored = try String.fetchOne(db, sql: "SELECT digest FROM run_event WHERE mac = ? AND sequence = ?",
-                                             arguments: [mac, event.sequence]).map(ReportDigest.init(hex:))
-            let admission = ReportAdmission.decide(stored: stored, incoming: digest)
-            // A duplicate is acknowledged whatever happened to the run since (its answer was lost).
-            guard admission == .store else { return .stored(admission) }
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM run WHERE id = ? AND mac = ?", arguments: [runID, mac]) else {
-                return .unknownRun
+        try submitRunEvents([RunEventSubmission(event: event, runID: runID, mac: mac)], now: now)[0]
+    }
+
+    /// Stores a batch of run events in one durable transaction (group commit), each decided as
+    /// ``submitRunEvent(_:runID:mac:now:)`` would, in order.
+    public func submitRunEvents(_ batch: [RunEventSubmission], now: Date) throws -> [RunEventAdmission] {
+        guard !batch.isEmpty else { return [] }
+        return try database.write { db in
+            try batch.map { submission in
+                let (event, runID, mac) = (submission.event, submission.runID, submission.mac)
+                let body = event.json.canonicalJSON
+                let digest = ReportDigest(canonical: body)
+                let stored = try String.fetchOne(db, sql: "SELECT digest FROM run_event WHERE mac = ? AND sequence = ?",
+                                                 arguments: [mac, event.sequence]).map(ReportDigest.init(hex:))
+                let admission = ReportAdmission.decide(stored: stored, incoming: digest)
+                // A duplicate is acknowledged whatever happened to the run since (its answer was lost).
+                guard admission == .store else { return .stored(admission) }
+                guard let state = try String.fetchOne(db, sql: "SELECT state FROM run WHERE id = ? AND mac = ?",
+                                                      arguments: [runID, mac]) else {
+                    return .unknownRun
+                }
+                guard state == "running" else { return .finished }
+                try db.execute(sql: """
+                    INSERT INTO run_event (mac, sequence, run_id, body, digest, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [mac, event.sequence, runID, body, digest.hex, now.timeIntervalSince1970])
+                try db.execute(sql: "UPDATE device SET last_seen = ? WHERE mac = ?", arguments: [now.timeIntervalSince1970, mac])
+                return .stored(.store)
             }
-            guard state == "running" else { return .finished }
-            try db.execute(sql: """
-                INSERT INTO run_event (mac, sequence, run_id, body, digest, received_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [mac, event.sequence, runID, body, digest.hex, now.timeIntervalSince1970])
-            try db.execute(sql: "UPDATE device SET last_seen = ? WHERE mac = ?", arguments: [now.timeIntervalSince1970, mac])
-            return .stored(.store)
         }
     }
 
