@@ -67,6 +67,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLinuxRunner"),
         .systemLibrary(name: "CLinuxPacket"),
         .systemLibrary(name: "CLinuxEvents"),
@@ -138,7 +139,7 @@ let package = Package(
 
         // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
         .target(name: "ProxyBridge", dependencies: [
-            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices",
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -165,7 +166,7 @@ let package = Package(
         // The runner and tsvar link the Swift runtime statically (-static-stdlib) so that one
         // binary can be copied into an initramfs or onto a target (docs/task-sequences.md).
         .executableTarget(name: "netboot-runner", dependencies: [
-            "RunnerCore", "TaskSequence", "TaskSequenceDrivers", "RotatingLog",
+            "RunnerCore", "TaskSequence", "TaskSequenceDrivers", "RotatingLog", "CSSL", "Diagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: [.unsafeFlags(staticRuntime)]),
         .executableTarget(name: "tsvar", dependencies: ["RunnerCore"],

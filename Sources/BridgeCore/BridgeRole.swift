@@ -27,13 +27,13 @@ public enum BridgeRole: String, CaseIterable, Codable, Hashable, Sendable, Compa
         case .enrollers:
             [.tokensIssue]
         case .problemMonitorUsers:
-            [.devicesRead, .reportsRead, .imagesRead, .leasesRead]
+            [.devicesRead, .reportsRead, .imagesRead, .leasesRead, .runsRead]
         case .keyAdministrators:
             [.escrowRead]
         case .enrollment:
             [.enroll, .filesRead]
         case .client:
-            [.reportsWrite, .filesRead]
+            [.reportsWrite, .filesRead, .runsWrite]
         }
     }
 
@@ -63,15 +63,18 @@ public enum BridgeScope: String, CaseIterable, Codable, Hashable, Sendable {
     case tokensRevoke = "tokens.revoke"
     case auditRead = "audit.read"
     case escrowRead = "escrow.read"
+    case runsRead = "runs.read"
+    case sequencesDeploy = "sequences.deploy"
     // client port
     case enroll
     case reportsWrite = "reports.write"
     case filesRead = "files.read"
+    case runsWrite = "runs.write"
 
     /// Whether the scope belongs to the console port (8760).
     public var isConsole: Bool {
         switch self {
-        case .enroll, .reportsWrite, .filesRead: false
+        case .enroll, .reportsWrite, .filesRead, .runsWrite: false
         default: true
         }
     }

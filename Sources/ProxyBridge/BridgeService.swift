@@ -79,9 +79,11 @@ public struct ProxyBridge: Sendable {
             applianceAPI = ApplianceAPI(link: remote, audit: audit, now: now, remote: remote)
             logger.notice("bridge: remote mode: images, leases and lease releases go to the appliance at \(settings.appliance)")
         }
+        let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
+                          audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
         var services: [any Service] = []
-        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers),
-                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 })] {
+        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers.merging(runs.clientHandlers) { a, _ in a }),
+                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             let portLogger = {
                 var portLogger = logger

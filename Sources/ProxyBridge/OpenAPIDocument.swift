@@ -114,6 +114,7 @@ public enum OpenAPIDocument {
                 "label": string(128),
             ], required: ["role"])
         }
+        schemas.merge(runSchemas(for: port)) { current, _ in current }
         return schemas
     }
 }

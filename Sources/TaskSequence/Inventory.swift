@@ -36,6 +36,17 @@ public struct Inventory: Sendable {
         public var priority: Int
         public var builtIn: Bool
         public var location: SourceLocation
+
+        public init(name: String, members: [String] = [], rules: [Rule] = [], variables: [VariableDeclaration], priority: Int = 0,
+                    builtIn: Bool = false, location: SourceLocation) {
+            self.name = name
+            self.members = members
+            self.rules = rules
+            self.variables = variables
+            self.priority = priority
+            self.builtIn = builtIn
+            self.location = location
+        }
     }
 
     public struct Deployment: Sendable {

@@ -105,6 +105,7 @@ public struct ApplyImageDriver: StepDriver {
             if now - lastLog >= 1 {
                 lastLog = now
                 context.log("progress: \(progress.line(now: now))")
+                context.progress(progress.written, Int(progress.rate(now: now)), progress.eta(now: now).map { Int($0.rounded()) })
             }
         }
         try decoder.finish(sink: pipeline.consume)

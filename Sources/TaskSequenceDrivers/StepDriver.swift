@@ -66,11 +66,15 @@ public struct StepContext: Sendable {
     public var log: @Sendable (String) -> Void
     /// Set when the step's timeout fired: stop as soon as possible.
     public var cancellation: Cancellation
+    /// An image transfer's progress: raw bytes written, bytes per second, seconds left if
+    /// known (the runner sends it to the bridge).
+    public var progress: @Sendable (_ written: Int, _ rate: Int, _ eta: Int?) -> Void
 
     public init(imagesDirectory: String? = nil, packagesDirectory: String? = nil, targetRoot: String = "/",
                 variableUtility: String? = nil, variableSocket: String? = nil, verifyAfterWrite: Bool = false,
                 dryRun: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in },
-                cancellation: Cancellation = Cancellation()) {
+                cancellation: Cancellation = Cancellation(),
+                progress: @escaping @Sendable (_ written: Int, _ rate: Int, _ eta: Int?) -> Void = { _, _, _ in }) {
         self.imagesDirectory = imagesDirectory
         self.packagesDirectory = packagesDirectory
         self.targetRoot = targetRoot
@@ -80,6 +84,7 @@ public struct StepContext: Sendable {
         self.dryRun = dryRun
         self.log = log
         self.cancellation = cancellation
+        self.progress = progress
     }
 }
 

@@ -5,6 +5,7 @@ import TaskSequenceDrivers
 /// What reaches the run loop from other threads.
 enum LoopEvent: Sendable {
     case stepDone(pointer: Int, attempt: Int, result: DriverResult)
+    case progress(pointer: Int, bytes: Int, rate: Int, eta: Int?)
     case variableRequest(VariableUtility.Request, reply: @Sendable (VariableUtility.Response) -> Void)
 }
 

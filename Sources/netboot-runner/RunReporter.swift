@@ -10,6 +10,13 @@ protocol RunReporter {
     func report(_ report: RunReport, sequence: Int, at time: Double) throws
     /// The sequence number of the last report written (per client, monotonic across reboots).
     var lastSequence: Int { get }
+    /// An image step's progress: raw bytes written, bytes per second, seconds left if known.
+    func progress(pointer: Int, bytes: Int, rate: Int, eta: Int?)
+}
+
+extension RunReporter {
+    /// The local outbox keeps step reports only (progress is in the executor log).
+    func progress(pointer: Int, bytes: Int, rate: Int, eta: Int?) {}
 }
 
 /// The local outbox: one JSON object a line in `outbox.jsonl`, fsynced, kept across reboots

@@ -85,6 +85,9 @@ final class RunSession {
                 }
                 reply(response)
                 actions = []
+            case .progress(let pointer, let bytes, let rate, let eta):
+                reporter.progress(pointer: pointer, bytes: bytes, rate: rate, eta: eta)
+                actions = []
             }
         }
     }
@@ -183,7 +186,8 @@ final class RunSession {
                                   targetRoot: options.targetRoot, variableUtility: variableUtility,
                                   variableSocket: options.dryRun ? nil : directory.socketPath,
                                   verifyAfterWrite: options.verifyAfterWrite, dryRun: options.dryRun,
-                                  log: { logs.executor("step \(pointer): \($0)") }, cancellation: cancellation)
+                                  log: { logs.executor("step \(pointer): \($0)") }, cancellation: cancellation,
+                                  progress: { queue.post(.progress(pointer: pointer, bytes: $0, rate: $1, eta: $2)) })
         Thread {
             let result = driver.run(resolved, context: context)
             queue.post(.stepDone(pointer: pointer, attempt: attempt, result: result))

@@ -57,9 +57,15 @@ struct VariableArguments {
 
 extension RunnerCommand {
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a run of a task sequence file (no appliance needed).")
+        static let configuration = CommandConfiguration(
+            abstract: "Start a run: of a task sequence file (--file), or of one deployed to this machine through the appliance's bridge (--bridge).")
 
-        @Option(name: .customLong("file"), help: "The task sequence (YAML).") var file: String
+        @Option(name: .customLong("file"), help: "The task sequence (YAML).") var file: String?
+        @Option(name: .customLong("bridge"), help: "The appliance's bridge (https://HOST:8761): run a sequence deployed to this machine.") var bridge: String?
+        @Option(name: .customLong("token"), help: "A client token, or an enrollment token (this machine enrolls with it).") var token: String?
+        @Option(name: .customLong("fingerprint"), help: "The bridge certificate's SHA-256 fingerprint (pinned; default: netboot.bridge_fp= of the kernel command line).") var fingerprint: String?
+        @Option(name: .customLong("sequence"), help: "Which deployed sequence to run when several are.") var sequence: String?
+        @Option(name: .customLong("bridge-wait"), help: "Seconds to wait for an unreachable bridge at start and to deliver queued events at the end.") var bridgeWait: Double = 600
         @Option(name: .customLong("inventory"), help: "Inventory for collection and device variables.") var inventory: String?
         @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
         @Option(name: .customLong("var"), help: "NAME=VALUE (repeatable; not for secrets).") var vars: [String] = []
@@ -80,12 +86,56 @@ extension RunnerCommand {
             }
         }
 
+        func validate() throws {
+            guard (file == nil) != (bridge == nil) else { throw ValidationError("give either --file or --bridge") }
+            if bridge != nil {
+                guard token != nil else { throw ValidationError("--bridge needs --token (a client or enrollment token)") }
+                guard inventory == nil else { throw ValidationError("--inventory is for --file: the appliance applies its own") }
+                guard !dryRun else { throw ValidationError("--dry-run is for --file (netboot ts plan shows a plan on the appliance)") }
+            } else if token != nil || fingerprint != nil || sequence != nil {
+                throw ValidationError("--token, --fingerprint and --sequence go with --bridge")
+            }
+        }
+
         private func start() throws {
-            let sequenceFile = Self.absolute(file)
-            let source = try SequenceSource(file: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: mac)
-            let program = Program(source.definition)
-            let environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
-            let plan = Planner.plan(source.definition, inventory: source.inventory, machine: source.machine)
+            let definition: TaskSequenceDefinition
+            let environment: VariableEnvironment
+            let prompted: [String]
+            let sequenceFile: String
+            let machineMAC: String
+            var bridged: (client: BridgeClient, compiled: BridgeRun.Compiled)?
+            if let bridge {
+                let address = mac ?? SequenceSource.firstMAC() ?? ""
+                guard let normalized = MACText.normalized(address) else { throw RunnerError.input("'\(address)' is not a MAC address (give --mac)") }
+                machineMAC = normalized
+                let early = StateDirectory(path: Self.absolute(state.stateDirectory))
+                if early.hasState, let previous = try? early.read(), ![.succeeded, .failed].contains(previous.journal.phase) {
+                    throw RunnerError.state("a run of '\(previous.journal.sequenceName)' is in progress in \(early.path) (phase \(previous.journal.phase.rawValue)): use 'netboot-runner resume', or remove the directory to start over")
+                }
+                let client: BridgeClient
+                let pin = fingerprint ?? BridgeRun.kernelArgument("netboot.bridge_fp")
+                do { client = try BridgeClient(url: bridge, token: token ?? "", fingerprint: pin) } catch { throw RunnerError.input("\(error)") }
+                let say: (String) -> Void = { FileHandle.standardError.write(Data("netboot-runner: \($0)\n".utf8)) }
+                let listing = try BridgeRun.retrying(wait: bridgeWait, log: say) { try BridgeRun.connect(client, mac: normalized, log: say) }
+                let name = try BridgeRun.choose(listing, wanted: sequence)
+                let body = try JSONSerialization.data(withJSONObject: ["sequence": name], options: [.sortedKeys])
+                let started = try BridgeRun.retrying(wait: bridgeWait, log: say) { try client.send("POST", "/v1/runs", json: body) }
+                guard started.status == 201, let json = started.json else { throw BridgeRun.failure(started, "starting a run of '\(name)'") }
+                let compiled = try BridgeRun.compile(json, mac: normalized)
+                definition = compiled.definition
+                environment = compiled.environment
+                prompted = compiled.prompted
+                sequenceFile = compiled.file
+                bridged = (client, compiled)
+            } else {
+                sequenceFile = Self.absolute(file ?? "")
+                let source = try SequenceSource(file: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: mac)
+                definition = source.definition
+                environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
+                prompted = Planner.plan(source.definition, inventory: source.inventory, machine: source.machine).prompted
+                machineMAC = source.machine.mac
+            }
+            let program = Program(definition)
             let isSecret: (String) -> Bool = { name in
                 environment.isSecret(VariableName(name)) || StepCatalog.secretVariables.contains(VariableName(name))
             }
@@ -97,7 +147,7 @@ extension RunnerCommand {
             }
             // Variables declared without a value: asked for now, or listed — before any disk is touched.
             let givenNames = Set(given.map { VariableName($0.name) })
-            let missing = plan.prompted.map(VariableName.init).filter { !givenNames.contains($0) }
+            let missing = prompted.map(VariableName.init).filter { !givenNames.contains($0) }
             if !missing.isEmpty {
                 guard Prompter.isInteractive else {
                     throw RunnerError.input("variables without a value (give them with --var or --var-file): \(missing.map(\.spelling).joined(separator: ", "))")
@@ -123,20 +173,35 @@ extension RunnerCommand {
                 // A new run: the previous run's state and outbox are finished and replaced.
                 try? FileManager.default.removeItem(atPath: directory.statePath)
                 try? FileManager.default.removeItem(atPath: directory.outboxPath)
+                try? FileManager.default.removeItem(atPath: directory.path + "/outbox.sent")
+                try? FileManager.default.removeItem(atPath: BridgeRun.linkPath(directory))
+            }
+            if let bridged {
+                try BridgeRun.writeLink(BridgeRun.Link(url: bridged.client.url, fingerprint: bridged.client.fingerprint, token: bridged.client.token,
+                                                       run: bridged.compiled.runID, sequence: definition.name, mac: machineMAC), directory)
             }
             let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)
-            let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: source.machine.mac,
+            let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: machineMAC,
                                    variableFile: varFile.map(Self.absolute), imagesDirectory: images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) },
                                    packagesDirectory: packages.map(Self.absolute), rebootCommand: rebootCommand, startedAt: RunSession.now())
-            logs.wizard("task sequence '\(source.definition.name)' from \(sequenceFile) for \(source.machine.mac)\(dryRun ? " (dry run)" : "")")
+            logs.wizard("task sequence '\(definition.name)' from \(sequenceFile) for \(machineMAC)\(dryRun ? " (dry run)" : "")\(bridged.map { ", run \($0.compiled.runID)" } ?? "")")
             if !given.isEmpty { logs.wizard("variables given: \(given.map(\.name).joined(separator: ", "))") }
             if !missing.isEmpty { logs.wizard("variables asked for: \(missing.map(\.spelling).joined(separator: ", "))") }
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Self.absolute(targetRoot), rebootCommand: rebootCommand,
                                              verifyAfterWrite: verify, dryRun: dryRun)
+            var bridgeReporter: BridgeReporter?
+            if let bridged {
+                bridgeReporter = BridgeReporter(client: bridged.client, runID: bridged.compiled.runID, directory: directory, program: program,
+                                                firstSequence: bridged.compiled.nextEventSequence, log: { logs.executor($0) })
+                bridgeReporter?.start()
+            }
             let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
-                                     reporter: OutboxFile(path: directory.outboxPath))
+                                     reporter: bridgeReporter ?? OutboxFile(path: directory.outboxPath))
             let code = try session.run(first: .started(now: RunSession.now()))
+            if let bridgeReporter {
+                _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+            }
             Glibc.exit(code)
         }
 
@@ -152,6 +217,7 @@ extension RunnerCommand {
         @Option(name: .customLong("var-file"), help: "Secrets the journal sealed (default: the run's --var-file).") var varFile: String?
         @Option(name: .customLong("target-root"), help: "The target system's root.") var targetRoot: String = "/"
         @Flag(name: .customLong("verify"), help: "Read an applied image back and compare its SHA-256.") var verify = false
+        @Option(name: .customLong("bridge-wait"), help: "Seconds to wait for an unreachable bridge (a bridge run).") var bridgeWait: Double = 600
         @OptionGroup var state: StateOptions
 
         func run() throws {
@@ -171,9 +237,42 @@ extension RunnerCommand {
                 throw RunnerError.state("the run of '\(saved.journal.sequenceName)' has already finished (\(saved.journal.phase.rawValue))")
             }
             let inputs = saved.inputs
-            let source = try SequenceSource(file: inputs.sequenceFile, inventoryFile: inputs.inventoryFile, mac: inputs.mac)
-            let program = Program(source.definition)
-            let environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
+            let logs = try RunLogs(directory: state.logDirectory.map(Run.absolute) ?? directory.path + "/logs", echo: state.verbose)
+            let program: Program
+            let environment: VariableEnvironment
+            var bridgeReporter: BridgeReporter?
+            if let link = BridgeRun.readLink(directory) {
+                // The sequence and its secrets come from the appliance again; the outbox goes
+                // out first, then the appliance's view of the run must match the journal's.
+                let client: BridgeClient
+                do { client = try BridgeClient(url: link.url, token: link.token, fingerprint: link.fingerprint) } catch { throw RunnerError.input("\(error)") }
+                let say: @Sendable (String) -> Void = { logs.executor($0) }
+                let fetch = { () throws -> BridgeRun.Compiled in
+                    let answer = try BridgeRun.retrying(wait: bridgeWait, log: say) { try client.send("GET", "/v1/runs/\(link.run)/plan") }
+                    guard answer.status == 200, let json = answer.json else { throw BridgeRun.failure(answer, "fetching run \(link.run)") }
+                    return try BridgeRun.compile(json, mac: link.mac)
+                }
+                let first = try fetch()
+                program = Program(first.definition)
+                let reporter = BridgeReporter(client: client, runID: link.run, directory: directory, program: program,
+                                              firstSequence: first.nextEventSequence, log: say)
+                reporter.start()
+                guard reporter.drain(seconds: bridgeWait) else {
+                    throw RunnerError.state("resume refused: \(reporter.pendingCount) queued event(s) of run \(link.run) could not be delivered to \(link.url) within \(Int(bridgeWait)) s; nothing was run")
+                }
+                let compiled = try fetch()
+                let disagreements = RunReconciliation.disagreements(journal: saved.journal, appliance: compiled.applianceSteps)
+                guard disagreements.isEmpty else {
+                    throw RunnerError.state("resume refused: the appliance and the journal disagree on which steps ran (\(disagreements.joined(separator: "; "))); nothing was run")
+                }
+                environment = compiled.environment
+                bridgeReporter = reporter
+                logs.wizard("run \(link.run): the appliance and the journal agree; resuming")
+            } else {
+                let source = try SequenceSource(file: inputs.sequenceFile, inventoryFile: inputs.inventoryFile, mac: inputs.mac)
+                program = Program(source.definition)
+                environment = Planner.environment(source.definition, inventory: source.inventory, machine: source.machine)
+            }
             let sealed = Executor.sealedInputs(of: saved.journal)
             var secrets: [VariableName: String] = [:]
             if !sealed.isEmpty, let file = varFile.map(Run.absolute) ?? inputs.variableFile {
@@ -191,14 +290,16 @@ extension RunnerCommand {
             } catch {
                 throw RunnerError.state("resume refused: \(error.description)")
             }
-            let logs = try RunLogs(directory: state.logDirectory.map(Run.absolute) ?? directory.path + "/logs", echo: state.verbose)
             logs.wizard("resuming '\(saved.journal.sequenceName)' at instruction \(saved.journal.pointer) (phase \(saved.journal.phase.rawValue))")
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Run.absolute(targetRoot), rebootCommand: inputs.rebootCommand ?? "systemctl reboot",
                                              verifyAfterWrite: verify, dryRun: false)
             let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
-                                     reporter: OutboxFile(path: directory.outboxPath))
+                                     reporter: bridgeReporter ?? OutboxFile(path: directory.outboxPath))
             let code = try session.run(first: .resumed(now: RunSession.now()))
+            if let bridgeReporter {
+                _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+            }
             Glibc.exit(code)
         }
     }

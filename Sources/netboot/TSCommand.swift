@@ -7,10 +7,10 @@ import TaskSequence
 struct TSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ts",
-        abstract: "Check, plan and describe task sequences (etc/sequences/*.yaml).",
+        abstract: "Check, plan and describe task sequences (etc/sequences/*.yaml); watch their runs.",
         discussion: HelpText.discussion(examples: [("netboot ts lint etc/sequences/*.yaml", "check every sequence")],
                                         exitCodes: HelpText.group),
-        subcommands: [TSLintCommand.self, TSPlanCommand.self, TSSchemaCommand.self]
+        subcommands: [TSLintCommand.self, TSPlanCommand.self, TSSchemaCommand.self, TSRunsCommand.self]
     )
 }
 

@@ -162,3 +162,84 @@ import Testing
         }
     }
 }
+
+/// Runs in the bridge store (issue 16 §6): events stored once per (client, sequence), refused
+/// for another device's or a finished run, finish idempotent, deployments kept.
+@Suite struct BridgeStoreRunTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    let mac = "02:00:00:00:00:01"
+
+    func withStore(_ body: (BridgeStore) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-runs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try body(try BridgeStore(stateDirectory: directory))
+    }
+
+    func run(_ id: String = "r1") -> RunRecord {
+        RunRecord(id: id, mac: mac, sequence: "Deploy", steps: [.init(pointer: 0, name: "Apply", type: "apply-image")],
+                  startedAtMilliseconds: 1)
+    }
+
+    func event(_ sequence: Int64, _ kind: RunEvent.Kind = .start, text: String? = nil) -> RunEvent {
+        var event = RunEvent(sequence: sequence, kind: kind, step: 0, name: "Apply", atMilliseconds: 10 * sequence)
+        if kind == .finish { event.result = .success }
+        if kind == .log { event.text = text }
+        return event
+    }
+
+    @Test func eventsAreStoredOnceAndAConflictingNumberIsRefused() throws {
+        try withStore { store in
+            try store.insertRun(run())
+            #expect(try store.submitRunEvent(event(1), runID: "r1", mac: mac, now: t0) == .stored(.store))
+            #expect(try store.submitRunEvent(event(1), runID: "r1", mac: mac, now: t0) == .stored(.duplicate))
+            #expect(try store.submitRunEvent(event(1, .log, text: "x"), runID: "r1", mac: mac, now: t0) == .stored(.conflict))
+            #expect(try store.submitRunEvent(event(2), runID: "r1", mac: "02:00:00:00:00:02", now: t0) == .unknownRun)
+            #expect(try store.submitRunEvent(event(2), runID: "nope", mac: mac, now: t0) == .unknownRun)
+            #expect(try store.runEvents(id: "r1") == [event(1)])
+            #expect(try store.lastRunEventSequence(mac: mac) == 1)
+        }
+    }
+
+    @Test func finishIsIdempotentAndClosesTheRun() throws {
+        try withStore { store in
+            try store.insertRun(run())
+            #expect(try store.submitRunEvent(event(1), runID: "r1", mac: mac, now: t0) == .stored(.store))
+            guard case .finished(let finished) = try store.finishRun(id: "r1", mac: mac, outcome: .succeeded, atMilliseconds: 99) else {
+                Issue.record("not finished")
+                return
+            }
+            #expect(finished.state == "succeeded" && finished.finishedAtMilliseconds == 99)
+            #expect(try store.finishRun(id: "r1", mac: mac, outcome: .succeeded, atMilliseconds: 120) == .finished(finished))
+            #expect(try store.finishRun(id: "r1", mac: mac, outcome: .failed, atMilliseconds: 120) == .conflict(finished))
+            // An event sent again after the finish (its answer was lost) is still acknowledged; a new one is not taken.
+            #expect(try store.submitRunEvent(event(1), runID: "r1", mac: mac, now: t0) == .stored(.duplicate))
+            #expect(try store.submitRunEvent(event(2, .finish), runID: "r1", mac: mac, now: t0) == .finished)
+            #expect(try store.run(id: "r1") == finished)
+            #expect(try store.runs().map(\.id) == ["r1"])
+        }
+    }
+
+    @Test func deploymentsAreKeptOnce() throws {
+        try withStore { store in
+            let first = try store.addDeployment(sequence: "Deploy", collection: "Lab", actor: "abc", now: t0)
+            let again = try store.addDeployment(sequence: "Deploy", collection: "Lab", actor: "abc", now: t0)
+            let collections = try store.deployments().map(\.collection)
+            #expect(first && !again)
+            #expect(collections == ["Lab"])
+        }
+    }
+}
+
+extension BridgeStoreRunTests {
+    @Test func oneBatchDecidesEachEventInOrder() throws {
+        try withStore { store in
+            try store.insertRun(run())
+            let batch = [event(1), event(1), event(2, .log, text: "a"), event(2, .log, text: "b")].map {
+                BridgeStore.RunEventSubmission(event: $0, runID: "r1", mac: mac)
+            }
+            let admissions = try store.submitRunEvents(batch, now: t0)
+            #expect(admissions == [.stored(.store), .stored(.duplicate), .stored(.store), .stored(.conflict)])
+            #expect(try store.runEvents(id: "r1").count == 2)
+        }
+    }
+}

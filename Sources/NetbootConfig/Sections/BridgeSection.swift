@@ -21,6 +21,10 @@ extension NetbootConfiguration {
         public var clientCA: String = ""
         /// Where `GET /files/<name>` on the client port reads from (the client package).
         public var filesDir: String = "images/client"
+        /// The task sequences machines may run through the bridge (issue 16 §6), and the
+        /// inventory whose collections and deployments say which machine gets which.
+        public var sequencesDir: String = "etc/sequences"
+        public var inventory: String = "etc/inventory.yaml"
         /// The largest request body, in bytes (413 past it).
         public var maxBodyBytes: Int = 2_097_152
         /// The most bytes of all request headers together (431 past them).
@@ -69,6 +73,8 @@ extension NetbootConfiguration {
             s.privateKey = r.string("private-key", default: d.privateKey)
             s.clientCA = r.string("client-ca", default: d.clientCA)
             s.filesDir = r.path("files-dir", default: d.filesDir)
+            s.sequencesDir = r.path("sequences-dir", default: d.sequencesDir)
+            s.inventory = r.path("inventory", default: d.inventory)
             s.maxBodyBytes = r.int("max-body-bytes", default: d.maxBodyBytes, in: 1024...1_073_741_824)
             s.maxHeaderBytes = r.int("max-header-bytes", default: d.maxHeaderBytes, in: 1024...1_048_576)
             s.idleTimeout = r.int("idle-timeout", default: d.idleTimeout, in: 1...86400)

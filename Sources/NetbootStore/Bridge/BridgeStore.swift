@@ -93,6 +93,7 @@ public final class BridgeStore: Sendable {
                 CREATE INDEX outbox_pending ON outbox (mac, id) WHERE delivered_at IS NULL AND rejected_at IS NULL;
                 """)
         }
+        registerRunTables(&migrator)
         return migrator
     }
 
