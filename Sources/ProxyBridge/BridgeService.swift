@@ -100,6 +100,7 @@ public struct ProxyBridge: Sendable {
                 },
                 logger: portLogger))
         }
+        services.append(RunGauges(store: store, interval: .seconds(5), logger: logger))
         if relay {
             services.append(try OutboxSender(store: store, url: settings.upstream, trustRoots: settings.upstreamCA,
                                              timeout: settings.upstreamTimeout, retryMax: settings.upstreamRetryMax,

@@ -299,6 +299,13 @@ def test_runner_runs_a_deployed_sequence_through_the_bridge_across_an_outage(tmp
         assert "the password is ***" in log and "site=lab greeting=hello" in log and "after reboot role=web" in log
         assert (root / "etc" / "hostname").read_text().strip() == f"lab-{tag}"
         assert netns.run(netns.client, runner, "resume", *common, check=False).returncode == 3
+        # The run gauge on the appliance's /metrics (issue 20), recounted every 5 s.
+        def gauge():
+            text = netns.run(netns.client, "curl", "-s", f"http://{netns.server_ip}:{http_port}/metrics", check=False).stdout
+            return text if re.search(r'^netboot_runs\{state="succeeded"\} 1(\.0)?$', text, re.M) else None
+        text = wait_for(gauge, 20, "netboot_runs on /metrics")
+        assert re.search(r'^netboot_runs\{state="running"\} 0(\.0)?$', text, re.M), text
+        assert "# HELP netboot_runs Task-sequence runs" in text
     finally:
         if first and first.poll() is None:
             first.kill()

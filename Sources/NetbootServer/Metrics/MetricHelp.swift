@@ -12,6 +12,7 @@ public enum MetricHelp {
         "netboot_dhcp_send_failures_total": "DHCP replies that could not be sent as planned (link-layer send fell back or failed).",
         "netboot_dhcp_pool_addresses": "Addresses of each subnet's dynamic range, by state: total, assigned, declined, free.",
         "netboot_bsdp_selections_total": "BSDP INFORM[SELECT]s answered with ACK[SELECT], by NetBoot image.",
+        "netboot_runs": "Task-sequence runs in the bridge's store, by state: running, succeeded, failed.",
         "netboot_http_requests_total": "HTTP responses sent, by status code.",
         "netboot_http_response_bytes_total": "HTTP response body bytes sent.",
         "netboot_http_request_duration_seconds": "Time from a request's head to its response's end.",

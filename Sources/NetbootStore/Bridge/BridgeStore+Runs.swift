@@ -151,6 +151,18 @@ extension BridgeStore {
         }
     }
 
+    /// How many runs the store holds in each state (`running`, `succeeded`, `failed`): the
+    /// `netboot_runs` gauges (docs/bridge.md, "Metrics").
+    public func runCounts() throws -> [String: Int] {
+        try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM run GROUP BY state") {
+                counts[row["state"] as String? ?? "", default: 0] += row["n"] as Int? ?? 0
+            }
+            return counts
+        }
+    }
+
     /// Runs, newest first, at most `limit`.
     public func runs(limit: Int = 100) throws -> [RunRecord] {
         try database.read { db in
