@@ -49,7 +49,7 @@ import Testing
                                         rate: RateLimit(perSecond: 10_000, burst: 10_000),
                                         audit: AuditTrail(store: store, logger: Logger(label: "test")), now: { Date() })
         var handlers: [String: BridgeRouter.Handler] = [:]
-        for route in BridgeRoute.console where route.path != "/openapi.json" {
+        for route in BridgeRoute.all where route.port == .console && route.path != "/openapi.json" {
             handlers[route.operation] = { _, _ in Response(status: .ok) }
         }
         let router = try BridgeRouter.build(port: .console, middleware: middleware, handlers: handlers)
