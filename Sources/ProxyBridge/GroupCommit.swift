@@ -1,11 +1,11 @@
 import Foundation
 import Synchronization
 
-/// Group commit for any kind of client write (DESIGN §5: batch, do not skip durability), as
-/// ``ReportCommitter`` does for reports: items arriving while one transaction is written wait
-/// for the next, which takes all of them at once. No added delay for a lone item; one WAL sync
-/// for a burst. Each caller gets its answer only after the transaction holding its item is
-/// committed. Used for run events (``RunAPI``).
+/// Group commit for any kind of client write (DESIGN §5: batch, do not skip durability), for
+/// reports (``ReportCommitter``) and run events (``RunAPI``): items arriving while one
+/// transaction is written wait for the next, which takes all of them at once. No added delay
+/// for a lone item; one WAL sync for a burst. Each caller gets its answer only after the
+/// transaction holding its item is committed.
 final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     private struct Pending: Sendable {
         var item: Item
