@@ -44,14 +44,7 @@ extension DiskImageCatalog {
     public static func capture(source: String, name: String, imagesDirectory: String, replace: Bool = true,
                                cancellation: Cancellation = Cancellation(),
                                now: Double = Date().timeIntervalSince1970) throws -> DiskImage {
-        guard isValidName(name) else { throw Failure(description: "'\(name)' is not a valid image name") }
-        let directory = imagesDirectory + "/" + subdirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if !replace, FileManager.default.fileExists(atPath: "\(directory)/\(name).json") {
-            throw Failure(description: "a disk image named '\(name)' exists")
-        }
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw Failure(description: "cannot open \(source): \(String(cString: strerror(errno)))") }
+        let (directory, input) = try destination(name: name, imagesDirectory: imagesDirectory, replace: replace, source: source)
         defer { close(input) }
         let file = name + fileExtension(.zstd)
         let temporary = "\(directory)/.\(file).capturing-\(getpid())"

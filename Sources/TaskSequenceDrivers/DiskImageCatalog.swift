@@ -46,11 +46,9 @@ public enum DiskImageCatalog {
         }
     }
 
-    /// Copies `source` into the catalog as `name`: detects the compression, decodes it once to
-    /// hash the raw content (a corrupt or truncated image is refused), writes the image, its
-    /// `.sha256` and its record atomically. An existing name is refused unless `replace`.
-    public static func add(source: String, name: String, imagesDirectory: String, replace: Bool = false,
-                           now: Double = Date().timeIntervalSince1970) throws -> DiskImage {
+    /// The catalog directory (created if missing) for a new image `name`, and `source` opened for
+    /// reading: what `add` and `capture` both check first. The caller closes the descriptor.
+    static func destination(name: String, imagesDirectory: String, replace: Bool, source: String) throws -> (String, Int32) {
         guard isValidName(name) else { throw Failure(description: "'\(name)' is not a valid image name (letters, digits, . _ -)") }
         let directory = imagesDirectory + "/" + subdirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -59,6 +57,15 @@ public enum DiskImageCatalog {
         }
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw Failure(description: "cannot open \(source): \(String(cString: strerror(errno)))") }
+        return (directory, input)
+    }
+
+    /// Copies `source` into the catalog as `name`: detects the compression, decodes it once to
+    /// hash the raw content (a corrupt or truncated image is refused), writes the image, its
+    /// `.sha256` and its record atomically. An existing name is refused unless `replace`.
+    public static func add(source: String, name: String, imagesDirectory: String, replace: Bool = false,
+                           now: Double = Date().timeIntervalSince1970) throws -> DiskImage {
+        let (directory, input) = try destination(name: name, imagesDirectory: imagesDirectory, replace: replace, source: source)
         defer { close(input) }
         var prefix = [UInt8](repeating: 0, count: 8)
         let got = pread(input, &prefix, 8, 0)
