@@ -153,6 +153,11 @@ def test_image_applied_boots_the_disk_until_a_failed_run_or_new_deployment(tmp_p
         assert decision == {"action": "local-disk", "basis": "image-applied", "run": run, "reason": decision["reason"]}
         shown = explain(b)
         assert "boot decision: local disk" in shown and f"run {run} of 'deploy lab' applied its image" in shown, shown
+        # The Mac form of explain says the same.
+        mac_form = subprocess.run([netboot_bin(), "explain", "--mac", MAC, "--config", str(b.config), "--json"],
+                                  capture_output=True, text=True)
+        assert mac_form.returncode == 0, mac_form.stderr
+        assert json.loads(mac_form.stdout)["boot_decision"]["basis"] == "image-applied", mac_form.stdout
 
         # Finished: stays on the disk.
         status, done, _ = b.client("POST", f"/v1/runs/{run}/finish", client, body={"outcome": "succeeded", "at_ms": 1_800_000_000_100})
