@@ -64,6 +64,12 @@ struct RoleMiddleware: RouterMiddleware {
         }
         switch TokenCheck.evaluate(record, requires: scope, now: instant) {
         case .unauthenticated:
+            if route.operation == "enroll" {
+                // A machine whose enrollment is refused (its token replayed, expired, revoked) is
+                // visible in the log: the token's public id and state, never the token.
+                let state = record.map { $0.state(at: instant).rawValue } ?? (presented == nil ? "missing" : "unknown")
+                audit.logger.notice("enrollment refused: token \(presented?.digest.id ?? "-") is \(state) (from \(context.remoteAddress))")
+            }
             throw BridgeError.unauthorized
         case .forbidden:
             if let record, route.port == .console {

@@ -107,6 +107,9 @@ def test_unknown_mac_gets_a_one_time_token_bound_to_it(tmp_path):
         logs = b.output.read_text() + "".join(p.read_text(errors="replace") for p in (tmp_path / "logs").glob("*.log"))
         assert token not in logs and kernel_token(first) not in logs
         assert f"boot decision for {MAC}: network" in logs
+        # Each refusal is visible, by the token's public id.
+        assert re.search(r"enrollment refused: token [0-9a-f]{12} for 02:00:00:00:00:01 \(bound to another machine", logs), logs
+        assert re.search(r"enrollment refused: token [0-9a-f]{12} is used", logs), logs
     finally:
         b.stop()
 
