@@ -150,5 +150,5 @@ enum ConsoleAssets {
     code { background: #f2f2f2; padding: 0 3px; }
     """#
 
-    static let icon = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12324a"/><path d="M4 11V5l8 6V5" stroke="#fff" fill="none" stroke-width="2"/></svg>"#
+    static let icon = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12324a"/><path d="M4 11V5l8 6V5" stroke="#fff" fill="none" stroke-width="2"/></svg>"##
 }

@@ -150,19 +150,26 @@ enum ConsolePages {
     static func clients(_ rows: [ClientRow], query: String, total: Int, viewer: ConsoleHTML.Viewer) -> String {
         var body = H.search(action: "/console/clients", query: query, label: "Filter clients (MAC, model, hostname, address)",
                             table: "clients")
-        body += "<p id=\"clients-count\">\(rows.count) of \(total) clients</p>"
+        let shown = rows.prefix(rowLimit)
+        body += "<p id=\"clients-count\">\(rows.count) of \(total) clients"
+        if shown.count < rows.count { body += "; the \(shown.count) seen last are shown: search to narrow" }
+        body += "</p>"
         body += H.table(id: "clients", caption: "Machines seen or enrolled, newest first",
                         headers: ["MAC", "Model", "Hostname", "Last seen", "Last exchange", "Lease", "Enrolled", "Current run"],
-                        rows: rows.map(clientCells), rowAttributes: rows.map { " data-mac=\"\(H.escape($0.mac))\"" },
+                        rows: shown.map(clientCells), rowAttributes: shown.map { " data-mac=\"\(H.escape($0.mac))\"" },
                         empty: "No client seen or enrolled yet.")
         return H.page(title: "Clients", current: "/console/clients", viewer: viewer, live: "boot", body: body)
     }
 
+    /// The most rows the Clients and Leases pages show (a search narrows them).
+    static let rowLimit = 1000
+
+    /// One Clients row, kept lean (a page holds up to ``rowLimit``).
     static func clientCells(_ row: ClientRow) -> [String] {
         let run = row.runID.map { "<a href=\"/console/runs/\(H.escape($0))\">\(H.escape(row.runState ?? "run"))</a>" } ?? "–"
         let lease = row.lease.map { H.escape($0) + (row.leaseState.map { " (\(H.escape($0)))" } ?? "") } ?? "–"
         return ["<a href=\"/console/clients/\(H.escape(row.mac))\">\(H.escape(row.mac))</a>", H.escape(row.model ?? "–"),
-                H.escape(row.hostname ?? "–"), H.time(row.lastSeen), H.escape(row.lastEvent ?? "–"), lease,
+                H.escape(row.hostname ?? "–"), row.lastSeen.map { H.escape(H.shortTime($0)) } ?? "–", H.escape(row.lastEvent ?? "–"), lease,
                 row.enrolled ? "yes" : "no", run]
     }
 
@@ -252,7 +259,10 @@ enum ConsolePages {
     static func leases(_ leases: [LeaseLine], query: String, total: Int, notice: (String, Bool)?, viewer: ConsoleHTML.Viewer) -> String {
         var body = notice.map { H.notice($0.0, error: $0.1) } ?? ""
         body += H.search(action: "/console/leases", query: query, label: "Search leases (MAC, address, hostname)", table: "leases")
-        body += "<p>\(leases.count) of \(total) leases</p>"
+        let leases = leases.prefix(rowLimit / 2)
+        body += "<p>\(leases.count) of \(total) leases"
+        if leases.count < total { body += " shown: search to narrow" }
+        body += "</p>"
         let release = viewer.may(.leasesRelease)
         var headers = ["Address", "MAC", "Hostname", "State", "Expires"]
         if release { headers.append("Action") }

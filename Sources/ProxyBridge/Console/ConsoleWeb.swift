@@ -6,6 +6,7 @@ import Hummingbird
 import NIOCore
 import NetbootConfig
 import NetbootStore
+import RotatingLog
 import TaskSequence
 
 /// The web console on the console port (issue 18, docs/console.md): server-rendered pages under
@@ -66,11 +67,30 @@ struct ConsoleWeb: Sendable {
 
     // MARK: responses
 
-    static func html(_ text: String, status: HTTPResponse.Status = .ok, headers extra: [(HTTPField.Name, String)] = []) -> Response {
+    /// A page, gzip-compressed when the browser accepts it and the page is over 1 KiB (a
+    /// 1,000-row Clients page is ~200 KB of HTML, ~20 KB on the wire).
+    static func html(_ text: String, status: HTTPResponse.Status = .ok, headers extra: [(HTTPField.Name, String)] = [],
+                     acceptEncoding: String? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         for (name, value) in securityHeaders + extra { headers.append(HTTPField(name: name, value: value)) }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        headers[.vary] = "Accept-Encoding"
+        let bytes = Array(text.utf8)
+        if bytes.count > 1024, acceptsGzip(acceptEncoding), let compressed = try? Gzip.compress(bytes, level: 6) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: compressed)))
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Whether an `Accept-Encoding` header allows gzip (listed, and not with `q=0`).
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard fields.first == "gzip" else { return false }
+            return !fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" }
+        }
     }
 
     static func redirect(_ location: String, headers extra: [(HTTPField.Name, String)] = []) -> Response {
@@ -239,7 +259,7 @@ struct ConsoleWeb: Sendable {
                                          devices: devices.count, clientsSeenToday: seen.count, runs: try web.store.runCounts(),
                                          events: events, inProcess: !web.board.all.isEmpty)
         }
-        return Self.html(ConsolePages.overview(model, viewer: viewer))
+        return Self.html(ConsolePages.overview(model, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func clients(_ request: Request) async throws -> Response {
@@ -253,7 +273,7 @@ struct ConsoleWeb: Sendable {
                                           RunView.fold(run, events: [], nowMilliseconds: 0)
                                       } : [])
         }
-        return Self.html(ConsolePages.clients(ConsolePages.filter(rows, query: query), query: query, total: rows.count, viewer: viewer))
+        return Self.html(ConsolePages.clients(ConsolePages.filter(rows, query: query), query: query, total: rows.count, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func client(_ request: Request, mac text: String) async throws -> Response {
@@ -283,7 +303,7 @@ struct ConsoleWeb: Sendable {
             return ConsolePages.ClientDetail(mac: mac, device: device, leases: try web.leaseLines().filter { $0.mac == mac },
                                              events: web.feed.recent().filter { $0.mac == mac }, runs: runs, inventory: inventory)
         }
-        return Self.html(ConsolePages.client(detail, viewer: viewer))
+        return Self.html(ConsolePages.client(detail, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func runList(_ request: Request) async throws -> Response {
@@ -291,7 +311,7 @@ struct ConsoleWeb: Sendable {
         guard case let .allowed(viewer, _) = passage else { return passage.response }
         let web = self
         let views = try await Blocking.run { try web.views(limit: 100, steps: false) }
-        return Self.html(ConsolePages.runs(views, viewer: viewer))
+        return Self.html(ConsolePages.runs(views, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func run(_ request: Request, id: String) async throws -> Response {
@@ -303,7 +323,7 @@ struct ConsoleWeb: Sendable {
             return RunView.fold(run, events: try web.store.runEvents(id: run.id), nowMilliseconds: Int64((web.now().timeIntervalSince1970 * 1000).rounded()))
         }
         guard let view else { return Self.html(ConsolePages.problem(title: "No such run", message: "No run \(id).", viewer: viewer), status: .notFound) }
-        return Self.html(ConsolePages.run(view, viewer: viewer))
+        return Self.html(ConsolePages.run(view, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func leases(_ request: Request, notice: (String, Bool)?, viewer given: ConsoleHTML.Viewer? = nil) async throws -> Response {
@@ -317,7 +337,7 @@ struct ConsoleWeb: Sendable {
         let query = request.uri.queryParameters.get("q") ?? ""
         let web = self
         let all = try await Blocking.run { try web.leaseLines() }
-        return Self.html(ConsolePages.leases(ConsolePages.filter(all, query: query), query: query, total: all.count, notice: notice, viewer: viewer))
+        return Self.html(ConsolePages.leases(ConsolePages.filter(all, query: query), query: query, total: all.count, notice: notice, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func release(_ request: Request) async throws -> Response {
@@ -353,7 +373,7 @@ struct ConsoleWeb: Sendable {
         } catch {
             return Self.html(ConsolePages.images(.null, notice: ("Images unavailable: \(ApplianceAPI.answer(error).message)", true), viewer: viewer))
         }
-        return Self.html(ConsolePages.images(document, notice: notice, viewer: viewer))
+        return Self.html(ConsolePages.images(document, notice: notice, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func rescan(_ request: Request) async throws -> Response {
@@ -403,7 +423,7 @@ struct ConsoleWeb: Sendable {
                                           sequenceNames: loaded?.sequences.map(\.definition.name) ?? [],
                                           collections: loaded?.inventory.collections.map(\.name) ?? [])
         }
-        return Self.html(ConsolePages.sequences(model, notice: notice, viewer: viewer))
+        return Self.html(ConsolePages.sequences(model, notice: notice, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
     func deploy(_ request: Request) async throws -> Response {
@@ -431,7 +451,7 @@ struct ConsoleWeb: Sendable {
         guard case let .allowed(viewer, _) = passage else { return passage.response }
         let store = store
         let entries = try await Blocking.run { try store.audit(before: nil, limit: 200) }
-        return Self.html(ConsolePages.audit(entries, viewer: viewer))
+        return Self.html(ConsolePages.audit(entries, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 }
 
