@@ -104,6 +104,9 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             driver.find_element(By.ID, "token").send_keys("nbt_" + "A" * 43)
             driver.find_element(By.CSS_SELECTOR, "form.login button").click()
             assert "not a live console token" in driver.find_element(By.TAG_NAME, "main").text
+            # The refused login is answered 401, which the browser logs as a failed load: expected here.
+            assert [e["message"] for e in console_errors(driver)] == [
+                f"{console.base}/console/login - Failed to load resource: the server responded with a status of 401 (Unauthorized)"]
 
             login(driver, console, admin)
             assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
@@ -159,7 +162,11 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             assert console.call(client_port, "POST", f"/v1/runs/{run}/events", client,
                                 body=event(sequence + 2, "finish", pointer, name, result="failed", exit_code=3,
                                            message="disk not found"))[0] == 202
+            wait_until(lambda: "failed" in driver.find_element(By.ID, "steps").text, what="the failed step live")
+            assert console.call(client_port, "POST", f"/v1/runs/{run}/finish", client,
+                                body={"outcome": "failed", "at_ms": 1_800_000_009_000})[0] == 200
             wait_until(lambda: driver.find_elements(By.ID, "run-failure"), what="the failure live")
+            assert "failed" in driver.find_element(By.ID, "run-state").text
             assert "disk not found" in driver.find_element(By.ID, "run-failure").text
             assert driver.execute_script("return window.notReloaded === true")
             check_page(driver, "run")

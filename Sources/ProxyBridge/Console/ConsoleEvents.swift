@@ -19,7 +19,7 @@ extension ConsoleWeb {
         guard case let .allowed(viewer, _) = passage else { return passage.response }
         let wantsBoot = topics.contains("boot") && viewer.may(.devicesRead)
         let wantsRuns = topics.contains("runs") && viewer.may(.runsRead)
-        let onlyRun = request.uri.queryParameters.get("run").map(String.init)
+        let onlyRun = request.uri.queryParameters.get("run").map { String($0) }
         let (messages, sink) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
         var producers: [Task<Void, Never>] = []
         if wantsBoot {

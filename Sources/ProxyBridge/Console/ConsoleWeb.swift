@@ -43,7 +43,6 @@ struct ConsoleWeb: Sendable {
 
     /// Adds the console's routes to the console port's router.
     func register(on router: Router<BridgeRequestContext>) {
-        router.get("/console") { _, _ in Self.redirect("/console/") }
         router.get("/console/") { request, _ in try await overview(request) }
         router.get("/console/login") { request, _ in loginPage(request, error: nil, status: .ok) }
         router.post("/console/login") { request, context in try await login(request, context) }
@@ -349,14 +348,17 @@ struct ConsoleWeb: Sendable {
             return try await leases(request, notice: ("Neither a MAC nor an IPv4 address: \(text)", true), viewer: viewer)
         }
         let instant = now()
+        let failure: ApplianceFailure?
         do throws(ApplianceFailure) {
             _ = try await appliance.call { try $0.releaseLease(lease) }
-            await audit.record(actor: record, action: "leases.release", target: lease.description, outcome: "allowed", at: instant)
-            return try await leases(request, notice: ("Released \(lease.description).", false), viewer: viewer)
+            failure = nil
         } catch {
-            await audit.record(actor: record, action: "leases.release", target: lease.description, outcome: ApplianceAPI.outcome(error), at: instant)
-            return try await leases(request, notice: ("Not released: \(ApplianceAPI.answer(error).message)", true), viewer: viewer)
+            failure = error
         }
+        await audit.record(actor: record, action: "leases.release", target: lease.description,
+                           outcome: failure.map(ApplianceAPI.outcome) ?? "allowed", at: instant)
+        let notice = failure.map { ("Not released: \(ApplianceAPI.answer($0).message)", true) } ?? ("Released \(lease.description).", false)
+        return try await leases(request, notice: notice, viewer: viewer)
     }
 
     func images(_ request: Request, notice: (String, Bool)?, viewer given: ConsoleHTML.Viewer? = nil) async throws -> Response {
@@ -381,14 +383,17 @@ struct ConsoleWeb: Sendable {
         let passage = try await gate(request, form: form, scope: .imagesRescan, action: "images.rescan")
         guard case let .allowed(viewer, record) = passage else { return passage.response }
         let instant = now()
+        let failure: ApplianceFailure?
         do throws(ApplianceFailure) {
             _ = try await appliance.call { try $0.rescanImages() }
-            await audit.record(actor: record, action: "images.rescan", target: "images", outcome: "allowed", at: instant)
-            return try await images(request, notice: ("Rescanned.", false), viewer: viewer)
+            failure = nil
         } catch {
-            await audit.record(actor: record, action: "images.rescan", target: "images", outcome: ApplianceAPI.outcome(error), at: instant)
-            return try await images(request, notice: ("Not rescanned: \(ApplianceAPI.answer(error).message)", true), viewer: viewer)
+            failure = error
         }
+        await audit.record(actor: record, action: "images.rescan", target: "images", outcome: failure.map(ApplianceAPI.outcome) ?? "allowed",
+                           at: instant)
+        let notice = failure.map { ("Not rescanned: \(ApplianceAPI.answer($0).message)", true) } ?? ("Rescanned.", false)
+        return try await images(request, notice: notice, viewer: viewer)
     }
 
     func sequences(_ request: Request, notice: (String, Bool)?, viewer given: ConsoleHTML.Viewer? = nil) async throws -> Response {
