@@ -21,12 +21,16 @@ from test_dhcp import DORA
 
 def wait_until(condition, timeout=10.0, what="condition"):
     deadline = time.time() + timeout
+    last = None
     while time.time() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except Exception as error:  # an element replaced while the page loads: look again
+            last, value = error, None
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what} (last error: {last})")
 
 
 class Console:
@@ -175,8 +179,12 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
                 driver.get(console.base + f"/console/{page}")
                 assert driver.find_element(By.TAG_NAME, "h1").text
                 check_page(driver, page)
+            # An Administrator releases a lease from the Leases page (through the control socket).
             driver.get(console.base + "/console/leases")
-            assert driver.find_elements(By.CSS_SELECTOR, "button.release")
+            driver.find_element(By.CSS_SELECTOR, 'input[name=lease][value="198.51.100.101"]').click()
+            driver.find_element(By.CSS_SELECTOR, "button.release").click()
+            wait_until(lambda: "Released 198.51.100.101" in driver.find_element(By.TAG_NAME, "main").text, what="the release")
+            check_page(driver, "leases-released")
             driver.get(console.base + "/console/sequences")
             assert driver.find_elements(By.ID, "deploy")
 
@@ -217,6 +225,21 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
                 driver.get(console.base + page)
                 assert SECRET not in driver.page_source
                 assert admin not in driver.page_source and monitor not in driver.page_source
+            # An open event stream does not hold up a stop: the bridge ends it on shutdown.
+            context = ssl.create_default_context(cafile=str(server.state / "bridge-cert.pem"))
+            context.check_hostname = False
+            stream = http.client.HTTPSConnection("127.0.0.1", console_port, timeout=10, context=context)
+            stream.request("GET", "/console/events?topics=boot,runs", headers={"Cookie": f"nb_console={session}"})
+            response = stream.getresponse()
+            assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
+            assert b"retry:" in response.read1(100)
+            driver.quit()
+            driver = None
+            started = time.time()
+            server.proc.terminate()
+            server.proc.wait(timeout=8)
+            assert time.time() - started < 8
+            stream.close()
     finally:
         if driver is not None:
             driver.quit()

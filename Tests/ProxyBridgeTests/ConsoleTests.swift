@@ -62,6 +62,8 @@ import Testing
     @Test func formsArePercentDecoded() {
         let form = ConsoleWeb.parseForm("csrf=a%2Fb&lease=02%3A00%3A00%3A00%3A00%3A01&q=two+words&flag")
         #expect(form == ["csrf": "a/b", "lease": "02:00:00:00:00:01", "q": "two words", "flag": ""])
+        let pairs = ConsoleWeb.parseFormPairs("lease=198.51.100.1&lease=198.51.100.2&csrf=x")
+        #expect(pairs.filter { $0.0 == "lease" }.map(\.1) == ["198.51.100.1", "198.51.100.2"])
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// The console's live updates (docs/console.md, "Live"): one Server-Sent Events stream per open
 /// page, `GET /console/events?topics=boot,runs`. `boot` forwards the services' events from
@@ -60,8 +61,13 @@ extension ConsoleWeb {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { for task in tasks { task.cancel() } }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-            for await message in messages {
-                try await writer.write(ByteBuffer(string: message))
+            // The stream ends when the bridge shuts down, so an open page never holds a stop up.
+            try await withGracefulShutdownHandler {
+                for await message in messages {
+                    try await writer.write(ByteBuffer(string: message))
+                }
+            } onGracefulShutdown: {
+                sink.finish()
             }
             try await writer.finish(nil)
         })

@@ -33,6 +33,11 @@ enum ConsoleHTML {
     }
 
     static func escape(_ text: String) -> String {
+        // Most values (MACs, addresses, names) need nothing: hand them back as they are.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {
@@ -99,7 +104,8 @@ enum ConsoleHTML {
         for (index, row) in rows.enumerated() {
             let attributes = index < rowAttributes.count ? rowAttributes[index] : ""
             html += "<tr\(attributes)>"
-            for cell in row { html += "<td>\(cell)</td>" }
+            // `</td>` is implied (HTML's optional end tags): 8 bytes less per cell of a 1,000-row table.
+            for cell in row { html += "<td>\(cell)" }
             html += "</tr>"
         }
         html += "</tbody></table>"

@@ -168,7 +168,7 @@ enum ConsolePages {
     static func clientCells(_ row: ClientRow) -> [String] {
         let run = row.runID.map { "<a href=\"/console/runs/\(H.escape($0))\">\(H.escape(row.runState ?? "run"))</a>" } ?? "–"
         let lease = row.lease.map { H.escape($0) + (row.leaseState.map { " (\(H.escape($0)))" } ?? "") } ?? "–"
-        return ["<a href=\"/console/clients/\(H.escape(row.mac))\">\(H.escape(row.mac))</a>", H.escape(row.model ?? "–"),
+        return ["<a href=\"clients/\(H.escape(row.mac))\">\(H.escape(row.mac))</a>", H.escape(row.model ?? "–"),
                 H.escape(row.hostname ?? "–"), row.lastSeen.map { H.escape(H.shortTime($0)) } ?? "–", H.escape(row.lastEvent ?? "–"), lease,
                 row.enrolled ? "yes" : "no", run]
     }
@@ -265,14 +265,18 @@ enum ConsolePages {
         body += "</p>"
         let release = viewer.may(.leasesRelease)
         var headers = ["Address", "MAC", "Hostname", "State", "Expires"]
-        if release { headers.append("Action") }
+        if release { headers.append("Release") }
+        if release {
+            // One form for every row (each row's checkbox belongs to it): one CSRF field, not 500.
+            body += "<form id=\"release\" method=\"post\" action=\"/console/leases/release\">\(H.csrfField(viewer))"
+            body += "<button type=\"submit\" class=\"release\">Release selected</button></form>"
+        }
         let rows = leases.map { lease -> [String] in
-            var cells = [H.escape(lease.address), "<a href=\"/console/clients/\(H.escape(lease.mac))\">\(H.escape(lease.mac))</a>",
-                         H.escape(lease.hostname ?? "–"), H.escape(lease.state), H.time(lease.expires)]
+            var cells = [H.escape(lease.address), "<a href=\"clients/\(H.escape(lease.mac))\">\(H.escape(lease.mac))</a>",
+                         H.escape(lease.hostname ?? "–"), H.escape(lease.state), H.escape(H.shortTime(lease.expires))]
             if release {
-                cells.append("<form method=\"post\" action=\"/console/leases/release\">\(H.csrfField(viewer))"
-                    + "<input type=\"hidden\" name=\"lease\" value=\"\(H.escape(lease.address))\">"
-                    + "<button type=\"submit\" class=\"release\" aria-label=\"Release \(H.escape(lease.address))\">Release</button></form>")
+                cells.append("<input type=\"checkbox\" name=\"lease\" value=\"\(H.escape(lease.address))\" form=\"release\" "
+                    + "aria-label=\"Release \(H.escape(lease.address))\">")
             }
             return cells
         }

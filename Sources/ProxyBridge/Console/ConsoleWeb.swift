@@ -160,17 +160,20 @@ struct ConsoleWeb: Sendable {
         return parseForm(String(decoding: body, as: UTF8.self))
     }
 
+    /// The form's fields; a name given several times keeps its last value (``parseFormPairs(_:)`` has them all).
     static func parseForm(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
+        Dictionary(parseFormPairs(text), uniquingKeysWith: { _, last in last })
+    }
+
+    static func parseFormPairs(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ part: Substring) -> String {
                 String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
-            guard let name = parts.first else { continue }
-            fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+            guard let name = parts.first else { return nil }
+            return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
         }
-        return fields
     }
 
     // MARK: login
@@ -340,25 +343,34 @@ struct ConsoleWeb: Sendable {
     }
 
     func release(_ request: Request) async throws -> Response {
-        let form = try await Self.form(request)
+        let body = try await request.collectBody(limit: 256 * 1024)
+        let pairs = Self.parseFormPairs(String(decoding: body, as: UTF8.self))
+        let form = Dictionary(pairs, uniquingKeysWith: { _, last in last })
         let passage = try await gate(request, form: form, scope: .leasesRelease, action: "leases.release")
         guard case let .allowed(viewer, record) = passage else { return passage.response }
-        let text = form["lease"] ?? ""
-        guard let lease = ApplianceAPI.target(text) else {
-            return try await leases(request, notice: ("Neither a MAC nor an IPv4 address: \(text)", true), viewer: viewer)
+        let texts = pairs.filter { $0.0 == "lease" }.map(\.1).prefix(1000)
+        guard !texts.isEmpty else { return try await leases(request, notice: ("No lease selected.", true), viewer: viewer) }
+        var released: [String] = [], failed: [String] = []
+        for text in texts {
+            guard let lease = ApplianceAPI.target(text) else {
+                failed.append("\(text): neither a MAC nor an IPv4 address")
+                continue
+            }
+            let instant = now()
+            let failure: ApplianceFailure?
+            do throws(ApplianceFailure) {
+                _ = try await appliance.call { try $0.releaseLease(lease) }
+                failure = nil
+            } catch {
+                failure = error
+            }
+            await audit.record(actor: record, action: "leases.release", target: lease.description,
+                               outcome: failure.map(ApplianceAPI.outcome) ?? "allowed", at: instant)
+            if let failure { failed.append("\(lease.description): \(ApplianceAPI.answer(failure).message)") } else { released.append(lease.description) }
         }
-        let instant = now()
-        let failure: ApplianceFailure?
-        do throws(ApplianceFailure) {
-            _ = try await appliance.call { try $0.releaseLease(lease) }
-            failure = nil
-        } catch {
-            failure = error
-        }
-        await audit.record(actor: record, action: "leases.release", target: lease.description,
-                           outcome: failure.map(ApplianceAPI.outcome) ?? "allowed", at: instant)
-        let notice = failure.map { ("Not released: \(ApplianceAPI.answer($0).message)", true) } ?? ("Released \(lease.description).", false)
-        return try await leases(request, notice: notice, viewer: viewer)
+        var text = released.isEmpty ? "" : "Released \(released.joined(separator: ", ")). "
+        if !failed.isEmpty { text += "Not released: \(failed.joined(separator: "; "))." }
+        return try await leases(request, notice: (text.trimmingCharacters(in: .whitespaces), !failed.isEmpty), viewer: viewer)
     }
 
     func images(_ request: Request, notice: (String, Bool)?, viewer given: ConsoleHTML.Viewer? = nil) async throws -> Response {
