@@ -132,11 +132,11 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
 
             # And on Clients, a new client's row appears live.
             driver.get(console.base + "/console/clients")
-            assert driver.find_elements(By.CSS_SELECTOR, 'tr[data-mac="02:00:00:00:31:00"]')
+            assert driver.find_elements(By.CSS_SELECTOR, '#clients a[href="clients/02:00:00:00:31:00"]')
             wait_until(lambda: "Live" in driver.find_element(By.ID, "live-status").text, what="the event stream")
             driver.execute_script("window.notReloaded = true")
             run_client_script(netns, DORA.replace("int(sys.argv[1]), sys.argv[2]", "1, 0x32"))
-            wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, 'tr[data-mac="02:00:00:00:32:00"]'), what="the client row")
+            wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, '#clients a[href="clients/02:00:00:00:32:00"]'), what="the client row")
             assert driver.execute_script("return window.notReloaded === true")
             check_page(driver, "clients")
             driver.get(console.base + "/console/clients/02:00:00:00:31:00")

@@ -38,14 +38,15 @@ enum ConsoleAssets {
         }
         var clients = document.getElementById("clients");
         if (clients && data.mac) {
-          var existing = clients.querySelector("tr[data-mac=\"" + data.mac + "\"]");
+          // A row is found by its MAC's link (no per-row attribute: 1,000 rows stay small).
+          var link = clients.querySelector("a[href=\"clients/" + data.mac + "\"]");
+          var existing = link ? link.closest("tr") : null;
           if (existing && existing.cells.length > 4) {
             existing.cells[3].innerHTML = data.client[3];
             existing.cells[4].innerHTML = data.client[4];
             clients.tBodies[0].insertBefore(existing, clients.tBodies[0].firstChild);
           } else {
             var fresh = clients.tBodies[0].insertRow(0);
-            fresh.setAttribute("data-mac", data.mac);
             setCells(fresh, data.client);
             hideEmpty("clients");
           }

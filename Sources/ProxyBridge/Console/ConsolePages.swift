@@ -156,7 +156,7 @@ enum ConsolePages {
         body += "</p>"
         body += H.table(id: "clients", caption: "Machines seen or enrolled, newest first",
                         headers: ["MAC", "Model", "Hostname", "Last seen", "Last exchange", "Lease", "Enrolled", "Current run"],
-                        rows: shown.map(clientCells), rowAttributes: shown.map { " data-mac=\"\(H.escape($0.mac))\"" },
+                        rows: shown.map(clientCells),
                         empty: "No client seen or enrolled yet.")
         return H.page(title: "Clients", current: "/console/clients", viewer: viewer, live: "boot", body: body)
     }
