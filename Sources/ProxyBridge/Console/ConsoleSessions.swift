@@ -62,8 +62,13 @@ final class ConsoleSessions: Sendable {
 
     /// Whether a form's CSRF field matches the session's token (compared in constant time).
     static func csrfMatches(_ presented: String?, session: Session) -> Bool {
+        equal(presented, session.csrf)
+    }
+
+    /// Whether `presented` equals `expected`, compared in constant time for equal lengths.
+    static func equal(_ presented: String?, _ expected: String) -> Bool {
         guard let presented else { return false }
-        let a = Array(presented.utf8), b = Array(session.csrf.utf8)
+        let a = Array(presented.utf8), b = Array(expected.utf8)
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

@@ -34,12 +34,11 @@ struct ConsoleWeb: Sendable {
     static let sessionCookie = "nb_console"
     static let loginCookie = "nb_login"
     static let securityHeaders: [(HTTPField.Name, String)] = [
-        (.contentSecurityPolicy,
+        ("Content-Security-Policy",
          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'"),
-        (.xContentTypeOptions, "nosniff"), (HTTPField.Name("Referrer-Policy")!, "no-referrer"), (.cacheControl, "no-store"),
-        (HTTPField.Name("X-Frame-Options")!, "DENY"),
-    ]
+        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store"), ("X-Frame-Options", "DENY"),
+    ].compactMap { name, value in HTTPField.Name(name).map { ($0, value) } }
 
     /// Adds the console's routes to the console port's router.
     func register(on router: Router<BridgeRequestContext>) {
@@ -188,8 +187,9 @@ struct ConsoleWeb: Sendable {
         let form = try await Self.form(request)
         // The login form's own CSRF check: its field must equal the cookie set with the form.
         let nonce = ConsoleSessions.cookie(request.headers[.cookie], name: Self.loginCookie)
-        guard let nonce, let field = form["csrf"], ConsoleSessions.csrfMatches(field, session: .init(id: "", digest: TokenDigest(of: ""), csrf: nonce, lastUsed: .distantPast))
-        else { return loginPage(request, error: "The form expired: try again.", status: .forbidden) }
+        guard let nonce, ConsoleSessions.equal(form["csrf"], nonce) else {
+            return loginPage(request, error: "The form expired: try again.", status: .forbidden)
+        }
         let instant = now()
         guard let token = form["token"].flatMap({ BridgeToken(presented: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
             return loginPage(request, error: "That is not a live console token.", status: .unauthorized)
