@@ -81,10 +81,13 @@ public struct ProxyBridge: Sendable {
         }
         let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
                           audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
+        let web = ConsoleWeb.make(store: store, appliance: applianceAPI, runs: runs, audit: audit, configuration: configuration,
+                                  scheme: scheme, now: now)
         var services: [any Service] = []
         for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers.merging(runs.clientHandlers) { a, _ in a }),
                                          (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
+            if port == .console { web.register(on: router) }
             let portLogger = {
                 var portLogger = logger
                 portLogger[metadataKey: "bridge.port"] = "\(port.rawValue)"
@@ -97,6 +100,7 @@ public struct ProxyBridge: Sendable {
                 onServerRunning: { channel in
                     let bound = channel.localAddress?.port ?? number
                     portLogger.notice("bridge: \(port.rawValue) port listening on \(scheme)://\(address):\(bound)")
+                    if port == .console { portLogger.notice("bridge: web console: \(scheme)://\(address):\(bound)/console/") }
                 },
                 logger: portLogger))
         }

@@ -1,3 +1,4 @@
+import BootEvents
 import BootImages
 import BootServices
 import Foundation
@@ -200,6 +201,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .dhcp, mac: exchange.client.map { "\($0)" }, client: source,
+                                               summary: "\(received) \(exchange.core): \(decision)", detail: "\(exchange.reason)"))
         switch exchange.outcome {
         case .drop(.malformed):
             logger.notice(line, metadata: [RepeatedLineFilter.kindKey: "malformed DHCP datagrams on \(endpoint.name)",

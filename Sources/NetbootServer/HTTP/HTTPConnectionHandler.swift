@@ -1,4 +1,6 @@
+import BootEvents
 import BootServices
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -458,6 +460,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let millis = Double(nanoseconds / 1000) / 1000
         let aborted = failed ? " aborted" : ""
         let line: Logger.Message = "\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)"
+        let rate = nanoseconds > 0 ? Int(Double(bytes) * 1e9 / Double(nanoseconds)) : 0
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .http, mac: nil, client: client,
+                                               summary: "\(exchange.method) \(path) \(status)\(aborted)",
+                                               detail: "bytes=\(bytes) rate=\(rate)B/s \(millis)ms"))
         guard status >= 400 else {
             shared.logger.info(line)
             return
