@@ -55,7 +55,16 @@ public protocol BSDPBindingStore: Sendable {
     func binding(for mac: MACAddress) throws -> BSDPClientBinding?
     /// Creates or replaces the binding of `binding.mac`.
     func save(_ binding: BSDPClientBinding) throws
-    /// Forgets the binding of `mac` (a SELECT naming another server); true if there was one.
-    @discardableResult func removeBinding(for mac: MACAddress) throws -> Bool
+    /// Forgets the binding of `mac` (a SELECT naming another server) when `BSDPBindingRule.removes`
+    /// says so: any binding when `namingServer` is nil, else only one that names that server.
+    /// True if one was removed.
+    @discardableResult func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool
     func allBindings() throws -> [BSDPClientBinding]
+}
+
+extension BSDPBindingStore {
+    /// Forgets the binding of `mac`, whichever server it names.
+    @discardableResult public func removeBinding(for mac: MACAddress) throws -> Bool {
+        try removeBinding(for: mac, namingServer: nil)
+    }
 }

@@ -1,5 +1,6 @@
 import BootServices
 import Foundation
+import NetbootWire
 
 /// The lease-conflict rule every backend applies, so that SQLite and PostgreSQL cannot decide
 /// differently (issue 19, docs/store.md "The rules both backends share").
@@ -28,5 +29,16 @@ public enum BSDPBindingRule {
     public static func replaces(_ selection: BSDPClientBinding, stored: BSDPClientBinding?) -> Bool {
         guard let stored else { return true }
         return selection.selectedAt >= stored.selectedAt
+    }
+
+    /// True when a SELECT naming another server may delete `stored`: with `namingServer` nil any
+    /// binding goes (one appliance); otherwise only a binding that names `namingServer`, the
+    /// server that saw the SELECT. On a shared store an appliance seeing a Mac select a peer
+    /// appliance then cannot delete the binding that peer just saved, in either order of the
+    /// two writes (docs/store.md "BSDP across appliances").
+    public static func removes(_ stored: BSDPClientBinding?, namingServer: IPv4Address?) -> Bool {
+        guard let stored else { return false }
+        guard let namingServer else { return true }
+        return stored.serverIdentifier == namingServer
     }
 }

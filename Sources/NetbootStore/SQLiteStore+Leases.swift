@@ -87,8 +87,11 @@ extension SQLiteStore: BSDPBindingStore {
     }
 
     @discardableResult
-    public func removeBinding(for mac: MACAddress) throws -> Bool {
+    public func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool {
         try database.write { db in
+            let stored = try Row.fetchOne(db, sql: "SELECT * FROM bsdp_binding WHERE mac = ?",
+                                          arguments: [Int64(mac.rawValue)]).flatMap(Self.binding(from:))
+            guard BSDPBindingRule.removes(stored, namingServer: namingServer) else { return false }
             try db.execute(sql: "DELETE FROM bsdp_binding WHERE mac = ?", arguments: [Int64(mac.rawValue)])
             return db.changesCount > 0
         }

@@ -112,9 +112,11 @@ extension PostgresStore: BSDPBindingStore {
     }
 
     @discardableResult
-    public func removeBinding(for mac: MACAddress) throws -> Bool {
+    public func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool {
         try transaction { connection in
             let key = Int64(mac.rawValue)
+            let stored = try fetchBinding(mac, lock: true, on: connection)
+            guard BSDPBindingRule.removes(stored, namingServer: namingServer) else { return false }
             return try run("DELETE FROM bsdp_binding WHERE mac = \(key)", on: connection).metadata.rows ?? 0 > 0
         }
     }

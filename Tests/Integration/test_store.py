@@ -6,6 +6,7 @@ The cluster is made with initdb in a temporary directory (as the `postgres` user
 since initdb refuses root), listens only on a Unix socket there, and is stopped and removed
 afterwards, also when a test fails."""
 import glob
+import ipaddress
 import os
 import shutil
 import signal
@@ -326,3 +327,93 @@ def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(net
         a.kill()
         if b:
             b.kill()
+
+
+# Broadcast INFORM[LIST] (or SELECT naming SELECT_SERVER of image SELECT_IMAGE) and collect
+# every server's answer for 1.5 s: {server_id: {"selected": option 8 or None, "priority": n}}.
+SITE_BSDP = PRELUDE + r'''
+me, mac, select_server, select_image = ARGS
+s = udp_socket(68)
+def options43(pkt):
+    out, data, i = {}, bytes(pkt)[240:], 0
+    while i < len(data) and data[i] != 255:
+        if data[i] == 0:
+            i += 1; continue
+        code, length = data[i], data[i + 1]
+        if code == 43:
+            inst, j = data[i + 2:i + 2 + length], 0
+            while j + 2 <= len(inst):
+                out[inst[j]] = inst[j + 2:j + 2 + inst[j + 1]]
+                j += 2 + inst[j + 1]
+        i += 2 + length
+    return out
+vendor = [("vendor_class_id", b"AAPLBSDPC/i386/MacBookPro11,2")]
+if select_server:
+    bsdp = b"\x01\x01\x02\x02\x02\x01\x01\x03\x04" + socket.inet_aton(select_server) + b"\x08\x04" + select_image.to_bytes(4, "big")
+else:
+    bsdp = b"\x01\x01\x01\x02\x02\x01\x01\x0c\x02\x20\x00"
+s.sendto(dhcp("inform", mac, 0x4201, vendor + [("vendor_specific", bsdp)], broadcast=False, ciaddr=me),
+         ("255.255.255.255", 67))
+answers, end = {}, time.time() + 1.5
+while time.time() < end:
+    got = wait_reply(s, 0x4201, timeout=max(0.01, end - time.time()), want=5)
+    if got:
+        subs = options43(got[0])
+        answers[got[1]["server_id"]] = {
+            "selected": int.from_bytes(subs[8], "big") if 8 in subs else None,
+            "priority": int.from_bytes(subs[4], "big") if 4 in subs else None, "kind": subs.get(1, b"\0")[0]}
+print(json.dumps(answers))
+'''
+
+
+def site_bsdp(netns, mac, select_server="", select_image=0):
+    args = (netns.client_ip, mac, select_server, select_image)
+    return run_client_script(netns, SITE_BSDP.replace("ARGS", repr(args)))
+
+
+def test_a_selection_made_through_one_appliance_is_honoured_by_the_other(netns, cluster, tmp_path):
+    """A Mac selects a (non-default) image through appliance A; B, started before the selection
+    and sharing A's database, answers the Mac's next LIST with that selection (option 8) and its
+    DISCOVER with an OFFER* of it once A is gone — read from the shared store, no restart. B
+    itself stays silent to the SELECT naming A and does not delete A's binding."""
+    from test_bsdp import DISCOVER, make_images
+    b_address = f"{netns.prefix}.3"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    images = tmp_path / "images"
+    make_images(images, count=5)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n  binding-refresh: 1\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", mode="proxy", images_dir=images, extra=store).start()
+    b = None
+    mac = "00:17:f2:00:00:21"
+    try:
+        b = Server(netns, tmp_path / "b", mode="proxy", images_dir=images,
+                   extra=store + f"server-address: {b_address}\n").start()
+        before = site_bsdp(netns, mac)
+        assert set(before) == {netns.server_ip, b_address}, before
+        assert all(answer["selected"] is None for answer in before.values()), before
+        chosen = 0x81000000 | 103  # "Install 03": not the default
+        selected = site_bsdp(netns, mac, netns.server_ip, chosen)
+        assert list(selected) == [netns.server_ip] and selected[netns.server_ip]["kind"] == 2, selected
+        assert "selected server" in b.log()
+        rows = cluster.psql("SELECT image_id, server_id FROM bsdp_binding").split()
+        assert rows == [f"{chosen}|{int(ipaddress.IPv4Address(netns.server_ip))}"], rows
+        # B reads the shared selections every second (binding-refresh: 1).
+        time.sleep(2.5)
+        after = site_bsdp(netns, mac)
+        assert after[b_address]["selected"] == chosen, (after, b.log()[-2000:])
+        assert after[netns.server_ip]["selected"] == chosen, after
+        a.kill(signal.SIGKILL)
+        alone = site_bsdp(netns, mac)
+        assert list(alone) == [b_address] and alone[b_address]["selected"] == chosen, alone
+        offer = run_client_script(netns, DISCOVER.replace("MAC", repr(mac)))
+        assert offer and offer["yiaddr"] == "0.0.0.0" and offer["file"] == "Install 03.nbi/i386/booter", offer
+        assert offer["o43"].startswith("0804%08x" % chosen), offer
+        # A's binding is still in the database: B's "selected other server" deleted nothing.
+        assert cluster.psql("SELECT count(*) FROM bsdp_binding").strip() == "1"
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+

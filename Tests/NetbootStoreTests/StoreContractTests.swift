@@ -144,6 +144,32 @@ import Testing
         }
     }
 
+    /// A Mac selects appliance A; B, seeing the broadcast SELECT, forgets only a binding that
+    /// names B — before or after A saved its new one, A's selection stays.
+    @Test(arguments: StoreKind.allCases)
+    func aSelectSeenByAPeerRemovesOnlyItsOwnBinding(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let a = try fixture.open(), b = try fixture.open()
+            let mac = MACAddress(rawValue: 0x0011_2233_4455)
+            let serverA = IPv4Address(10, 0, 0, 2), serverB = IPv4Address(10, 0, 0, 3)
+            let viaA = BSDPClientBinding(mac: mac, imageID: 7, serverIdentifier: serverA, selectedAt: t0 + 5)
+            // A saved first: B's removal leaves it.
+            try b.save(BSDPClientBinding(mac: mac, imageID: 9, serverIdentifier: serverB, selectedAt: t0))
+            try a.save(viaA)
+            #expect(try !b.removeBinding(for: mac, namingServer: serverB))
+            #expect(try a.binding(for: mac) == viaA)
+            // B removed first: its own binding goes, then A's lands.
+            try a.removeBinding(for: mac)
+            try b.save(BSDPClientBinding(mac: mac, imageID: 9, serverIdentifier: serverB, selectedAt: t0))
+            #expect(try b.removeBinding(for: mac, namingServer: serverB))
+            try a.save(viaA)
+            #expect(try b.binding(for: mac) == viaA)
+            // One appliance (no server named): any binding goes.
+            #expect(try b.removeBinding(for: mac, namingServer: nil))
+            #expect(try a.binding(for: mac) == nil)
+        }
+    }
+
     /// A selection made through appliance A is what appliance B reads, and a late write of an
     /// older selection (B flushing after A) does not undo a newer one.
     @Test(arguments: StoreKind.allCases)

@@ -23,6 +23,11 @@ final class DHCPCoreBox: Sendable {
         core.withLockedValue { $0.bsdp?.catalog = catalog }
     }
 
+    /// A shared store's bindings, read at `readAt` (`BSDPResponder.merge`).
+    func mergeBindings(_ stored: [BSDPBinding], readAt: Date) {
+        core.withLockedValue { $0.bsdp?.merge(stored: stored, readAt: readAt) }
+    }
+
     func adopt(_ leases: [DHCPLease]) {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
@@ -143,8 +148,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                 case .save(let binding):
                     try store.save(BSDPClientBinding(mac: binding.mac, imageID: binding.imageID,
                                                      serverIdentifier: binding.serverIdentifier, selectedAt: binding.selectedAt))
-                case .remove(let mac):
-                    try store.removeBinding(for: mac)
+                case .remove(let mac, let server):
+                    try store.removeBinding(for: mac, namingServer: server)
                 }
             }
             return try store.commit(leases, now: now)
