@@ -140,6 +140,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let leases = pending.leases
+        let exchanges = pending.exchanges
         let now = Date()
         let loop = context.eventLoop
         let commit = threadPool.runIfActive(eventLoop: loop) { () throws -> [LeaseCommitOutcome] in
@@ -152,7 +153,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                     try store.removeBinding(for: mac, namingServer: server)
                 }
             }
-            return try store.commit(leases, now: now)
+            return try store.commit(leases, exchanges: exchanges, now: now)
         }
         let contextBox = NIOLoopBound(context, eventLoop: loop)
         committing = true
