@@ -24,6 +24,11 @@ final class DHCPCoreBox: Sendable {
         core.withLockedValue { $0.bsdp?.catalog = catalog }
     }
 
+    /// A shared store's bindings, read at `readAt` (`BSDPResponder.merge`).
+    func mergeBindings(_ stored: [BSDPBinding], readAt: Date) {
+        core.withLockedValue { $0.bsdp?.merge(stored: stored, readAt: readAt) }
+    }
+
     func adopt(_ leases: [DHCPLease]) {
         core.withLockedValue { core in leases.forEach { core.adopt($0) } }
     }
@@ -136,6 +141,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let leases = pending.leases
+        let exchanges = pending.exchanges
         let now = Date()
         let loop = context.eventLoop
         let commit = threadPool.runIfActive(eventLoop: loop) { () throws -> [LeaseCommitOutcome] in
@@ -144,11 +150,11 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                 case .save(let binding):
                     try store.save(BSDPClientBinding(mac: binding.mac, imageID: binding.imageID,
                                                      serverIdentifier: binding.serverIdentifier, selectedAt: binding.selectedAt))
-                case .remove(let mac):
-                    try store.removeBinding(for: mac)
+                case .remove(let mac, let server):
+                    try store.removeBinding(for: mac, namingServer: server)
                 }
             }
-            return try store.commit(leases, now: now)
+            return try store.commit(leases, exchanges: exchanges, now: now)
         }
         let contextBox = NIOLoopBound(context, eventLoop: loop)
         committing = true
