@@ -178,6 +178,29 @@ enum BridgeRun {
         }
     }
 
+    /// Sends the run's two logs to the appliance once it has finished (succeeded or failed):
+    /// `PUT /v1/runs/{id}/logs/NAME` with the current file's last `limit` bytes (lines are
+    /// redacted before they reach the file). One attempt each; a failure is logged, the run's
+    /// outcome stands. `netboot ts runs show` lists them on the appliance.
+    static func sendLogs(_ client: BridgeClient, runID: String, journal: Journal, logs: RunLogs, limit: UInt64 = 1 << 20) {
+        guard journal.phase == .succeeded || journal.phase == .failed else { return }
+        for name in ["netboot_tswizard.log", "netboot_ts_executor.log"] {
+            guard let handle = FileHandle(forReadingAtPath: "\(logs.directory)/\(name)") else { continue }
+            let size = handle.seekToEndOfFile()
+            handle.seek(toFileOffset: size > limit ? size - limit : 0)
+            let data = handle.readDataToEndOfFile()
+            try? handle.close()
+            do {
+                let answer = try client.stream("PUT", "/v1/runs/\(runID)/logs/\(name)", answerTimeout: 30) { send in
+                    try data.withUnsafeBytes { try send($0) }
+                }
+                logs.wizard(answer.status == 201 ? "bridge: \(name) sent (\(data.count) bytes)" : "bridge: \(name) not stored: the appliance answered \(answer.status)")
+            } catch {
+                logs.wizard("bridge: \(name) not sent (\(error))")
+            }
+        }
+    }
+
     /// Retries `body` while the bridge is unreachable, until `wait` seconds passed.
     static func retrying<T>(wait: Double, log: (String) -> Void, _ body: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(wait)

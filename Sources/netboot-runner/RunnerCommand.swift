@@ -189,7 +189,8 @@ extension RunnerCommand {
             if !missing.isEmpty { logs.wizard("variables asked for: \(missing.map(\.spelling).joined(separator: ", "))") }
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Self.absolute(targetRoot), rebootCommand: rebootCommand,
-                                             verifyAfterWrite: verify, dryRun: dryRun)
+                                             verifyAfterWrite: verify, dryRun: dryRun,
+                                             imageUploader: bridged.map { BridgeImageUploader(client: $0.client, runID: $0.compiled.runID) })
             var bridgeReporter: BridgeReporter?
             if let bridged {
                 bridgeReporter = BridgeReporter(client: bridged.client, runID: bridged.compiled.runID, directory: directory, program: program,
@@ -201,6 +202,7 @@ extension RunnerCommand {
             let code = try session.run(first: .started(now: RunSession.now()))
             if let bridgeReporter {
                 _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+                BridgeRun.sendLogs(bridgeReporter.client, runID: bridgeReporter.runID, journal: session.executor.journal, logs: logs)
             }
             Glibc.exit(code)
         }
@@ -241,6 +243,7 @@ extension RunnerCommand {
             let program: Program
             let environment: VariableEnvironment
             var bridgeReporter: BridgeReporter?
+            var uploader: BridgeImageUploader?
             if let link = BridgeRun.readLink(directory) {
                 // The sequence and its secrets come from the appliance again; the outbox goes
                 // out first, then the appliance's view of the run must match the journal's.
@@ -267,6 +270,7 @@ extension RunnerCommand {
                 }
                 environment = compiled.environment
                 bridgeReporter = reporter
+                uploader = BridgeImageUploader(client: client, runID: link.run)
                 logs.wizard("run \(link.run): the appliance and the journal agree; resuming")
             } else {
                 let source = try SequenceSource(file: inputs.sequenceFile, inventoryFile: inputs.inventoryFile, mac: inputs.mac)
@@ -293,12 +297,13 @@ extension RunnerCommand {
             logs.wizard("resuming '\(saved.journal.sequenceName)' at instruction \(saved.journal.pointer) (phase \(saved.journal.phase.rawValue))")
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Run.absolute(targetRoot), rebootCommand: inputs.rebootCommand ?? "systemctl reboot",
-                                             verifyAfterWrite: verify, dryRun: false)
+                                             verifyAfterWrite: verify, dryRun: false, imageUploader: uploader)
             let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
                                      reporter: bridgeReporter ?? OutboxFile(path: directory.outboxPath))
             let code = try session.run(first: .resumed(now: RunSession.now()))
             if let bridgeReporter {
                 _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+                BridgeRun.sendLogs(bridgeReporter.client, runID: bridgeReporter.runID, journal: session.executor.journal, logs: logs)
             }
             Glibc.exit(code)
         }
