@@ -80,7 +80,8 @@ public struct ProxyBridge: Sendable {
             logger.notice("bridge: remote mode: images, leases and lease releases go to the appliance at \(settings.appliance)")
         }
         let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
-                          audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
+                          audit: audit, maxBodyBytes: settings.maxBodyBytes,
+                          imageServer: settings.appliance.isEmpty ? ImageServerLocation(configuration) : nil, now: now)
         let captures = ImageCaptureAPI(store: store, audit: audit, imagesDirectory: settings.appliance.isEmpty ? configuration.imagesDir : nil,
                                        maxImageBytes: settings.maxImageBytes)
         let runLogs = RunLogAPI(store: store, stateDirectory: configuration.stateDir, maxBodyBytes: settings.maxBodyBytes, audit: audit)

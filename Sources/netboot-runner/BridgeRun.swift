@@ -54,6 +54,15 @@ enum BridgeRun {
         var nextEventSequence: Int64
         /// The appliance's view: step pointer → state (`not-run`, `running`, `success`, …).
         var applianceSteps: [RunReconciliation.ApplianceStep]
+        /// Where the appliance's HTTP image server serves its disk images (`image_server`:
+        /// port and path), when it does.
+        var imageServer: (port: Int, path: String)?
+
+        /// `http://HOST:PORT/PATH` on the bridge's host, for a run without `--images`.
+        func imagesURL(host: String) -> String? {
+            guard let server = imageServer else { return nil }
+            return "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)\(server.path)"
+        }
     }
 
     static func failure(_ answer: BridgeClient.Response, _ doing: String) -> RunnerError {
@@ -141,7 +150,12 @@ enum BridgeRun {
         }
         return Compiled(definition: definition, environment: environment, prompted: (json["prompted"] as? [String]) ?? [],
                         runID: id, file: label, nextEventSequence: Int64((json["next_event_sequence"] as? Int) ?? 1),
-                        applianceSteps: steps.map { RunReconciliation.ApplianceStep(pointer: $0.0, name: $0.1, state: $0.2) })
+                        applianceSteps: steps.map { RunReconciliation.ApplianceStep(pointer: $0.0, name: $0.1, state: $0.2) },
+                        imageServer: (json["image_server"] as? [String: Any]).flatMap { server in
+                            guard let port = server["port"] as? Int, (1...65535).contains(port), let path = server["path"] as? String,
+                                  path.hasPrefix("/"), path.hasSuffix("/"), !path.contains(".."), !path.contains(where: \.isWhitespace) else { return nil }
+                            return (port, path)
+                        })
     }
 
     /// After the session: wait for the outbox to empty, then report the outcome once the run

@@ -70,7 +70,7 @@ extension RunnerCommand {
         @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
         @Option(name: .customLong("var"), help: "NAME=VALUE (repeatable; not for secrets).") var vars: [String] = []
         @Option(name: .customLong("var-file"), help: "A file of NAME=VALUE lines (secrets go here).") var varFile: String?
-        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/).") var images: String?
+        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/); with --bridge, default: the image server the bridge names.") var images: String?
         @Option(name: .customLong("packages"), help: "Directory of packages (one folder each).") var packages: String?
         @Option(name: .customLong("target-root"), help: "The target system's root for hostname and logs.") var targetRoot: String = "/"
         @Option(name: .customLong("reboot-command"), help: "Run instead of rebooting (default: systemctl reboot).") var rebootCommand: String = "systemctl reboot"
@@ -181,8 +181,12 @@ extension RunnerCommand {
                                                        run: bridged.compiled.runID, sequence: definition.name, mac: machineMAC), directory)
             }
             let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)
+            // Through the bridge without --images: the appliance's image server, on the bridge's host.
+            let imagesSource = images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) }
+                ?? bridged.flatMap { $0.compiled.imagesURL(host: $0.client.host) }
+            if images == nil, let imagesSource { logs.wizard("images from the appliance's image server \(imagesSource)") }
             let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: machineMAC,
-                                   variableFile: varFile.map(Self.absolute), imagesDirectory: images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) },
+                                   variableFile: varFile.map(Self.absolute), imagesDirectory: imagesSource,
                                    packagesDirectory: packages.map(Self.absolute), rebootCommand: rebootCommand, startedAt: RunSession.now())
             logs.wizard("task sequence '\(definition.name)' from \(sequenceFile) for \(machineMAC)\(dryRun ? " (dry run)" : "")\(bridged.map { ", run \($0.compiled.runID)" } ?? "")")
             if !given.isEmpty { logs.wizard("variables given: \(given.map(\.name).joined(separator: ", "))") }

@@ -237,3 +237,51 @@ def test_runner_captures_a_disk_to_the_appliance_through_the_bridge(tmp_path):
                 path = os.path.join(dirpath, file)
                 if os.path.isfile(path) and not os.path.islink(path):
                     assert SECRET.encode() not in open(path, "rb").read(), f"the secret is in {path}"
+
+
+def test_a_bridge_run_without_images_applies_from_the_appliances_image_server(tmp_path):
+    """`netboot serve` with its bridge and image server on loopback: the start answer names the
+    image server (`image_server`), and `netboot-runner run --bridge` without `--images` applies
+    an image of the appliance's catalog from it — the bridge URL is all the machine needs."""
+    from bridge_support import free_port
+    from test_runner import make_image
+    require_tool("zstd")
+    runner = runner_bin()
+    source = tmp_path / "source"
+    source.mkdir()
+    expected = make_image(str(source))
+    www = tmp_path / "srv" / "www"
+    www.mkdir(parents=True)
+    disk = tmp_path / "disk.img"
+    sequences = tmp_path / "sequences"
+    sequences.mkdir()
+    (sequences / "apply.yaml").write_text(f"name: apply\nsteps:\n  - {{type: applyImage, name: apply, image: base, destination: {disk}}}\n")
+    (tmp_path / "inventory.yaml").write_text("deployments:\n  - sequence: apply\n    collection: Unknown Mac OS X Systems\n")
+    http_port = free_port()
+    b = Bridge(tmp_path, extra=(f"  enabled: true\n  sequences-dir: {sequences}\n  inventory: {tmp_path / 'inventory.yaml'}\n"
+                                "dhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
+                                f"http:\n  port: {http_port}\n  listen: [127.0.0.1]\n  root: {tmp_path / 'srv'}\nimages-dir: {www}\n"))
+    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base", "--images-dir", str(www)],
+                           capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    enrollment = b.token("enrollment")
+    b.start(command=("serve",))
+    state = tmp_path / "state"
+    try:
+        status, body, _ = b.client("POST", "/v1/enroll", b.token("enrollment"), body={"mac": OTHER_MAC})
+        status, started, _ = b.client("POST", "/v1/runs", body["token"], body={"sequence": "apply"})
+        assert status == 201 and started["image_server"] == {"port": http_port, "path": "/www/"}, started.get("image_server")
+        fingerprint = re.search(r"fingerprint ([0-9A-F:]{95})", b.output.read_text()).group(1)
+        out = subprocess.run([runner, "run", "--bridge", f"https://127.0.0.1:{b.client_port}", "--token", enrollment,
+                              "--fingerprint", fingerprint, "--mac", MAC, "--state-dir", str(state), "--bridge-wait", "30"],
+                             capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr + (state / "logs" / "netboot_ts_executor.log").read_text()[-3000:]
+        wizard = (state / "logs" / "netboot_tswizard.log").read_text()
+        assert f"images from the appliance's image server http://127.0.0.1:{http_port}/www/" in wizard, wizard
+    finally:
+        b.stop()
+    digest = hashlib.sha256()
+    with open(disk, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    assert digest.hexdigest() == expected
