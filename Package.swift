@@ -141,7 +141,7 @@ let package = Package(
 
         // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
         .target(name: "ProxyBridge", dependencies: [
-            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence", "BootEvents", "RotatingLog",
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence", "TaskSequenceDrivers", "BootEvents", "RotatingLog",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
