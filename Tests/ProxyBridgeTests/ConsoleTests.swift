@@ -1,6 +1,7 @@
 import BootEvents
 import BridgeCore
 import Foundation
+import NetbootStore
 import Testing
 @testable import ProxyBridge
 
@@ -120,7 +121,7 @@ import Testing
         var detail = ConsolePages.ClientDetail(mac: "02:00:00:00:00:01", device: nil, leases: [], events: [], runs: [], inventory: [],
                                                explanation: .success(explanation),
                                                bootDecision: BootDecision(action: .localDisk, basis: .imageApplied, reason: "run r1 applied <its> image", run: "r1"),
-                                               logs: [.init(name: "install.log", receivedAt: start, text: "<b>done</b>")])
+                                               logs: [.init(name: "install.log", receivedAt: Date(timeIntervalSince1970: 1_800_000_000), text: "<b>done</b>")])
         let page = ConsolePages.client(detail, viewer: administrator)
         #expect(page.contains("Boots from <strong>its local disk"))
         #expect(page.contains("because run r1 applied &lt;its&gt; image"))
@@ -137,7 +138,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sequences = (directory as NSString).appendingPathComponent("sequences")
         try FileManager.default.createDirectory(atPath: sequences, withIntermediateDirectories: true)
-        try Data("name: deploy lab\nsteps:\n  - {type: setHostname, id: host, name: host}\n".utf8)
+        try Data("name: deploy lab\nsteps:\n  - {type: runScript, id: s, package: p, script: run.sh}\n".utf8)
             .write(to: URL(fileURLWithPath: (sequences as NSString).appendingPathComponent("deploy-lab.yaml")))
         let inventory = (directory as NSString).appendingPathComponent("inventory.yaml")
         try Data("""
@@ -156,8 +157,9 @@ import Testing
         let store = try BridgeStore(stateDirectory: directory)
         let loaded = try SequenceCatalog(directory: sequences, inventoryFile: inventory).load(store: store)
         let request = ConsolePages.PlanRequest(sequence: "deploy lab", mac: "02-00-00-00-00-09", model: "MacPro6,1")
-        guard case let .success(text) = ConsoleWeb.plan(request, loaded: loaded, store: store) else {
-            Issue.record("no plan")
+        let planned = ConsoleWeb.plan(request, loaded: loaded, store: store)
+        guard case let .success(text) = planned else {
+            Issue.record("no plan: \(planned), sequences \(loaded.sequences.map(\.file))")
             return
         }
         #expect(text.contains("JoinPassword") && text.contains("***") && !text.contains("hunter2-secret"))
