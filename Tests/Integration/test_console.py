@@ -189,10 +189,10 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             log = {"sequence": 1, "kind": "log", "data": {"name": "install.log", "text": "<b>partition 1</b>\n"}}
             assert console.call(client_port, "POST", "/v1/reports", client, body=log)[0] in (200, 201, 202)
             driver.get(console.base + f"/console/clients/{MAC}")
-            decision = driver.find_element(By.ID, "boot-decision").text
+            decision = wait_until(lambda: driver.find_element(By.ID, "boot-decision").text, what="the boot decision")
             assert "the network" in decision and "run-failed" in decision, decision
-            explained = {row.find_elements(By.TAG_NAME, "td")[1].text: row.find_elements(By.TAG_NAME, "td")[2].text
-                         for row in driver.find_elements(By.CSS_SELECTOR, "#explain tbody tr")}
+            explained = wait_until(lambda: {row.find_elements(By.TAG_NAME, "td")[1].text: row.find_elements(By.TAG_NAME, "td")[2].text
+                                            for row in driver.find_elements(By.CSS_SELECTOR, "#explain tbody tr")}, what="the explanation")
             assert explained["Lab"].startswith("yes") and explained["Old"] == "no", explained
             assert "<b>partition 1</b>" in driver.find_element(By.ID, "client-logs").text
             check_page(driver, "client-explain")
