@@ -13,6 +13,24 @@ public protocol ApplianceLink: Sendable {
     func rescanImages() throws(ApplianceFailure) -> Data
     /// Releases the leases of a client (MAC) or one address; the released records as a JSON object.
     func releaseLease(_ lease: LeaseTarget) throws(ApplianceFailure) -> Data
+    /// The running appliance's `status` (docs/control.md) as a JSON object: services and counts,
+    /// among them `counts.tftpTransfersRunning` for the console's Overview.
+    func status() throws(ApplianceFailure) -> Data
+    /// `netboot explain --mac MAC [--model M] --json` without the boot decision: why the client
+    /// is or is not offered each image, by the catalog's own decision over the served images.
+    func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data
+}
+
+extension ApplianceLink {
+    /// A link that cannot reach the appliance's control socket (a remote appliance) has no status.
+    public func status() throws(ApplianceFailure) -> Data {
+        throw .unavailable("the appliance's status is read through its control socket, on its own host")
+    }
+
+    /// A link without the appliance's images (a remote appliance) cannot explain.
+    public func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data {
+        throw .unavailable("images are explained on the appliance's own host (netboot explain --mac)")
+    }
 }
 
 /// Which lease records a release names (the `{lease}` of `DELETE /v1/leases/{lease}`).

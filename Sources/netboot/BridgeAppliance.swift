@@ -4,7 +4,9 @@ import Foundation
 import NetbootConfig
 import NetbootServer
 import NetbootWire
+import PacketCapture
 import ProxyBridge
+import TaskSequence
 import TaskSequenceDrivers
 
 /// The bridge's ``ApplianceLink`` on the appliance's own host (docs/bridge.md, "Images and
@@ -49,6 +51,28 @@ struct LocalAppliance: ApplianceLink {
         case .released(let result): return try Self.encode(result)
         case .error(let error): throw Self.failure(error)
         default: throw .failed("unexpected reply to leases.release")
+        }
+    }
+
+    /// The same explanation as `netboot explain --mac MAC --model M --json` (``ClientExplanation``
+    /// over ``ServedImages`` and `bridge.inventory`), for the console's Client page.
+    func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data {
+        guard let address = MACAddress(mac) else { throw .failed("not a MAC address: \(mac)") }
+        let catalog = ServedImages.load(configuration).catalog
+        if let problem = catalog.directoryError { throw .unavailable("images directory \(configuration.imagesDir): \(problem)") }
+        let file = configuration.bridge.inventory
+        // An unreadable or invalid inventory explains without collections, as `netboot explain` without --inventory.
+        let read: (Inventory?, errors: String?) = Linter.inventory(data: FileManager.default.contents(atPath: file), file: file)
+        let inventory = read.0
+        let client = NetBootClient(mac: address, architecture: "i386", systemIdentifier: model, attributeFilter: nil)
+        return Data(ClientExplanation(client: client, catalog: catalog, inventory: inventory).json.utf8)
+    }
+
+    func status() throws(ApplianceFailure) -> Data {
+        switch try send(.status).outcome {
+        case .status(let report): return try Self.encode(report)
+        case .error(let error): throw Self.failure(error)
+        default: throw .failed("unexpected reply to status")
         }
     }
 

@@ -16,6 +16,7 @@ from conftest import netboot_bin
 from console_browser import accessibility_problems, browser, console_errors, inside, screenshot
 from dhcp_support import Server, run_client_script
 from test_bridge_runs import MAC, SECRET, appliance_files, event
+from test_control import make_nbi
 from test_dhcp import DORA
 
 
@@ -90,11 +91,17 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
               f"  client-port: {client_port}\n  files-dir: {tmp_path / 'files'}\n{extra}")
     server = Server(netns, tmp_path, extra=bridge)
     server.state.mkdir(parents=True, exist_ok=True)
+    # Two NetBoot images for the client page's explanation: one offered, one disabled.
+    make_nbi(server.images, "Lab", 100)
+    make_nbi(server.images, "Old", 101)
+    plist = server.images / "Old.nbi" / "NBImageInfo.plist"
+    plist.write_text(plist.read_text().replace("<key>IsEnabled</key><true/>", "<key>IsEnabled</key><false/>"))
     console = Console(server, console_port, client_port)
     admin, monitor = console.token("administrator"), console.token("problem-monitor-users")
     enrollment = console.token("enrollment")
     server.start()
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
     driver = None
     try:
         wait_until(lambda: server.log().count("port listening on") >= 2, timeout=30, what="the bridge")
@@ -114,6 +121,8 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
 
             login(driver, console, admin)
             assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
+            # TFTP transfers running, from the appliance's control socket status (none now).
+            assert driver.find_element(By.ID, "count-transfers").text == "0"
             cookie = next(c for c in driver.get_cookies() if c["name"] == "nb_console")
             assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
             status, _, headers = console.call(console_port, "GET", "/console/login")
@@ -175,6 +184,19 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             assert driver.execute_script("return window.notReloaded === true")
             check_page(driver, "run")
 
+            # The client page explains: the boot decision after the failed run, each image offered or
+            # not with the catalog's reason (as `netboot explain --mac`), and the logs it uploaded.
+            log = {"sequence": 1, "kind": "log", "data": {"name": "install.log", "text": "<b>partition 1</b>\n"}}
+            assert console.call(client_port, "POST", "/v1/reports", client, body=log)[0] in (200, 201, 202)
+            driver.get(console.base + f"/console/clients/{MAC}")
+            decision = wait_until(lambda: driver.find_element(By.ID, "boot-decision").text, what="the boot decision")
+            assert "the network" in decision and "run-failed" in decision, decision
+            explained = wait_until(lambda: {row.find_elements(By.TAG_NAME, "td")[1].text: row.find_elements(By.TAG_NAME, "td")[2].text
+                                            for row in driver.find_elements(By.CSS_SELECTOR, "#explain tbody tr")}, what="the explanation")
+            assert explained["Lab"].startswith("yes") and explained["Old"] == "no", explained
+            assert "<b>partition 1</b>" in driver.find_element(By.ID, "client-logs").text
+            check_page(driver, "client-explain")
+
             for page in ("runs", "images", "leases", "sequences", "audit"):
                 driver.get(console.base + f"/console/{page}")
                 assert driver.find_element(By.TAG_NAME, "h1").text
@@ -187,6 +209,14 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             check_page(driver, "leases-released")
             driver.get(console.base + "/console/sequences")
             assert driver.find_elements(By.ID, "deploy")
+            # The plan for a chosen MAC, as `netboot ts plan --mac` prints it; the secret as ***.
+            Select(driver.find_element(By.ID, "plan-sequence")).select_by_visible_text("deploy lab")
+            driver.find_element(By.ID, "plan-mac").send_keys(MAC)
+            driver.find_element(By.ID, "plan-show").click()
+            plan = wait_until(lambda: driver.find_element(By.ID, "plan").text, what="the plan")
+            assert MAC in plan and "PmmOSDJoinPassword" in plan and "***" in plan, plan
+            assert SECRET not in driver.page_source
+            check_page(driver, "sequences-plan")
 
             # A Problem Monitor User: no deploy or release button, and the POSTs are refused.
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
@@ -225,6 +255,22 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
                 driver.get(console.base + page)
                 assert SECRET not in driver.page_source
                 assert admin not in driver.page_source and monitor not in driver.page_source
+            # Failed logins are limited per address: after a burst of refused tokens even the right
+            # token is refused from that address (429, Retry-After) until the bucket refills.
+            def post_login(token):
+                _, _, got = console.call(console_port, "GET", "/console/login")
+                nonce = got["Set-Cookie"].split(";")[0].split("=", 1)[1]
+                raw = urllib.parse.urlencode({"csrf": nonce, "token": token}).encode()
+                return console.call(console_port, "POST", "/console/login", raw=raw,
+                                    headers={"Cookie": f"nb_login={nonce}", "Content-Type": "application/x-www-form-urlencoded"})
+            statuses = []
+            while len(statuses) < 8 and 429 not in statuses:
+                statuses.append(post_login("nbt_" + "B" * 43)[0])
+            assert statuses[-1] == 429 and set(statuses[:-1]) == {401}, statuses
+            status, page, headers = post_login(admin)
+            assert status == 429 and int(headers["Retry-After"]) >= 1
+            assert b"Too many failed logins" in page
+            assert "too many failed logins from 127.0.0.1" in server.log()
             # An open event stream does not hold up a stop: the bridge ends it on shutdown.
             context = ssl.create_default_context(cafile=str(server.state / "bridge-cert.pem"))
             context.check_hostname = False

@@ -1,6 +1,7 @@
 import BootEvents
 import BridgeCore
 import Foundation
+import NetbootStore
 import Testing
 @testable import ProxyBridge
 
@@ -41,6 +42,21 @@ import Testing
         #expect(sessions.find(third.id, now: start.addingTimeInterval(3)) != nil)
     }
 
+    @Test func failedLoginsFromOneAddressAreLimitedAndRefill() {
+        let limit = ConsoleLoginLimit(perSecond: 1.0 / 12, burst: 3)
+        // Looking does not take: an address with no failures may try as often as it likes.
+        for _ in 0..<10 { #expect(limit.retryAfter("192.0.2.1", now: start) == nil) }
+        for _ in 0..<3 { limit.failed("192.0.2.1", now: start) }
+        #expect(limit.retryAfter("192.0.2.1", now: start) == 12)
+        // Another address is not held up by the first.
+        #expect(limit.retryAfter("192.0.2.2", now: start) == nil)
+        // One more try after the refill of one failure, and no second at once.
+        #expect(limit.retryAfter("192.0.2.1", now: start.addingTimeInterval(6)) == 6)
+        #expect(limit.retryAfter("192.0.2.1", now: start.addingTimeInterval(12)) == nil)
+        limit.failed("192.0.2.1", now: start.addingTimeInterval(12))
+        #expect(limit.retryAfter("192.0.2.1", now: start.addingTimeInterval(12)) == 12)
+    }
+
     @Test func csrfMustMatchExactly() {
         let session = ConsoleSessions().open(digest: digest, now: start)
         #expect(ConsoleSessions.csrfMatches(session.csrf, session: session))
@@ -79,6 +95,88 @@ import Testing
         #expect(!page.contains("<img src=x"))
         #expect(!page.contains("\"><script>"))
         #expect(page.contains("&lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    @Test func theOverviewCountsTransfersRunningOrSaysItCannot() {
+        var model = ConsolePages.Overview(services: [], bridgePorts: [], leasesActive: 0, leasesTotal: 0, devices: 0, clientsSeenToday: 0,
+                                          runs: [:], events: [], inProcess: false, transfersRunning: 3)
+        #expect(ConsolePages.overview(model, viewer: monitor).contains("<dt>TFTP transfers running</dt><dd id=\"count-transfers\">3</dd>"))
+        model.transfersRunning = nil
+        #expect(ConsolePages.overview(model, viewer: monitor).contains("<dd id=\"count-transfers\">–</dd>"))
+    }
+
+    @Test func theClientPageExplainsEachImageTheBootDecisionAndShowsLogs() {
+        let document = JSONValue.parse(Data("""
+            {"answers": true, "client": {"mac": "02:00:00:00:00:01", "architecture": "i386", "model": "MacPro6,1"},
+             "images": [{"id": "0x8101", "name": "Lab <10.9>", "folder": "a.nbi", "offered": true, "default": true, "reasons": []},
+                        {"id": "0x0102", "name": "Old", "folder": "b.nbi", "offered": false, "default": false,
+                         "reasons": ["model MacPro6,1 is not in the image's enabled list", "disabled"]}],
+             "defaultImage": "0x8101", "defaultBasis": "imageDefault", "collections": ["Lab"],
+             "deployments": [{"sequence": "deploy lab", "collection": "Lab"}], "inventoryUsed": true}
+            """.utf8))
+        let explanation = ConsolePages.Explanation(document)
+        #expect(explanation?.images.map(\.offered) == [true, false])
+        #expect(ConsolePages.Explanation(.object([:])) == nil && ConsolePages.Explanation(nil) == nil)
+        guard let explanation else { return }
+        var detail = ConsolePages.ClientDetail(mac: "02:00:00:00:00:01", device: nil, leases: [], events: [], runs: [], inventory: [],
+                                               explanation: .success(explanation),
+                                               bootDecision: BootDecision(action: .localDisk, basis: .imageApplied, reason: "run r1 applied <its> image", run: "r1"),
+                                               logs: [.init(name: "install.log", receivedAt: Date(timeIntervalSince1970: 1_800_000_000), text: "<b>done</b>")])
+        let page = ConsolePages.client(detail, viewer: administrator)
+        #expect(page.contains("Boots from <strong>its local disk"))
+        #expect(page.contains("because run r1 applied &lt;its&gt; image"))
+        #expect(page.contains("<td>0x8101<td>Lab &lt;10.9&gt;<td>yes (default)"))
+        #expect(page.contains("<td>0x0102<td>Old<td>no<td>model MacPro6,1 is not in the image&#39;s enabled list; disabled"))
+        #expect(page.contains("Collections: Lab. Deployed sequences: deploy lab → Lab."))
+        #expect(page.contains("<td>install.log<td><pre>&lt;b&gt;done&lt;/b&gt;</pre>"))
+        detail.explanation = .failure(.init(message: "netboot serve is not running"))
+        #expect(ConsolePages.client(detail, viewer: administrator).contains("Images not explained: netboot serve is not running"))
+    }
+
+    @Test func theSequencesPagePlansForAMachineWithSecretsHidden() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-console-plan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sequences = (directory as NSString).appendingPathComponent("sequences")
+        try FileManager.default.createDirectory(atPath: sequences, withIntermediateDirectories: true)
+        try Data("name: deploy lab\nsteps:\n  - {type: runScript, id: s, package: p, script: run.sh}\n".utf8)
+            .write(to: URL(fileURLWithPath: (sequences as NSString).appendingPathComponent("deploy-lab.yaml")))
+        let inventory = (directory as NSString).appendingPathComponent("inventory.yaml")
+        try Data("""
+            collections:
+              - name: Lab
+                variables:
+                  JoinPassword:
+                    value: hunter2-secret
+                    secret: true
+              - name: Unknown Mac OS X Systems
+                variables:
+                  JoinPassword:
+                    value: hunter2-secret
+                    secret: true
+            """.utf8).write(to: URL(fileURLWithPath: inventory))
+        let store = try BridgeStore(stateDirectory: directory)
+        let loaded = try SequenceCatalog(directory: sequences, inventoryFile: inventory).load(store: store)
+        let request = ConsolePages.PlanRequest(sequence: "deploy lab", mac: "02-00-00-00-00-09", model: "MacPro6,1")
+        let planned = ConsoleWeb.plan(request, loaded: loaded, store: store)
+        guard case let .success(text) = planned else {
+            Issue.record("no plan: \(planned), sequences \(loaded.sequences.map(\.file))")
+            return
+        }
+        #expect(text.contains("JoinPassword") && text.contains("***") && !text.contains("hunter2-secret"))
+        #expect(text.contains("02:00:00:00:00:09"))
+        var bad = request
+        bad.mac = "not-a-mac"
+        guard case let .failure(problem) = ConsoleWeb.plan(bad, loaded: loaded, store: store) else { return #expect(Bool(false)) }
+        #expect(problem.message == "'not-a-mac' is not a MAC address")
+        bad = request
+        bad.sequence = "nothing"
+        #expect((try? ConsoleWeb.plan(bad, loaded: loaded, store: store).get()) == nil)
+
+        let model = ConsolePages.Sequences(files: [], deployments: [], sequenceNames: ["a", "deploy lab"], collections: [],
+                                           planRequest: request, plan: .success("step <1>"))
+        let page = ConsolePages.sequences(model, notice: nil, viewer: monitor)
+        #expect(page.contains("<option selected>deploy lab</option>") && page.contains("<pre id=\"plan\">step &lt;1&gt;</pre>"))
+        #expect(page.contains("<form class=\"plan\" method=\"get\""))
     }
 
     @Test func pagesHaveNoInlineScriptOrStyle() {

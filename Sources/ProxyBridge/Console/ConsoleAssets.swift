@@ -143,12 +143,13 @@ enum ConsoleAssets {
     .notice.error { background: #fbeaea; border-left-color: #a11a1a; }
     .live-status { color: #404040; font-size: 0.85rem; min-height: 1em; margin: 0; }
     .hint, .empty { color: #404040; }
-    form.search, form.deploy, form.login { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
+    form.search, form.deploy, form.plan, form.login { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
     form.login { flex-direction: column; align-items: flex-start; max-width: 32em; }
     input, select, button { font: inherit; }
     button { background: #0b4f8a; color: #ffffff; border: 0; padding: 3px 12px; border-radius: 3px; cursor: pointer; }
     progress { width: 100%; max-width: 32em; }
     code { background: #f2f2f2; padding: 0 3px; }
+    pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f2f2f2; padding: 6px; margin: 4px 0; }
     """#
 
     static let icon = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12324a"/><path d="M4 11V5l8 6V5" stroke="#fff" fill="none" stroke-width="2"/></svg>"##

@@ -39,6 +39,9 @@ enum ConsolePages {
         var events: [BootEvent]
         /// The bridge runs inside `netboot serve` (the feed carries the services' events).
         var inProcess: Bool
+        /// TFTP transfers running now (the control socket's `status`, `netboot_tftp_active_transfers`);
+        /// nil when no appliance answers.
+        var transfersRunning: Int? = nil
     }
 
     static func overview(_ model: Overview, viewer: ConsoleHTML.Viewer) -> String {
@@ -50,6 +53,7 @@ enum ConsolePages {
             ("runs-succeeded", "Runs succeeded", model.runs["succeeded"] ?? 0),
         ]
         for (id, label, value) in counts { body += "<div><dt>\(label)</dt><dd id=\"count-\(id)\">\(value)</dd></div>" }
+        body += "<div><dt>TFTP transfers running</dt><dd id=\"count-transfers\">\(model.transfersRunning.map(String.init) ?? "–")</dd></div>"
         body += "</dl></section>"
 
         body += "<section aria-labelledby=\"services-h\"><h2 id=\"services-h\">Services</h2>"
@@ -309,6 +313,107 @@ enum ConsolePages {
         var events: [BootEvent]
         var runs: [RunView]
         var inventory: [(String, String)]
+        /// `netboot explain --mac` for this client (``Explanation/init(_:)``), or why there is none.
+        var explanation: Result<Explanation, ExplainUnavailable> = .failure(.init(message: "not asked"))
+        /// What `netboot serve` tells this machine's iPXE now (``BootDecisions``); nil without `runs.read`.
+        var bootDecision: BootDecision? = nil
+        /// The client's uploaded logs (`log` reports), newest first.
+        var logs: [ClientLog] = []
+    }
+
+    struct ExplainUnavailable: Error, Sendable { var message: String }
+
+    /// One `log` report of a client: its `name` and `text` as uploaded (the text cut to its last 64 KiB).
+    struct ClientLog: Sendable, Equatable {
+        var name: String
+        var receivedAt: Date
+        var text: String
+        static let shownBytes = 64 * 1024
+    }
+
+    /// The images part of `netboot explain --mac MAC --json` (``ClientExplanation/json``): each
+    /// image offered or not, with the catalog's reasons, the default, collections and deployments.
+    struct Explanation: Sendable, Equatable {
+        struct Image: Sendable, Equatable {
+            var id: String
+            var name: String
+            var offered: Bool
+            var isDefault: Bool
+            var reasons: [String]
+        }
+        var images: [Image]
+        var answers: Bool
+        var model: String?
+        var defaultImage: String?
+        var defaultBasis: String?
+        var collections: [String]
+        var deployments: [(sequence: String, collection: String)]
+
+        /// nil when the document is not an explanation.
+        init?(_ document: JSONValue?) {
+            guard case let .object(root)? = document, case let .array(images)? = root["images"] else { return nil }
+            func string(_ value: JSONValue?) -> String? { if case let .string(text)? = value { text } else { nil } }
+            func strings(_ value: JSONValue?) -> [String] { if case let .array(items)? = value { items.compactMap { string($0) } } else { [] } }
+            self.images = images.compactMap { item -> Image? in
+                guard case let .object(fields) = item, let id = string(fields["id"]) else { return nil }
+                return Image(id: id, name: string(fields["name"]) ?? "–", offered: fields["offered"] == .bool(true),
+                             isDefault: fields["default"] == .bool(true), reasons: strings(fields["reasons"]))
+            }
+            answers = root["answers"] == .bool(true)
+            if case let .object(client)? = root["client"] { model = string(client["model"]) }
+            defaultImage = string(root["defaultImage"])
+            defaultBasis = string(root["defaultBasis"])
+            collections = strings(root["collections"])
+            if case let .array(items)? = root["deployments"] {
+                deployments = items.compactMap { item in
+                    guard case let .object(fields) = item, let sequence = string(fields["sequence"]), let collection = string(fields["collection"]) else {
+                        return nil
+                    }
+                    return (sequence, collection)
+                }
+            } else {
+                deployments = []
+            }
+        }
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.images == b.images && a.answers == b.answers && a.model == b.model && a.defaultImage == b.defaultImage
+                && a.defaultBasis == b.defaultBasis && a.collections == b.collections
+                && a.deployments.map { [$0.sequence, $0.collection] } == b.deployments.map { [$0.sequence, $0.collection] }
+        }
+    }
+
+    /// The Client page's "Why" section: the boot decision, then each image offered or not and why.
+    static func explainSection(_ detail: ClientDetail) -> String {
+        var body = "<section aria-labelledby=\"explain-h\"><h2 id=\"explain-h\">Why (netboot explain)</h2>"
+        if let decision = detail.bootDecision {
+            let action = decision.action == .localDisk ? "its local disk (the iPXE script exits to the firmware's next boot device)"
+                : "the network (the boot menu)"
+            body += "<p id=\"boot-decision\">Boots from <strong>\(H.escape(action))</strong> [\(H.escape(decision.basis.rawValue))]"
+            body += " because \(H.escape(decision.reason))"
+            if let run = decision.run { body += " (run <a href=\"/console/runs/\(H.escape(run))\">\(H.escape(run))</a>)" }
+            body += ".</p>"
+        }
+        switch detail.explanation {
+        case .failure(let problem):
+            body += H.notice("Images not explained: \(problem.message)", error: true)
+        case .success(let explanation):
+            let model = explanation.model.map { "model \($0)" } ?? "no model known (explained as any model)"
+            var summary = "As a Mac with \(model): "
+            summary += explanation.answers ? "the server answers" : "the server does not answer"
+            if let image = explanation.defaultImage { summary += "; default image \(image) (\(explanation.defaultBasis ?? "–"))" }
+            body += "<p id=\"explain-summary\">\(H.escape(summary)).</p>"
+            body += H.table(id: "explain", caption: "Each image offered or not, and the catalog's reasons",
+                            headers: ["Image", "Name", "Offered", "Why"],
+                            rows: explanation.images.map { image in
+                                [H.escape(image.id), H.escape(image.name), image.offered ? (image.isDefault ? "yes (default)" : "yes") : "no",
+                                 H.escape(image.reasons.joined(separator: "; "))]
+                            }, empty: "No image in the catalog.")
+            body += "<p>Collections: \(H.escape(explanation.collections.isEmpty ? "none" : explanation.collections.joined(separator: ", "))). "
+            let deployments = explanation.deployments.map { "\($0.sequence) → \($0.collection)" }
+            body += "Deployed sequences: \(H.escape(deployments.isEmpty ? "none" : deployments.joined(separator: ", "))).</p>"
+        }
+        return body + "</section>"
     }
 
     static func client(_ detail: ClientDetail, viewer: ConsoleHTML.Viewer) -> String {
@@ -322,7 +427,7 @@ enum ConsolePages {
         } else {
             body += "<p>Not enrolled.</p>"
         }
-        body += "</section><section aria-labelledby=\"history-h\"><h2 id=\"history-h\">Boot history</h2>"
+        body += "</section>" + explainSection(detail) + "<section aria-labelledby=\"history-h\"><h2 id=\"history-h\">Boot history</h2>"
         body += exchangesTable(detail.events.reversed())
         body += "</section><section aria-labelledby=\"client-leases-h\"><h2 id=\"client-leases-h\">Leases</h2>"
         body += H.table(id: "client-leases", caption: "Leases held", headers: ["Address", "State", "Expires"],
@@ -334,6 +439,10 @@ enum ConsolePages {
         body += "</section><section aria-labelledby=\"inventory-h\"><h2 id=\"inventory-h\">Inventory</h2>"
         body += H.table(id: "inventory", caption: "The last inventory report", headers: ["Fact", "Value"],
                         rows: detail.inventory.map { [H.escape($0.0), H.escape($0.1)] }, empty: "No inventory report.")
+        body += "</section><section aria-labelledby=\"client-logs-h\"><h2 id=\"client-logs-h\">Logs</h2>"
+        body += H.table(id: "client-logs", caption: "Logs the client uploaded, newest first", headers: ["Received", "Name", "Log"],
+                        rows: detail.logs.map { log in [H.time(log.receivedAt), H.escape(log.name), "<pre>\(H.escape(log.text))</pre>"] },
+                        empty: "No log uploaded.")
         body += "</section>"
         return H.page(title: "Client \(detail.mac)", current: "/console/clients", viewer: viewer, live: nil, body: body)
     }
@@ -397,6 +506,16 @@ enum ConsolePages {
         var deployments: [(String, String)]
         var sequenceNames: [String]
         var collections: [String]
+        /// The plan form's values and its answer: `netboot ts plan --mac` for the chosen sequence
+        /// and machine (``Planner``, secrets as `***`), or why there is none.
+        var planRequest: PlanRequest? = nil
+        var plan: Result<String, ExplainUnavailable>? = nil
+    }
+
+    struct PlanRequest: Sendable, Equatable {
+        var sequence: String
+        var mac: String
+        var model: String
     }
 
     static func sequences(_ model: Sequences, notice: (String, Bool)?, viewer: ConsoleHTML.Viewer) -> String {
@@ -419,7 +538,28 @@ enum ConsolePages {
             body += model.collections.map { "<option>\(H.escape($0))</option>" }.joined() + "</select>"
             body += "<button type=\"submit\" id=\"deploy\">Deploy</button></form>"
         }
-        body += "</section>"
+        body += "</section>" + planSection(model)
         return H.page(title: "Sequences", current: "/console/sequences", viewer: viewer, body: body)
+    }
+
+    /// "Plan for a machine": a GET form (it changes nothing) and the plan as `netboot ts plan` prints it.
+    static func planSection(_ model: Sequences) -> String {
+        let request = model.planRequest ?? PlanRequest(sequence: model.sequenceNames.first ?? "", mac: "", model: "")
+        var body = "<section aria-labelledby=\"plan-h\"><h2 id=\"plan-h\">Plan for a machine</h2>"
+        body += "<form class=\"plan\" method=\"get\" action=\"/console/sequences\">"
+        body += "<label for=\"plan-sequence\">Sequence</label><select id=\"plan-sequence\" name=\"plan\">"
+        body += model.sequenceNames.map { name in
+            "<option\(name == request.sequence ? " selected" : "")>\(H.escape(name))</option>"
+        }.joined() + "</select>"
+        body += "<label for=\"plan-mac\">MAC</label><input id=\"plan-mac\" name=\"mac\" value=\"\(H.escape(request.mac))\" required "
+        body += "placeholder=\"00:1c:42:00:00:01\" autocomplete=\"off\">"
+        body += "<label for=\"plan-model\">Model (if not enrolled)</label><input id=\"plan-model\" name=\"model\" value=\"\(H.escape(request.model))\" "
+        body += "autocomplete=\"off\"><button type=\"submit\" id=\"plan-show\">Show plan</button></form>"
+        switch model.plan {
+        case .success(let text): body += "<pre id=\"plan\">\(H.escape(text))</pre>"
+        case .failure(let problem): body += H.notice("No plan: \(problem.message)", error: true)
+        case nil: break
+        }
+        return body + "</section>"
     }
 }

@@ -6,6 +6,7 @@ import Hummingbird
 import NIOCore
 import NetbootConfig
 import NetbootStore
+import NetbootWire
 import RotatingLog
 import TaskSequence
 
@@ -17,6 +18,8 @@ import TaskSequence
 struct ConsoleWeb: Sendable {
     let store: BridgeStore
     let sessions: ConsoleSessions
+    /// Failed logins per client address (``ConsoleLoginLimit``).
+    let loginLimit = ConsoleLoginLimit()
     let appliance: ApplianceAPI
     let runs: RunAPI
     let audit: AuditTrail
@@ -191,13 +194,23 @@ struct ConsoleWeb: Sendable {
             return loginPage(request, error: "The form expired: try again.", status: .forbidden)
         }
         let instant = now()
+        let address = context.remoteAddress
+        // Too many refused tokens from this address: refused before the token is looked at.
+        if let wait = loginLimit.retryAfter(address, now: instant) {
+            audit.logger.notice("console login refused: too many failed logins from \(address)")
+            var response = loginPage(request, error: "Too many failed logins from your address: try again in \(wait) s.", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         guard let token = form["token"].flatMap({ BridgeToken(presented: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            loginLimit.failed(address, now: instant)
             return loginPage(request, error: "That is not a live console token.", status: .unauthorized)
         }
         let digest = token.digest
         let store = store
         let record = try await Blocking.run { try store.token(digest: digest) }
         guard let record, record.state(at: instant) == .active, record.role.isConsole else {
+            loginLimit.failed(address, now: instant)
             return loginPage(request, error: "That is not a live console token.", status: .unauthorized)
         }
         let session = sessions.open(digest: digest, now: instant)
@@ -249,7 +262,16 @@ struct ConsoleWeb: Sendable {
         let passage = try await gate(request, scope: .devicesRead)
         guard case let .allowed(viewer, _) = passage else { return passage.response }
         let web = self
-        let model = try await Blocking.run { () throws -> ConsolePages.Overview in
+        var transfers: Int?
+        do throws(ApplianceFailure) {
+            if case let .object(report)? = JSONValue.parse(try await appliance.call { try $0.status() }),
+               case let .object(counts)? = report["counts"], case let .number(running)? = counts["tftpTransfersRunning"] {
+                transfers = Int(exactly: running)
+            }
+        } catch {
+            transfers = nil
+        }
+        var model = try await Blocking.run { () throws -> ConsolePages.Overview in
             let leases = try web.leaseLines()
             let devices = try web.store.devices()
             let events = web.feed.recent()
@@ -261,6 +283,7 @@ struct ConsoleWeb: Sendable {
                                          devices: devices.count, clientsSeenToday: seen.count, runs: try web.store.runCounts(),
                                          events: events, inProcess: !web.board.all.isEmpty)
         }
+        model.transfersRunning = transfers
         return Self.html(ConsolePages.overview(model, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
@@ -285,16 +308,24 @@ struct ConsoleWeb: Sendable {
             return Self.html(ConsolePages.problem(title: "No such client", message: "Not a MAC address.", viewer: viewer), status: .notFound)
         }
         let web = self
-        let detail = try await Blocking.run { () throws -> ConsolePages.ClientDetail in
+        var detail = try await Blocking.run { () throws -> ConsolePages.ClientDetail in
             let device = try web.store.device(mac: mac)
             var inventory: [(String, String)] = []
+            var logs: [ConsolePages.ClientLog] = []
             if device != nil, viewer.may(.reportsRead) {
                 var after: Int64 = 0
                 while true {
                     let page = try web.store.reports(mac: mac, after: after, limit: 1000)
-                    for report in page where report.kind == .inventory {
-                        if case let .object(body)? = JSONValue.parse(report.body), case let .object(data)? = body["data"] {
+                    for report in page where report.kind == .inventory || report.kind == .log {
+                        guard case let .object(body)? = JSONValue.parse(report.body), case let .object(data)? = body["data"] else { continue }
+                        if report.kind == .inventory {
                             inventory = data.sorted { $0.key < $1.key }.map { ($0.key, ConsolePages.text($0.value)) }
+                        } else if case let .string(text)? = data["text"] {
+                            let name = data["name"].map(ConsolePages.text) ?? "–"
+                            let shown = text.utf8.count > ConsolePages.ClientLog.shownBytes
+                                ? "…" + String(decoding: text.utf8.suffix(ConsolePages.ClientLog.shownBytes), as: UTF8.self) : text
+                            logs.append(ConsolePages.ClientLog(name: name, receivedAt: report.receivedAt, text: shown))
+                            if logs.count > 20 { logs.removeFirst() }
                         }
                     }
                     guard let last = page.last, page.count == 1000 else { break }
@@ -302,8 +333,24 @@ struct ConsoleWeb: Sendable {
                 }
             }
             let runs = viewer.may(.runsRead) ? try web.views(limit: 1000, steps: false).filter { $0.mac == mac } : []
+            let decision = viewer.may(.runsRead)
+                ? try MACAddress(mac).map { try BootDecisions(store: web.store, inventoryFile: web.runs.catalog.inventoryFile).decision(for: $0) } : nil
             return ConsolePages.ClientDetail(mac: mac, device: device, leases: try web.leaseLines().filter { $0.mac == mac },
-                                             events: web.feed.recent().filter { $0.mac == mac }, runs: runs, inventory: inventory)
+                                             events: web.feed.recent().filter { $0.mac == mac }, runs: runs, inventory: inventory,
+                                             bootDecision: decision, logs: logs.reversed())
+        }
+        // Why each image is or is not offered: the appliance's own catalog decision (`netboot explain`).
+        if viewer.may(.imagesRead) {
+            let model = detail.device?.model
+            do throws(ApplianceFailure) {
+                let document = JSONValue.parse(try await appliance.call { try $0.explain(mac: mac, model: model) })
+                detail.explanation = ConsolePages.Explanation(document).map { .success($0) }
+                    ?? .failure(.init(message: "the appliance's answer is not an explanation"))
+            } catch {
+                detail.explanation = .failure(.init(message: ApplianceAPI.answer(error).message))
+            }
+        } else {
+            detail.explanation = .failure(.init(message: "your role may not read images"))
         }
         return Self.html(ConsolePages.client(detail, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
@@ -417,6 +464,11 @@ struct ConsoleWeb: Sendable {
         }
         guard let viewer else { return Self.redirect("/console/login") }
         let (catalog, store) = (runs.catalog, store)
+        // A GET form's query (`+` for a space, as browsers send it).
+        let query = Self.parseForm(request.uri.query ?? "")
+        let planRequest = query["plan"].map { name in
+            ConsolePages.PlanRequest(sequence: name, mac: query["mac"] ?? "", model: query["model"] ?? "")
+        }
         let model = try await Blocking.run { () -> ConsolePages.Sequences in
             var files: [ConsolePages.SequenceFile] = []
             var inventory: Inventory?
@@ -436,11 +488,27 @@ struct ConsoleWeb: Sendable {
                                    errors: report.hasErrors))
             }
             let loaded = try? catalog.load(store: store)
-            return ConsolePages.Sequences(files: files, deployments: loaded?.deployments.map { ($0.sequence, $0.collection) } ?? [],
-                                          sequenceNames: loaded?.sequences.map(\.definition.name) ?? [],
-                                          collections: loaded?.inventory.collections.map(\.name) ?? [])
+            var model = ConsolePages.Sequences(files: files, deployments: loaded?.deployments.map { ($0.sequence, $0.collection) } ?? [],
+                                               sequenceNames: loaded?.sequences.map(\.definition.name) ?? [],
+                                               collections: loaded?.inventory.collections.map(\.name) ?? [], planRequest: planRequest)
+            if let planRequest { model.plan = Self.plan(planRequest, loaded: loaded, store: store) }
+            return model
         }
         return Self.html(ConsolePages.sequences(model, notice: notice, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
+    }
+
+    /// The plan `netboot ts plan --mac` prints, by the same ``Planner`` the run API compiles with:
+    /// the machine as enrolled (model and serial), else with the model typed; secrets as `***`.
+    static func plan(_ request: ConsolePages.PlanRequest, loaded: SequenceCatalog.Loaded?, store: BridgeStore) -> Result<String, ConsolePages.ExplainUnavailable> {
+        guard let mac = MACText.normalized(request.mac) else { return .failure(.init(message: "'\(request.mac)' is not a MAC address")) }
+        guard let loaded else { return .failure(.init(message: "the inventory has errors (netboot ts lint)")) }
+        guard let sequence = loaded.sequence(named: request.sequence) else {
+            return .failure(.init(message: "no sequence '\(request.sequence)' without lint errors in the sequences folder"))
+        }
+        let device = try? store.device(mac: mac)
+        let typed = request.model.trimmingCharacters(in: .whitespaces)
+        let machine = Inventory.Machine(mac: mac, model: device?.model ?? (typed.isEmpty ? nil : typed), serial: device?.serial)
+        return .success(Planner.plan(sequence.definition, inventory: loaded.inventory, machine: machine, sequenceKeys: Array(sequence.keys)).text)
     }
 
     func deploy(_ request: Request) async throws -> Response {
