@@ -36,7 +36,7 @@ public struct BridgeRoute: Sendable, Hashable {
 
 extension BridgeRoute {
     /// Every route of both ports.
-    public static let all: [BridgeRoute] = client + console + runs
+    public static let all: [BridgeRoute] = client + console + runs + escrow
 
     public static let client: [BridgeRoute] = [
         BridgeRoute(port: .client, method: "GET", path: "/openapi.json", scope: nil, operation: "clientOpenAPI",

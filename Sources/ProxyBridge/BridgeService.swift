@@ -81,9 +81,14 @@ public struct ProxyBridge: Sendable {
         }
         let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
                           audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
+        let escrow = EscrowAPI(store: store, seal: try EscrowKeyFile.load(stateDirectory: configuration.stateDir), audit: audit,
+                               maxBodyBytes: settings.maxBodyBytes, now: now)
         var services: [any Service] = []
-        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers.merging(runs.clientHandlers) { a, _ in a }),
-                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
+        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort,
+                                          client.handlers.merging(runs.clientHandlers) { a, _ in a }.merging(escrow.clientHandlers) { a, _ in a }),
+                                         (.console, settings.consolePort,
+                                          console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a }
+                                              .merging(escrow.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             let portLogger = {
                 var portLogger = logger

@@ -94,6 +94,7 @@ public final class BridgeStore: Sendable {
                 """)
         }
         registerRunTables(&migrator)
+        registerEscrowTable(&migrator)
         return migrator
     }
 
