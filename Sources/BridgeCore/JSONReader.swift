@@ -6,7 +6,8 @@
 /// "Fuzzing and measurements"). This reads the bytes once. It accepts exactly RFC 8259 JSON:
 /// one value with optional whitespace around it, UTF-8, no comments, no trailing commas, no
 /// unescaped control characters, no lone surrogates, finite numbers; nesting deeper than
-/// ``maxDepth`` is refused rather than recursed into. A key given twice keeps its last value.
+/// ``maxDepth`` is refused rather than recursed into. A key given twice keeps its first value, as
+/// `JSONDecoder` did (so a report sent again digests the same).
 struct JSONReader {
     static let maxDepth = 512
 
@@ -76,7 +77,8 @@ struct JSONReader {
             guard current == UInt8(ascii: ":") else { throw Malformed() }
             index += 1
             skipWhitespace()
-            members[key] = try value(depth: depth)
+            let member = try value(depth: depth)
+            if members[key] == nil { members[key] = member }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ",")?: index += 1

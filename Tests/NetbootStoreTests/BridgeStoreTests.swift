@@ -150,6 +150,16 @@ import Testing
         }
     }
 
+    /// A 202 promises the report survives a power loss: the connection that commits syncs each
+    /// commit (GRDB's pool would leave it at NORMAL, which syncs only at checkpoints).
+    @Test func commitsAreSynchronousFull() throws {
+        try withStore { store, _ in
+            let (level, mode) = (try store.writerSynchronousLevel(), try store.journalMode())
+            #expect(level == 2)
+            #expect(mode == "wal")
+        }
+    }
+
     @Test func auditNewestFirst() throws {
         try withStore { store, _ in
             for index in 0..<3 {
