@@ -11,11 +11,12 @@ public enum BridgeRole: String, CaseIterable, Codable, Hashable, Sendable, Compa
     case enrollers
     /// Reads status, devices, reports, logs, images and leases; changes nothing.
     case problemMonitorUsers = "problem-monitor-users"
-    /// Escrowed secrets (FileVault keys in the seed); no route yet.
+    /// Reads escrowed secrets (FileVault recovery keys in the seed, C32 and P29).
     case keyAdministrators = "key-administrators"
     /// A one-time token that lets one machine enroll (client port).
     case enrollment
-    /// A machine's own token, returned by enrollment: reports and files (client port).
+    /// A machine's own token, returned by enrollment: reports, files, runs and escrowing its own
+    /// secrets (client port).
     case client
 
     /// The scopes the role grants. The one table of who may do what; the bridge's role
@@ -33,7 +34,7 @@ public enum BridgeRole: String, CaseIterable, Codable, Hashable, Sendable, Compa
         case .enrollment:
             [.enroll, .filesRead]
         case .client:
-            [.reportsWrite, .filesRead, .runsWrite]
+            [.reportsWrite, .filesRead, .runsWrite, .escrowWrite]
         }
     }
 
@@ -70,11 +71,12 @@ public enum BridgeScope: String, CaseIterable, Codable, Hashable, Sendable {
     case reportsWrite = "reports.write"
     case filesRead = "files.read"
     case runsWrite = "runs.write"
+    case escrowWrite = "escrow.write"
 
     /// Whether the scope belongs to the console port (8760).
     public var isConsole: Bool {
         switch self {
-        case .enroll, .reportsWrite, .filesRead, .runsWrite: false
+        case .enroll, .reportsWrite, .filesRead, .runsWrite, .escrowWrite: false
         default: true
         }
     }

@@ -42,9 +42,10 @@ public indirect enum JSONValue: Hashable, Sendable, Codable {
         return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
 
-    /// Parses `bytes` as one JSON value; nil when they are not JSON.
+    /// Parses `bytes` as one JSON value (RFC 8259, in one pass: ``JSONReader``); nil when they
+    /// are not JSON.
     public static func parse(_ bytes: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: bytes)
+        JSONReader.parse(bytes)
     }
 
     var kindName: String {

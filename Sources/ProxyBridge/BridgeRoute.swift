@@ -39,7 +39,7 @@ public struct BridgeRoute: Sendable, Hashable {
 
 extension BridgeRoute {
     /// Every route of both ports.
-    public static let all: [BridgeRoute] = client + console + runs + captures + runLogs
+    public static let all: [BridgeRoute] = client + console + runs + captures + runLogs + escrow
 
     public static let client: [BridgeRoute] = [
         BridgeRoute(port: .client, method: "GET", path: "/openapi.json", scope: nil, operation: "clientOpenAPI",

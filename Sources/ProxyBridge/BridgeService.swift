@@ -87,11 +87,14 @@ public struct ProxyBridge: Sendable {
         let runLogs = RunLogAPI(store: store, stateDirectory: configuration.stateDir, maxBodyBytes: settings.maxBodyBytes, audit: audit)
         let web = ConsoleWeb.make(store: store, appliance: applianceAPI, runs: runs, audit: audit, configuration: configuration,
                                   scheme: scheme, now: now)
+        let escrow = EscrowAPI(store: store, seal: try EscrowKeyFile.load(stateDirectory: configuration.stateDir), audit: audit,
+                               maxBodyBytes: settings.maxBodyBytes, now: now)
         var services: [any Service] = []
         for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort,
                                           client.handlers.merging(runs.clientHandlers) { a, _ in a }.merging(captures.handlers) { a, _ in a }
-                                              .merging(runLogs.handlers) { a, _ in a }),
-                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
+                                              .merging(runLogs.handlers) { a, _ in a }.merging(escrow.clientHandlers) { a, _ in a }),
+                                         (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a }
+                                              .merging(escrow.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             if port == .console { web.register(on: router) }
             let portLogger = {

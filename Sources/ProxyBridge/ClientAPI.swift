@@ -41,11 +41,12 @@ struct ClientAPI: Sendable {
         let body = try await request.collectBody(limit: maxBodyBytes)
         let report: ClientReport
         do { report = try ClientReport.decode(body) } catch { throw BridgeError.badRequest(error) }
+        // The 202's body written out (the canonical JSON of {"duplicate", "sequence"}): no encoder per report.
         switch try await committer.submit(ReportSubmission(mac: mac, report: report)) {
         case .store:
-            return JSONBody.response(status: .accepted, .object(["sequence": .number(Double(report.sequence)), "duplicate": .bool(false)]))
+            return JSONBody.data(status: .accepted, Data(#"{"duplicate":false,"sequence":\#(report.sequence)}"#.utf8))
         case .duplicate:
-            return JSONBody.response(status: .accepted, .object(["sequence": .number(Double(report.sequence)), "duplicate": .bool(true)]))
+            return JSONBody.data(status: .accepted, Data(#"{"duplicate":true,"sequence":\#(report.sequence)}"#.utf8))
         case .conflict:
             throw BridgeError(status: .conflict, message: "sequence \(report.sequence) was used for another report", field: "sequence")
         }

@@ -119,6 +119,7 @@ public enum OpenAPIDocument {
             ], required: ["role"])
         }
         schemas.merge(runSchemas(for: port)) { current, _ in current }
+        schemas.merge(escrowSchemas(for: port)) { current, _ in current }
         return schemas
     }
 }

@@ -46,13 +46,14 @@ struct RoleMiddleware: RouterMiddleware {
         // The web console's pages check their session and scope themselves (ConsoleWeb.gate).
         if route == nil, let path = context.endpointPath, ConsoleWeb.owns(path) { return try await next(request, context) }
         let presented = Self.bearer(request.headers[.authorization])
+        let digest = presented?.digest  // SHA-256 once per call
         let instant = now()
-        let caller = presented.map { "token:\($0.digest.id)" } ?? "address:\(context.remoteAddress)"
+        let caller = digest.map { "token:\($0.id)" } ?? "address:\(context.remoteAddress)"
         if case let .deny(retryAfter) = limiter.admit(caller, now: instant) {
             throw BridgeError.tooManyRequests(retryAfter: retryAfter)
         }
         var record: TokenRecord?
-        if let digest = presented?.digest {
+        if let digest {
             let lookup = lookup
             record = try await Blocking.run { try lookup(digest) }
         }

@@ -12,7 +12,7 @@ struct DevicesCommand: ParsableCommand {
         discussion: HelpText.discussion(
             examples: [("netboot devices list", "every enrolled machine"), ("netboot devices show 52:54:00:12:34:56", "one machine and its tokens")],
             exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]),
-        subcommands: [DevicesListCommand.self, DevicesShowCommand.self]
+        subcommands: [DevicesListCommand.self, DevicesShowCommand.self, DevicesEscrowCommand.self]
     )
 }
 

@@ -150,6 +150,16 @@ import Testing
         }
     }
 
+    /// A 202 promises the report survives a power loss: the connection that commits syncs each
+    /// commit (GRDB's pool would leave it at NORMAL, which syncs only at checkpoints).
+    @Test func commitsAreSynchronousFull() throws {
+        try withStore { store, _ in
+            let (level, mode) = (try store.writerSynchronousLevel(), try store.journalMode())
+            #expect(level == 2)
+            #expect(mode == "wal")
+        }
+    }
+
     @Test func auditNewestFirst() throws {
         try withStore { store, _ in
             for index in 0..<3 {
@@ -296,5 +306,22 @@ extension BridgeStoreRunTests {
             try store.insertRun(elsewhere)
             #expect(try store.latestRun(mac: mac)?.id == "r2")
         }
+    }
+}
+
+/// Escrowed secrets in the bridge store: kept sealed, per device, newest first, never replaced.
+@Suite struct BridgeStoreEscrowTests {
+    @Test func escrowsAreKeptPerDeviceNewestFirst() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netboot-bridge-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BridgeStore(stateDirectory: directory)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = try store.escrow(mac: "02:00:00:00:00:01", kind: "filevault-recovery-key", sealed: Data([1, 2, 3]), now: t0)
+        _ = try store.escrow(mac: "02:00:00:00:00:02", kind: "filevault-recovery-key", sealed: Data([4]), now: t0)
+        let second = try store.escrow(mac: "02:00:00:00:00:01", kind: "filevault-recovery-key", sealed: Data([5, 6]), now: t0 + 60)
+        #expect(try store.escrowed(mac: "02:00:00:00:00:01") == [second, first])
+        #expect(try store.escrowed(mac: "02:00:00:00:00:03").isEmpty)
+        // Reopened (migration already applied), the rows are still there.
+        #expect(try BridgeStore(stateDirectory: directory).escrowed(mac: "02:00:00:00:00:01").map(\.sealed) == [Data([5, 6]), Data([1, 2, 3])])
     }
 }

@@ -48,7 +48,8 @@ extension BridgeStore {
     }
 
     static func token(_ db: Database, digest: TokenDigest) throws -> TokenRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM token WHERE digest = ?", arguments: [digest.hex]).flatMap(tokenRecord)
+        // Cached: every call of both ports looks its token up; compiled once per connection.
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM token WHERE digest = ?"), arguments: [digest.hex]).flatMap(tokenRecord)
     }
 
     /// Every token, newest first.

@@ -27,6 +27,10 @@ public final class BridgeStore: Sendable {
         self.path = path
         database = try DatabasePool(path: path, configuration: configuration)
         if !readOnly {
+            // GRDB's pool sets `synchronous = NORMAL` on its writer after `prepareDatabase` (WAL
+            // set-up), so FULL is set again on the writer, the connection that commits: without
+            // it no commit syncs the WAL and a 202 would not survive a power loss.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try BridgeStore.migrator.migrate(database)
         }
     }
@@ -94,7 +98,13 @@ public final class BridgeStore: Sendable {
                 """)
         }
         registerRunTables(&migrator)
+        registerEscrowTable(&migrator)
         return migrator
+    }
+
+    /// The `synchronous` level of the connection that commits (2 = FULL).
+    public func writerSynchronousLevel() throws -> Int {
+        try database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     public func journalMode() throws -> String {
