@@ -40,6 +40,10 @@ public final class SQLiteStore: StoreBackend, Sendable {
         if !readOnly { SQLiteStore.restrictFiles(path) }
         database = try DatabasePool(path: path, configuration: configuration)
         if !readOnly {
+            // GRDB's pool sets `synchronous = NORMAL` on its writer after `prepareDatabase` (WAL
+            // set-up), so FULL is set again on the writer, the connection that commits: without
+            // it no lease commit syncs the WAL and an ACKed lease would not survive a power loss.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try SQLiteStore.migrator.migrate(database)
         }
     }
@@ -103,9 +107,10 @@ public final class SQLiteStore: StoreBackend, Sendable {
         try database.read { db in try SQLiteStore.migrator.appliedIdentifiers(db).count }
     }
 
-    /// The SQLite `synchronous` setting in force (2 = FULL), for tests and `status`.
+    /// The SQLite `synchronous` setting of the connection that commits (2 = FULL), for tests
+    /// and `status`.
     public func synchronousLevel() throws -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// The journal mode in force ("wal").
