@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import NetbootServer
 
@@ -8,10 +9,11 @@ import Testing
 /// of a running appliance.
 @Suite(.serialized) struct ProcessPriorityTests {
     /// The calling thread's nice value: field 19 of /proc/thread-self/stat.
-    static func currentNice() throws -> Int {
-        let stat = try String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8)
-        let fields = try #require(stat.split(separator: ")").last).split(separator: " ")
-        return try #require(Int(fields[16]))
+    static func currentNice() -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8),
+              let tail = stat.split(separator: ")").last else { return nil }
+        let fields = tail.split(separator: " ")
+        return fields.count > 16 ? Int(fields[16]) : nil
     }
 
     @Test func aBulkThreadRunsItsOffsetAboveTheBaseWithinTheNiceRange() {
@@ -22,15 +24,15 @@ import Testing
     }
 
     @Test func aMarkedThreadMovesAtOnceAndTheKeepersPassKeepsItThere() async throws {
-        let base = try Self.currentNice()
+        let base = try #require(Self.currentNice())
         ProcessPriority.state.withLock { $0.base = base }
         defer { ProcessPriority.state.withLock { $0 = ProcessPriority.State() } }
-        let (marked, kept) = await withCheckedContinuation { continuation in
+        let (marked, kept) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int?, Int?), Never>) in
             Thread {
                 ProcessPriority.markBulk(name: "test-bulk", offset: 3)
-                let marked = try? Self.currentNice()
+                let marked = Self.currentNice()
                 _ = ProcessPriority.apply()  // what `maintain`'s keeper does every 2 s
-                let kept = try? Self.currentNice()
+                let kept = Self.currentNice()
                 ProcessPriority.unmarkBulk()
                 continuation.resume(returning: (marked, kept))
             }.start()
@@ -40,12 +42,12 @@ import Testing
     }
 
     @Test func withoutMaintainedPrioritiesAMarkedThreadKeepsItsNice() async throws {
-        let base = try Self.currentNice()
+        let base = try #require(Self.currentNice())
         ProcessPriority.state.withLock { $0 = ProcessPriority.State() }  // `netboot http-serve`: no keeper
-        let marked = await withCheckedContinuation { continuation in
+        let marked = await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
             Thread {
                 ProcessPriority.markBulk(name: "test-bulk", offset: 5)
-                let nice = try? Self.currentNice()
+                let nice = Self.currentNice()
                 ProcessPriority.unmarkBulk()
                 continuation.resume(returning: nice)
             }.start()
