@@ -2,7 +2,7 @@
 #define NETBOOT_CLINUXEVENTS_SHIM_H
 // What the TFTP transfer loops and ProcessPriority use that Swift's Glibc module does not
 // export: epoll(7), eventfd(2), preadv2(2) with RWF_NOWAIT, fstatfs(2)'s file system magic, the
-// UDP_SEGMENT (GSO) socket option, sched_getaffinity(2) and a thread's nice value.
+// UDP_SEGMENT (GSO) socket option, sched_getaffinity(2), a thread's nice value and its ID.
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/epoll.h>
@@ -13,6 +13,8 @@
 #include <sys/vfs.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // preadv2 is declared by glibc only under _GNU_SOURCE; its ABI is stable since 2.26.
 extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags);
@@ -71,6 +73,16 @@ static inline int netboot_affinity_cpu_count(void) {
 /// errno (EACCES without CAP_SYS_NICE to lower it).
 static inline int netboot_set_task_nice(pid_t tid, int nice) {
     return setpriority(PRIO_PROCESS, (id_t)tid, nice);
+}
+
+/// The calling thread's nice value (getpriority(2) on Linux answers for the calling thread).
+static inline int netboot_current_nice(void) {
+    return getpriority(PRIO_PROCESS, 0);
+}
+
+/// The calling thread's ID (gettid(2)), as /proc/self/task and setpriority(2) know it.
+static inline pid_t netboot_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
 }
 
 /// Names the calling thread (as `top -H` and /proc/PID/task/*/comm show it).

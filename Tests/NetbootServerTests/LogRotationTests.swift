@@ -251,6 +251,42 @@ func zcat(_ path: String) throws -> String {
     }
 }
 
+extension LogFileSinkTests {
+    /// Issue 21: a busy HTTP server logs a line per request; the sink gathers the lines that
+    /// arrive within its batch delay and writes them with one system call, not one each.
+    @Test func linesArrivingTogetherAreWrittenInOneBatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let sink = try LogFileSink(policy: LogRotationPolicy(directory: directory.path, executable: "x"),
+                                   batchDelay: .seconds(60))
+        for index in 0..<1000 { sink.write("GET /file \(index)\n") }
+        let path = "\(directory.path)/x.log"
+        #expect(try String(contentsOfFile: path, encoding: .utf8).isEmpty)  // still gathering
+        sink.flush()  // shutdown: written at once, nothing lost
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.map(String.init) == (0..<1000).map { "GET /file \($0)" })
+        #expect(sink.fileWrites == 1)
+    }
+
+    /// A batch larger than one write is cut at line ends: the file still rotates between lines.
+    @Test func aLargeBatchRotatesBetweenWholeLines() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let policy = LogRotationPolicy(directory: directory.path, executable: "x", sizeLimit: 204_800, maxFiles: 2)
+        let sink = try LogFileSink(policy: policy, batchDelay: .seconds(60))
+        let line = String(repeating: "a", count: 99) + "\n"
+        for _ in 0..<3000 { sink.write(line) }  // 300 000 bytes: past the 204 800 limit
+        sink.flush()
+        let current = try String(contentsOfFile: "\(directory.path)/x.log", encoding: .utf8)
+        let archived = try zcat("\(directory.path)/x.1.log.gz")
+        #expect(current.split(separator: "\n").allSatisfy { $0.count == 99 })
+        #expect(archived.split(separator: "\n").allSatisfy { $0.count == 99 })
+        #expect(current.count + archived.count == 300_000)
+        #expect(archived.utf8.count <= 204_800)
+        #expect(sink.fileWrites > 1)
+    }
+}
+
 @Suite struct ReloadsTests {
     @Test func everySubscriberGetsEveryReloadAndStreamsEnd() async {
         let reloads = Reloads()

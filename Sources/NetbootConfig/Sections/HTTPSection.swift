@@ -32,6 +32,9 @@ extension NetbootConfiguration {
         public var accessLogHealthChecks: Bool = false
         /// How the access log writes query strings.
         public var accessLogQueries: QueryLogging = .redact
+        /// How much nicer than the appliance's `nice` the HTTP event loops run, so that DHCP and
+        /// TFTP answer ahead of the image downloads (issue 21); 0 = the same priority.
+        public var niceOffset: Int = 5
 
         /// How the access log writes a request's query string.
         public enum QueryLogging: String, Sendable, Equatable, CaseIterable {
@@ -61,6 +64,7 @@ extension NetbootConfiguration {
             s.accessLog = r.bool("access-log", default: d.accessLog)
             s.accessLogHealthChecks = r.bool("access-log-health-checks", default: d.accessLogHealthChecks)
             s.accessLogQueries = r.word("access-log-queries", default: d.accessLogQueries)
+            s.niceOffset = r.int("nice-offset", default: d.niceOffset, in: 0...19)
             if s.maxRequestLine > s.maxHeaderBytes {
                 r.log.error("\(r.name("max-request-line")): \(s.maxRequestLine) is larger than \(r.name("max-header-bytes")) (\(s.maxHeaderBytes))",
                             at: r.mark(of: "max-request-line"), rule: .conflict)

@@ -104,9 +104,14 @@ public struct DHCPService: Service {
         let metrics = DHCPMetrics()
         let outage = StoreOutageBox()
 
+        // DHCP's own event loop and lease-store thread, shared with no other service: they sleep
+        // until a request comes, and run at the appliance's priority, ahead of the HTTP loops'
+        // image traffic (`ProcessPriority`, issue 21). Named so that `top -H` tells them apart.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try? await group.next().submit { ProcessPriority.name("dhcp-loop") }.get()
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
+        _ = try? await threadPool.runIfActive { ProcessPriority.name("dhcp-store") }
         var channels: [any Channel] = []
         do {
             var ports = [UInt16(clamping: configuration.dhcp.port)]

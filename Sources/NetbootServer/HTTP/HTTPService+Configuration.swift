@@ -26,6 +26,7 @@ extension HTTPService.Options {
         accessLog = http.accessLog
         accessLogHealthChecks = http.accessLogHealthChecks
         redactQueries = http.accessLogQueries == .redact
+        niceOffset = http.niceOffset
         metricsRegistry = metrics
         ipxe = IPXEBootMenu(imageSet: ServedImages.pxeImageSet(configuration))
         if let discovery = BridgeDiscovery(configuration) {

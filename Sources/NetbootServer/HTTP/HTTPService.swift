@@ -96,6 +96,10 @@ public final class HTTPService: Service, Sendable {
         /// Write query values in the access log as `***` (`?token=***&mac=***`): tokens and
         /// other secrets in URLs stay out of the log, as nginx setups do with a `map`.
         public var redactQueries: Bool = true
+        /// How much nicer than the appliance's other threads the event loops run when the
+        /// process keeps its priorities (``ProcessPriority/maintain(nice:logger:every:)``, under
+        /// `netboot serve`): the image traffic gives way to DHCP and TFTP. 0: the same.
+        public var niceOffset: Int = 5
 
         public init(root: String, port: Int = 80) {
             self.root = root
@@ -127,6 +131,11 @@ public final class HTTPService: Service, Sendable {
             logger.warning("http root does not exist; answering 404 until it does", metadata: ["root": "\(opener.rootRealPath)"])
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.eventLoopThreads))
+        // The image traffic's threads: under `netboot serve` they run nicer than DHCP and TFTP,
+        // so a boot request never waits for a CPU behind the downloads (issue 21).
+        await Self.eachLoop(of: group) { [offset = options.niceOffset] in
+            ProcessPriority.markBulk(name: "http-loop", offset: offset)
+        }
         let pool = options.fileThreads > 0 ? NIOThreadPool(numberOfThreads: options.fileThreads) : nil
         pool?.start()
         let context = HTTPConnectionHandler.Shared(
@@ -161,12 +170,19 @@ public final class HTTPService: Service, Sendable {
         } catch {
             listening.continuation.finish()
             try? await pool?.shutdownGracefully()
+            await Self.eachLoop(of: group) { ProcessPriority.unmarkBulk() }
             try? await group.shutdownGracefully()
             throw error
         }
         try? await pool?.shutdownGracefully()
+        await Self.eachLoop(of: group) { ProcessPriority.unmarkBulk() }
         try await group.shutdownGracefully()
         logger.info("http stopped")
+    }
+
+    /// Runs `body` once on each event loop's thread of `group`, and waits.
+    private static func eachLoop(of group: MultiThreadedEventLoopGroup, _ body: @escaping @Sendable () -> Void) async {
+        for loop in group.makeIterator() { try? await loop.submit(body).get() }
     }
 
     private static func bootstrap(group: MultiThreadedEventLoopGroup, context: HTTPConnectionHandler.Shared) -> ServerBootstrap {
