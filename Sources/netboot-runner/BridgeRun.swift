@@ -71,7 +71,9 @@ enum BridgeRun {
         var listing = try client.send("GET", "/v1/sequences")
         if listing.status == 403 {
             let host = ProcessInfo.processInfo.hostName
-            let body = try JSONSerialization.data(withJSONObject: ["mac": mac, "hostname": host], options: [.sortedKeys])
+            // The SMBIOS model tells the bridge a PC from a Mac (Unknown Computers or Unknown Mac OS X Systems).
+            let fields = ["mac": mac, "hostname": host].merging(MachineIdentity.read().enrollmentFields) { own, _ in own }
+            let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             let enrolled = try client.send("POST", "/v1/enroll", json: body)
             guard enrolled.status == 201, let token = enrolled.json?["token"] as? String else { throw failure(enrolled, "enrolling") }
             client.token = token

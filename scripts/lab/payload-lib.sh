@@ -83,7 +83,7 @@ lab_binary() {
   local root=$1 binary=$2 dest=${3:-$2} library
   mkdir -p "$root/$(dirname "$dest")"
   cp "$binary" "$root/$dest"
-  for library in $(ldd "$binary" | awk '/=>/ { print $3 } !/=>/ && /^\s*\// { print $1 }'); do
+  for library in $(ldd "$binary" | awk '/=>/ { print $3 } !/=>/ && $1 ~ /^\// { print $1 }'); do
     [ -e "$root/$library" ] && continue
     mkdir -p "$root/$(dirname "$library")"
     cp -L "$library" "$root/$library"
