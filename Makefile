@@ -35,7 +35,7 @@ demo: ## a newcomer's tour: a VM boots over PXE from the appliance (needs root)
 demo-deploy: ## zero-touch deployment: a VM images its disk from the appliance, reboots into it, resumes (needs root)
 	scripts/install-deps test
 	$(SWIFT) build
-	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) scripts/lab/lab.py deploy --bench
+	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) scripts/lab/lab.py deploy
 
 clean:
 	rm -rf .build
