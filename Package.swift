@@ -139,7 +139,7 @@ let package = Package(
 
         // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
         .target(name: "ProxyBridge", dependencies: [
-            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence",
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence", "TaskSequenceDrivers",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -29,6 +29,9 @@ public struct BridgeRoute: Sendable, Hashable {
     public var responses: [Int: String]
     /// Query parameters (name, description) — all optional integers.
     public var query: [String] = []
+    /// The request body's media type when it is not JSON (`application/octet-stream` for an
+    /// image stream); `requestSchema` is then ignored.
+    public var requestMediaType: String?
 
     /// The key the middleware looks routes up by: `GET /v1/devices/{mac}`.
     public var key: String { "\(method) \(path)" }
@@ -36,7 +39,7 @@ public struct BridgeRoute: Sendable, Hashable {
 
 extension BridgeRoute {
     /// Every route of both ports.
-    public static let all: [BridgeRoute] = client + console + runs
+    public static let all: [BridgeRoute] = client + console + runs + captures + runLogs
 
     public static let client: [BridgeRoute] = [
         BridgeRoute(port: .client, method: "GET", path: "/openapi.json", scope: nil, operation: "clientOpenAPI",

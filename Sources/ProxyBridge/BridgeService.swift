@@ -80,9 +80,15 @@ public struct ProxyBridge: Sendable {
             logger.notice("bridge: remote mode: images, leases and lease releases go to the appliance at \(settings.appliance)")
         }
         let runs = RunAPI(store: store, catalog: SequenceCatalog(directory: settings.sequencesDir, inventoryFile: settings.inventory),
-                          audit: audit, maxBodyBytes: settings.maxBodyBytes, now: now)
+                          audit: audit, maxBodyBytes: settings.maxBodyBytes,
+                          imageServer: settings.appliance.isEmpty ? ImageServerLocation(configuration) : nil, now: now)
+        let captures = ImageCaptureAPI(store: store, audit: audit, imagesDirectory: settings.appliance.isEmpty ? configuration.imagesDir : nil,
+                                       maxImageBytes: settings.maxImageBytes)
+        let runLogs = RunLogAPI(store: store, stateDirectory: configuration.stateDir, maxBodyBytes: settings.maxBodyBytes, audit: audit)
         var services: [any Service] = []
-        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort, client.handlers.merging(runs.clientHandlers) { a, _ in a }),
+        for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort,
+                                          client.handlers.merging(runs.clientHandlers) { a, _ in a }.merging(captures.handlers) { a, _ in a }
+                                              .merging(runLogs.handlers) { a, _ in a }),
                                          (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
             let portLogger = {

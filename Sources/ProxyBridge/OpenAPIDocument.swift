@@ -43,7 +43,11 @@ public enum OpenAPIDocument {
                 .object(["name": .string(name), "in": .string("query"), "required": .bool(false), "schema": .object(["type": .string("integer")])])
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
-            if let schema = route.requestSchema {
+            if let mediaType = route.requestMediaType {
+                operation["requestBody"] = .object(["required": .bool(true), "content": .object([
+                    mediaType: .object(["schema": .object(["type": .string("string"), "contentMediaType": .string(mediaType)])]),
+                ])])
+            } else if let schema = route.requestSchema {
                 operation["requestBody"] = .object(["required": .bool(true), "content": jsonContent(ref: schema)])
             }
             var item: [String: JSONValue] = [:]

@@ -22,7 +22,13 @@ struct RunAPI: Sendable {
     /// Run events are committed in groups, as reports are.
     let events: GroupCommit<BridgeStore.RunEventSubmission, RunEventAdmission>
 
-    init(store: BridgeStore, catalog: SequenceCatalog, audit: AuditTrail, maxBodyBytes: Int, now: @escaping @Sendable () -> Date) {
+    /// Where the appliance's HTTP image server serves the disk-image catalog, told to runners
+    /// in the start and plan answers (`image_server`); nil when it does not.
+    let imageServer: ImageServerLocation?
+
+    init(store: BridgeStore, catalog: SequenceCatalog, audit: AuditTrail, maxBodyBytes: Int, imageServer: ImageServerLocation? = nil,
+         now: @escaping @Sendable () -> Date) {
+        self.imageServer = imageServer
         self.store = store
         self.catalog = catalog
         self.audit = audit
@@ -126,7 +132,7 @@ struct RunAPI: Sendable {
             "source": .string(sequence.text), "variables": .array(variables),
             "prompted": .array(plan.prompted.map(JSONValue.string)), "plan": planJSON,
             "next_event_sequence": .number(Double(try store.lastRunEventSequence(mac: record.mac) + 1)),
-        ]))
+        ].merging(imageServer.map { ["image_server": $0.json] } ?? [:]) { a, _ in a }))
     }
 
     @Sendable func postRunEvent(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {

@@ -4,12 +4,13 @@ import Foundation
 import Glibc
 #endif
 
-/// Capture OS X Image (seed L4525-4614), Linux, local: reads `sourceDisk` (a device or file)
-/// and stores it, zstd-compressed, as a disk image of the catalog in `--images DIR/disk/`
-/// under the name in `directory` (`PmmOSDCaptureDestinationDir`), hashing the raw content as
-/// it goes; then logs the seed's `New image distributed: NAME`. Sending it to the appliance
-/// through the bridge is issue 16 §6; `share`, `account` and `password` are for the Mac's SMB
-/// share and are not used here.
+/// Capture OS X Image (seed L4525-4614), Linux: reads `sourceDisk` (a device or file) and
+/// stores it, zstd-compressed, as a disk image under the name in `directory`
+/// (`PmmOSDCaptureDestinationDir`), hashing the raw content as it goes; then logs the seed's
+/// `New image distributed: NAME`. In a run through the bridge (`context.imageUploader`) the
+/// compressed stream goes to the appliance, which registers it in its catalog; otherwise into
+/// the catalog of `--images DIR`. `share`, `account` and `password` are for the Mac's SMB share
+/// and are not used here.
 public struct CaptureImageDriver: StepDriver {
     public init() {}
 
@@ -19,8 +20,11 @@ public struct CaptureImageDriver: StepDriver {
         }
         let name = step.properties["directory"] ?? ""
         guard DiskImageCatalog.isValidName(name) else { return .failed("'\(name)' is not a valid image name for the captured image") }
+        if let uploader = context.imageUploader {
+            return upload(source, as: name, to: uploader, context: context)
+        }
         guard let directory = context.imagesDirectory, !directory.hasPrefix("http://") else {
-            return .failed("capturing needs a local images directory (--images DIR)")
+            return .failed("capturing needs a local images directory (--images DIR) or a run through the bridge (--bridge)")
         }
         if context.dryRun {
             context.log("would capture \(source) as \(name)")
@@ -35,6 +39,113 @@ public struct CaptureImageDriver: StepDriver {
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// Streams the compressed image to the appliance, its digest in a ``CaptureDigestFrame`` at
+    /// the end; the appliance checks it, registers the image and says so.
+    private func upload(_ source: String, as name: String, to uploader: any ImageUploader, context: StepContext) -> DriverResult {
+        if context.dryRun {
+            context.log("would capture \(source) as \(name) and send it to \(uploader.destination)")
+            return .exited(0)
+        }
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { return .failed("cannot open \(source): \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        var total: Int?
+        var info = stat()
+        if fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total = Int(info.st_size) }
+        var meter = TransferProgress(startedAt: Date().timeIntervalSince1970, sourceTotal: total)
+        var reported = meter.startedAt
+        var captured: ZstdCapture.Result?
+        do {
+            let answer = try uploader.upload(name: name) { send in
+                let result = try ZstdCapture.compress(input, source: source, cancellation: context.cancellation, emit: send) { raw in
+                    meter.sourceRead = raw
+                    meter.written = raw
+                    let now = Date().timeIntervalSince1970
+                    guard now - reported >= 1 else { return }
+                    reported = now
+                    context.progress(raw, Int(meter.rate(now: now)), meter.eta(now: now).map { Int($0.rounded()) })
+                    context.log("capture: \(meter.line(now: now))")
+                }
+                guard let frame = CaptureDigestFrame.encode(sha256: result.sha256) else { throw DiskImageCatalog.Failure(description: "bad digest") }
+                try frame.withUnsafeBytes { try send($0) }
+                captured = result
+            }
+            if let captured {
+                context.log("captured \(source): \(captured.rawSize) bytes, \(captured.size) compressed, sha256 \(captured.sha256)")
+            }
+            context.log("sent to \(uploader.destination): \(answer)")
+            context.log("New image distributed: \(name)")
+            return .exited(0)
+        } catch {
+            return .failed("capture of \(source) as '\(name)' not stored: \(error)")
+        }
+    }
+}
+
+/// A place a captured image can be sent to: the appliance, through the bridge's
+/// `PUT /v1/runs/{id}/images/{name}` (netboot-runner's `BridgeImageUploader`).
+public protocol ImageUploader: Sendable {
+    /// Where images go, for log lines (no token in it).
+    var destination: String { get }
+    /// Sends one image: `body` writes the stream through the function it is given; returns
+    /// the appliance's short account of the stored image. Throws when it was not stored.
+    func upload(name: String, body: (_ send: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> String
+}
+
+/// zstd compression of a capture (level 3, two worker threads) while hashing the raw content.
+enum ZstdCapture {
+    struct Result {
+        var rawSize: Int
+        var size: Int
+        var sha256: String
+    }
+
+    /// Reads `input` to its end and hands every compressed piece to `emit`; `read` sees the
+    /// raw bytes read so far.
+    static func compress(_ input: Int32, source: String, cancellation: Cancellation,
+                         emit: (UnsafeRawBufferPointer) throws -> Void, read rawProgress: (Int) -> Void = { _ in }) throws -> Result {
+        guard let context = ZSTD_createCCtx() else { throw DiskImageCatalog.Failure(description: "zstd could not start") }
+        defer { ZSTD_freeCCtx(context) }
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, 3)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, 2)
+        guard let hasher = SHA256Stream() else { throw DiskImageCatalog.Failure(description: "libcrypto has no SHA-256") }
+        let inBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
+        let outBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
+        defer {
+            inBuffer.deallocate()
+            outBuffer.deallocate()
+        }
+        var rawSize = 0
+        var size = 0
+        var finished = false
+        while !finished {
+            if cancellation.isCancelled { throw DiskImageCatalog.Failure(description: "cancelled after \(rawSize) bytes") }
+            let n = read(input, inBuffer.baseAddress, inBuffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { throw DiskImageCatalog.Failure(description: "read \(source): \(String(cString: strerror(errno)))") }
+            hasher.update(UnsafeRawBufferPointer(rebasing: inBuffer[0..<n]))
+            rawSize += n
+            rawProgress(rawSize)
+            let directive = n == 0 ? ZSTD_e_end : ZSTD_e_continue
+            var zin = ZSTD_inBuffer(src: inBuffer.baseAddress, size: n, pos: 0)
+            while true {
+                var zout = ZSTD_outBuffer(dst: outBuffer.baseAddress, size: outBuffer.count, pos: 0)
+                let remaining = ZSTD_compressStream2(context, &zout, &zin, directive)
+                if ZSTD_isError(remaining) != 0 {
+                    throw DiskImageCatalog.Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(remaining)))")
+                }
+                if zout.pos > 0 { try emit(UnsafeRawBufferPointer(rebasing: outBuffer[0..<zout.pos])) }
+                size += zout.pos
+                if directive == ZSTD_e_end {
+                    if remaining == 0 { finished = true; break }
+                } else if zin.pos >= zin.size {
+                    break
+                }
+            }
+        }
+        return Result(rawSize: rawSize, size: size, sha256: hasher.finish())
     }
 }
 
@@ -55,56 +166,21 @@ extension DiskImageCatalog {
             close(output)
             if !keep { unlink(temporary) }
         }
-        guard let context = ZSTD_createCCtx() else { throw Failure(description: "zstd could not start") }
-        defer { ZSTD_freeCCtx(context) }
-        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, 3)
-        ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, 2)
-        guard let hasher = SHA256Stream() else { throw Failure(description: "libcrypto has no SHA-256") }
-        let inBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
-        let outBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
-        defer {
-            inBuffer.deallocate()
-            outBuffer.deallocate()
-        }
-        var rawSize = 0
-        var size = 0
-        func emit(_ count: Int) throws {
+        let result = try ZstdCapture.compress(input, source: source, cancellation: cancellation) { chunk in
             var done = 0
-            while done < count {
-                let n = write(output, outBuffer.baseAddress.map { $0 + done }, count - done)
+            while done < chunk.count {
+                let n = write(output, chunk.baseAddress.map { $0 + done }, chunk.count - done)
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else { throw Failure(description: "write \(temporary): \(String(cString: strerror(errno)))") }
                 done += n
-            }
-            size += count
-        }
-        var finished = false
-        while !finished {
-            if cancellation.isCancelled { throw Failure(description: "cancelled after \(rawSize) bytes") }
-            let n = read(input, inBuffer.baseAddress, inBuffer.count)
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw Failure(description: "read \(source): \(String(cString: strerror(errno)))") }
-            hasher.update(UnsafeRawBufferPointer(rebasing: inBuffer[0..<n]))
-            rawSize += n
-            let directive = n == 0 ? ZSTD_e_end : ZSTD_e_continue
-            var zin = ZSTD_inBuffer(src: inBuffer.baseAddress, size: n, pos: 0)
-            while true {
-                var zout = ZSTD_outBuffer(dst: outBuffer.baseAddress, size: outBuffer.count, pos: 0)
-                let remaining = ZSTD_compressStream2(context, &zout, &zin, directive)
-                if ZSTD_isError(remaining) != 0 { throw Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(remaining)))") }
-                try emit(zout.pos)
-                if directive == ZSTD_e_end {
-                    if remaining == 0 { finished = true; break }
-                } else if zin.pos >= zin.size {
-                    break
-                }
             }
         }
         guard fsync(output) == 0, rename(temporary, "\(directory)/\(file)") == 0 else {
             throw Failure(description: "cannot store \(file) in \(directory): \(String(cString: strerror(errno)))")
         }
         keep = true
-        let image = DiskImage(name: name, file: file, compression: .zstd, size: size, rawSize: rawSize, sha256: hasher.finish(), added: now)
+        let image = DiskImage(name: name, file: file, compression: .zstd, size: result.size, rawSize: result.rawSize,
+                              sha256: result.sha256, added: now)
         try AtomicFile.write(Array("\(image.sha256)  \(name)\n".utf8), to: "\(directory)/\(file).sha256", mode: 0o644)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -46,88 +46,65 @@ public enum DiskImageCatalog {
         }
     }
 
-    /// The catalog directory (created if missing) for a new image `name`, and `source` opened for
-    /// reading: what `add` and `capture` both check first. The caller closes the descriptor.
-    static func destination(name: String, imagesDirectory: String, replace: Bool, source: String) throws -> (String, Int32) {
-        guard isValidName(name) else { throw Failure(description: "'\(name)' is not a valid image name (letters, digits, . _ -)") }
+    /// The catalog directory (created if missing) for a new image `name`: the one check `add`,
+    /// `capture` and uploads through the bridge (``DiskImageUpload``) make first — a valid name,
+    /// and no record of that name unless `replace`. Throws ``DiskImageUpload/Refusal``.
+    static func destination(name: String, imagesDirectory: String, replace: Bool) throws -> String {
+        guard isValidName(name) else { throw DiskImageUpload.Refusal.invalidName("'\(name)' is not a valid image name (letters, digits, . _ -)") }
         let directory = imagesDirectory + "/" + subdirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DiskImageUpload.Refusal.io("cannot create \(directory): \(error.localizedDescription)")
+        }
         if !replace, FileManager.default.fileExists(atPath: "\(directory)/\(name).json") {
-            throw Failure(description: "a disk image named '\(name)' exists (use --replace)")
+            throw DiskImageUpload.Refusal.exists("a disk image named '\(name)' exists")
+        }
+        return directory
+    }
+
+    /// ``destination(name:imagesDirectory:replace:)``, and `source` opened for reading. The
+    /// caller closes the descriptor.
+    static func destination(name: String, imagesDirectory: String, replace: Bool, source: String) throws -> (String, Int32) {
+        let directory: String
+        do {
+            directory = try destination(name: name, imagesDirectory: imagesDirectory, replace: replace)
+        } catch {
+            throw Failure(description: "\(error)")
         }
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw Failure(description: "cannot open \(source): \(String(cString: strerror(errno)))") }
         return (directory, input)
     }
 
-    /// Copies `source` into the catalog as `name`: detects the compression, decodes it once to
-    /// hash the raw content (a corrupt or truncated image is refused), writes the image, its
-    /// `.sha256` and its record atomically. An existing name is refused unless `replace`.
+    /// Copies `source` into the catalog as `name` through a ``DiskImageUpload``: detects the
+    /// compression, decodes it once to hash the raw content (a corrupt or truncated image is
+    /// refused), writes the image, its `.sha256` and its record atomically. An existing name is
+    /// refused unless `replace`.
     public static func add(source: String, name: String, imagesDirectory: String, replace: Bool = false,
                            now: Double = Date().timeIntervalSince1970) throws -> DiskImage {
-        let (directory, input) = try destination(name: name, imagesDirectory: imagesDirectory, replace: replace, source: source)
-        defer { close(input) }
-        var prefix = [UInt8](repeating: 0, count: 8)
-        let got = pread(input, &prefix, 8, 0)
-        let compression = ImageCompression.detect(Array(prefix.prefix(max(0, got))))
-        let file = name + fileExtension(compression)
-        let temporary = "\(directory)/.\(file).adding-\(getpid())"
-        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var keep = false
-        defer {
-            close(output)
-            if !keep { unlink(temporary) }
-        }
-        let decoder = try StreamDecoders.make(compression)
-        guard let hasher = SHA256Stream() else { throw Failure(description: "libcrypto has no SHA-256") }
-        let counter = RawContent(hasher: hasher)
-        let consume = counter.consume
-        var size = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(input, buffer.baseAddress, buffer.count)
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw Failure(description: "read \(source): \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            var written = 0
-            while written < n {
-                let w = write(output, chunk.baseAddress.map { $0 + written }, n - written)
-                if w < 0, errno == EINTR { continue }
-                guard w > 0 else { throw Failure(description: "write \(temporary): \(String(cString: strerror(errno)))") }
-                written += w
-            }
-            size += n
-            do {
-                try decoder.decode(chunk, sink: consume)
-            } catch {
-                throw Failure(description: "\(source): \(error)")
-            }
-        }
         do {
-            try decoder.finish(sink: consume)
-        } catch {
-            throw Failure(description: "\(source): \(error)")
+            let upload = try DiskImageUpload(name: name, imagesDirectory: imagesDirectory, replace: replace)
+            let input = open(source, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else { throw Failure(description: "cannot open \(source): \(String(cString: strerror(errno)))") }
+            defer { close(input) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ApplyImageDriver.chunkSize, alignment: 4096)
+            defer { buffer.deallocate() }
+            while true {
+                let n = read(input, buffer.baseAddress, buffer.count)
+                if n < 0, errno == EINTR { continue }
+                guard n >= 0 else { throw Failure(description: "read \(source): \(String(cString: strerror(errno)))") }
+                if n == 0 { break }
+                try upload.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            }
+            return try upload.commit(now: now)
+        } catch DiskImageUpload.Refusal.exists(let text) {
+            throw Failure(description: "\(text) (use --replace)")
+        } catch DiskImageUpload.Refusal.corrupt(let text) {
+            throw Failure(description: "\(source): \(text)")
+        } catch let refusal as DiskImageUpload.Refusal {
+            throw Failure(description: refusal.description)
         }
-        guard fsync(output) == 0, rename(temporary, "\(directory)/\(file)") == 0 else {
-            throw Failure(description: "cannot store \(file) in \(directory): \(String(cString: strerror(errno)))")
-        }
-        keep = true
-        let image = DiskImage(name: name, file: file, compression: compression, size: size, rawSize: counter.count,
-                              sha256: hasher.finish(), added: now)
-        try AtomicFile.write(Array("\(image.sha256)  \(name)\n".utf8), to: "\(directory)/\(file).sha256", mode: 0o644)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(Array(try encoder.encode(image)), to: "\(directory)/\(name).json", mode: 0o644)
-        // Another compression of the same name, replaced: its files go.
-        for other in ImageCompression.allCases where other != compression {
-            let stale = "\(directory)/\(name)\(fileExtension(other))"
-            unlink(stale)
-            unlink(stale + ".sha256")
-        }
-        return image
     }
 
     /// Every record under `<images-dir>/disk/`, by name; unreadable records are skipped.
@@ -138,18 +115,5 @@ public enum DiskImageCatalog {
             guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else { return nil }
             return try? JSONDecoder().decode(DiskImage.self, from: data)
         }
-    }
-}
-
-/// Hashes and counts decoded bytes.
-private final class RawContent {
-    let hasher: SHA256Stream
-    private(set) var count = 0
-
-    init(hasher: SHA256Stream) { self.hasher = hasher }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        hasher.update(chunk)
-        count += chunk.count
     }
 }

@@ -69,12 +69,15 @@ public struct StepContext: Sendable {
     /// An image transfer's progress: raw bytes written, bytes per second, seconds left if
     /// known (the runner sends it to the bridge).
     public var progress: @Sendable (_ written: Int, _ rate: Int, _ eta: Int?) -> Void
+    /// In a run through the bridge: where Capture Image sends the image (the appliance).
+    public var imageUploader: (any ImageUploader)?
 
     public init(imagesDirectory: String? = nil, packagesDirectory: String? = nil, targetRoot: String = "/",
                 variableUtility: String? = nil, variableSocket: String? = nil, verifyAfterWrite: Bool = false,
                 dryRun: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in },
                 cancellation: Cancellation = Cancellation(),
-                progress: @escaping @Sendable (_ written: Int, _ rate: Int, _ eta: Int?) -> Void = { _, _, _ in }) {
+                progress: @escaping @Sendable (_ written: Int, _ rate: Int, _ eta: Int?) -> Void = { _, _, _ in },
+                imageUploader: (any ImageUploader)? = nil) {
         self.imagesDirectory = imagesDirectory
         self.packagesDirectory = packagesDirectory
         self.targetRoot = targetRoot
@@ -85,6 +88,7 @@ public struct StepContext: Sendable {
         self.log = log
         self.cancellation = cancellation
         self.progress = progress
+        self.imageUploader = imageUploader
     }
 }
 

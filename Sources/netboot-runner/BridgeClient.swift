@@ -86,6 +86,65 @@ final class BridgeClient: @unchecked Sendable {
 
     /// Sends one request and reads the whole answer. Throws ``Failure`` when there is none.
     func send(_ method: String, _ path: String, json: Data? = nil) throws -> Response {
+        var request = head(method, path)
+        if let json { request += "Content-Type: application/json\r\nContent-Length: \(json.count)\r\n" }
+        request += "\r\n"
+        var bytes = Data(request.utf8)
+        if let json { bytes.append(json) }
+        let answer = try withConnection { channel in
+            try writeAll(bytes, channel.write)
+            return try readAll(channel.read)
+        }
+        return try Self.parse(answer)
+    }
+
+    /// Sends one request whose body `body` makes while it is sent (chunked transfer coding:
+    /// each piece it hands over is one chunk), then reads the answer, waiting up to
+    /// `answerTimeout` seconds for it (the bridge checks and stores what it got first). When
+    /// the bridge answers and closes before the body is through (a refusal), that answer is
+    /// returned. Throws ``Failure`` when there is none, or what `body` throws.
+    func stream(_ method: String, _ path: String, headers: [(String, String)] = [], answerTimeout: Int = 600,
+                body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Response {
+        var request = head(method, path)
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let answer = try withConnection { channel in
+            do {
+                try writeAll(Data(request.utf8), channel.write)
+                try body { piece in
+                    guard let base = piece.baseAddress, piece.count > 0 else { return }
+                    try writeAll(Data(String(piece.count, radix: 16).utf8) + Data("\r\n".utf8), channel.write)
+                    try writeAll(base, piece.count, channel.write)
+                    try writeAll(Data("\r\n".utf8), channel.write)
+                }
+                try writeAll(Data("0\r\n\r\n".utf8), channel.write)
+            } catch let failure as Failure {
+                // The bridge may have refused and closed: its answer says why.
+                if let early = try? readAll(channel.read), (try? Self.parse(early)) != nil { return early }
+                throw failure
+            }
+            var time = timeval(tv_sec: answerTimeout, tv_usec: 0)
+            setsockopt(channel.fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+            return try readAll(channel.read)
+        }
+        return try Self.parse(answer)
+    }
+
+    private func head(_ method: String, _ path: String) -> String {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\n"
+        request += "Authorization: Bearer \(token)\r\nAccept: application/json\r\nConnection: close\r\n"
+        return request
+    }
+
+    /// A connected socket, through TLS (the peer's certificate checked against the pin before
+    /// `body` runs) or plain.
+    private struct Channel {
+        let fd: Int32
+        let write: (UnsafeRawPointer, Int) -> Int
+        let read: (UnsafeMutableRawPointer, Int) -> Int
+    }
+
+    private func withConnection<T>(_ body: (Channel) throws -> T) throws -> T {
         // A bridge that hangs up while we write must be an error, not SIGPIPE ending the run:
         // blocked in this thread only (steps' children keep the default), a pending one consumed.
         var pipe = sigset_t()
@@ -104,20 +163,30 @@ final class BridgeClient: @unchecked Sendable {
         }
         let fd = try connect()
         defer { close(fd) }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\n"
-        request += "Authorization: Bearer \(token)\r\nAccept: application/json\r\nConnection: close\r\n"
-        if let json { request += "Content-Type: application/json\r\nContent-Length: \(json.count)\r\n" }
-        request += "\r\n"
-        var bytes = Data(request.utf8)
-        if let json { bytes.append(json) }
-        let answer: Data
-        if tls {
-            answer = try exchangeTLS(fd, bytes)
-        } else {
-            try writeAll(bytes) { pointer, count in Glibc.send(fd, pointer, count, Int32(MSG_NOSIGNAL)) }
-            answer = try readAll { pointer, count in Glibc.read(fd, pointer, count) }
+        guard tls else {
+            return try body(Channel(fd: fd, write: { Glibc.send(fd, $0, $1, Int32(MSG_NOSIGNAL)) }, read: { Glibc.read(fd, $0, $1) }))
         }
-        return try Self.parse(answer)
+        guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure.unreachable("cannot make a TLS context") }
+        defer { SSL_CTX_free(context) }
+        SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, Int(TLS1_2_VERSION), nil)
+        // The certificate is checked below against the pin, not against a CA.
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+        guard let ssl = SSL_new(context) else { throw Failure.unreachable("cannot make a TLS session") }
+        defer { SSL_free(ssl) }
+        SSL_set_fd(ssl, fd)
+        guard SSL_connect(ssl) == 1 else {
+            ERR_clear_error()
+            throw Failure.unreachable("TLS handshake with \(host):\(port) failed")
+        }
+        defer { SSL_shutdown(ssl) }
+        guard let certificate = SSL_get1_peer_certificate(ssl) else { throw Failure.unreachable("the bridge sent no certificate") }
+        defer { X509_free(certificate) }
+        let found = Self.fingerprint(certificate)
+        guard let fingerprint, found == fingerprint else {
+            throw Failure.wrongCertificate(expected: Self.colons(fingerprint ?? ""), found: Self.colons(found))
+        }
+        return try body(Channel(fd: fd, write: { Int(SSL_write(ssl, $0, Int32(min($1, Int(Int32.max))))) },
+                                read: { Int(SSL_read(ssl, $0, Int32(min($1, Int(Int32.max))))) }))
     }
 
     private func connect() throws -> Int32 {
@@ -162,39 +231,19 @@ final class BridgeClient: @unchecked Sendable {
         throw Failure.unreachable("\(host):\(port): \(problem)")
     }
 
-    private func exchangeTLS(_ fd: Int32, _ bytes: Data) throws -> Data {
-        guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure.unreachable("cannot make a TLS context") }
-        defer { SSL_CTX_free(context) }
-        SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, Int(TLS1_2_VERSION), nil)
-        // The certificate is checked below against the pin, not against a CA.
-        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
-        guard let ssl = SSL_new(context) else { throw Failure.unreachable("cannot make a TLS session") }
-        defer { SSL_free(ssl) }
-        SSL_set_fd(ssl, fd)
-        guard SSL_connect(ssl) == 1 else {
-            ERR_clear_error()
-            throw Failure.unreachable("TLS handshake with \(host):\(port) failed")
-        }
-        defer { SSL_shutdown(ssl) }
-        guard let certificate = SSL_get1_peer_certificate(ssl) else { throw Failure.unreachable("the bridge sent no certificate") }
-        defer { X509_free(certificate) }
-        let found = Self.fingerprint(certificate)
-        guard let fingerprint, found == fingerprint else {
-            throw Failure.wrongCertificate(expected: Self.colons(fingerprint ?? ""), found: Self.colons(found))
-        }
-        try writeAll(bytes) { pointer, count in Int(SSL_write(ssl, pointer, Int32(count))) }
-        return try readAll { pointer, count in Int(SSL_read(ssl, pointer, Int32(count))) }
-    }
-
     private func writeAll(_ bytes: Data, _ write: (UnsafeRawPointer, Int) -> Int) throws {
         try bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let n = write(base + offset, raw.count - offset)
-                guard n > 0 else { throw Failure.unreachable("the connection closed while sending") }
-                offset += n
-            }
+            try writeAll(base, raw.count, write)
+        }
+    }
+
+    private func writeAll(_ base: UnsafeRawPointer, _ count: Int, _ write: (UnsafeRawPointer, Int) -> Int) throws {
+        var offset = 0
+        while offset < count {
+            let n = write(base + offset, count - offset)
+            guard n > 0 else { throw Failure.unreachable("the connection closed while sending") }
+            offset += n
         }
     }
 

@@ -54,6 +54,15 @@ enum BridgeRun {
         var nextEventSequence: Int64
         /// The appliance's view: step pointer → state (`not-run`, `running`, `success`, …).
         var applianceSteps: [RunReconciliation.ApplianceStep]
+        /// Where the appliance's HTTP image server serves its disk images (`image_server`:
+        /// port and path), when it does.
+        var imageServer: (port: Int, path: String)?
+
+        /// `http://HOST:PORT/PATH` on the bridge's host, for a run without `--images`.
+        func imagesURL(host: String) -> String? {
+            guard let server = imageServer else { return nil }
+            return "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)\(server.path)"
+        }
     }
 
     static func failure(_ answer: BridgeClient.Response, _ doing: String) -> RunnerError {
@@ -143,7 +152,12 @@ enum BridgeRun {
         }
         return Compiled(definition: definition, environment: environment, prompted: (json["prompted"] as? [String]) ?? [],
                         runID: id, file: label, nextEventSequence: Int64((json["next_event_sequence"] as? Int) ?? 1),
-                        applianceSteps: steps.map { RunReconciliation.ApplianceStep(pointer: $0.0, name: $0.1, state: $0.2) })
+                        applianceSteps: steps.map { RunReconciliation.ApplianceStep(pointer: $0.0, name: $0.1, state: $0.2) },
+                        imageServer: (json["image_server"] as? [String: Any]).flatMap { server in
+                            guard let port = server["port"] as? Int, (1...65535).contains(port), let path = server["path"] as? String,
+                                  path.hasPrefix("/"), path.hasSuffix("/"), !path.contains(".."), !path.contains(where: \.isWhitespace) else { return nil }
+                            return (port, path)
+                        })
     }
 
     /// After the session: wait for the outbox to empty, then report the outcome once the run
@@ -177,6 +191,29 @@ enum BridgeRun {
             guard Date().addingTimeInterval(delay) < deadline else { return false }
             Thread.sleep(forTimeInterval: delay)
             delay = min(30, delay * 2)
+        }
+    }
+
+    /// Sends the run's two logs to the appliance once it has finished (succeeded or failed):
+    /// `PUT /v1/runs/{id}/logs/NAME` with the current file's last `limit` bytes (lines are
+    /// redacted before they reach the file). One attempt each; a failure is logged, the run's
+    /// outcome stands. `netboot ts runs show` lists them on the appliance.
+    static func sendLogs(_ client: BridgeClient, runID: String, journal: Journal, logs: RunLogs, limit: UInt64 = 1 << 20) {
+        guard journal.phase == .succeeded || journal.phase == .failed else { return }
+        for name in ["netboot_tswizard.log", "netboot_ts_executor.log"] {
+            guard let handle = FileHandle(forReadingAtPath: "\(logs.directory)/\(name)") else { continue }
+            let size = handle.seekToEndOfFile()
+            handle.seek(toFileOffset: size > limit ? size - limit : 0)
+            let data = handle.readDataToEndOfFile()
+            try? handle.close()
+            do {
+                let answer = try client.stream("PUT", "/v1/runs/\(runID)/logs/\(name)", answerTimeout: 30) { send in
+                    try data.withUnsafeBytes { try send($0) }
+                }
+                logs.wizard(answer.status == 201 ? "bridge: \(name) sent (\(data.count) bytes)" : "bridge: \(name) not stored: the appliance answered \(answer.status)")
+            } catch {
+                logs.wizard("bridge: \(name) not sent (\(error))")
+            }
         }
     }
 

@@ -17,6 +17,8 @@ final class RunSession {
         var rebootCommand: String
         var verifyAfterWrite = false
         var dryRun = false
+        /// In a run through the bridge: Capture Image sends its image to the appliance.
+        var imageUploader: (any ImageUploader)?
     }
 
     private(set) var executor: Executor
@@ -193,7 +195,8 @@ final class RunSession {
                                   variableSocket: options.dryRun ? nil : directory.socketPath,
                                   verifyAfterWrite: options.verifyAfterWrite, dryRun: options.dryRun,
                                   log: { logs.executor("step \(pointer): \($0)") }, cancellation: cancellation,
-                                  progress: { queue.post(.progress(pointer: pointer, bytes: $0, rate: $1, eta: $2)) })
+                                  progress: { queue.post(.progress(pointer: pointer, bytes: $0, rate: $1, eta: $2)) },
+                                  imageUploader: options.imageUploader)
         Thread {
             let result = driver.run(resolved, context: context)
             queue.post(.stepDone(pointer: pointer, attempt: attempt, result: result))

@@ -70,7 +70,7 @@ extension RunnerCommand {
         @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
         @Option(name: .customLong("var"), help: "NAME=VALUE (repeatable; not for secrets).") var vars: [String] = []
         @Option(name: .customLong("var-file"), help: "A file of NAME=VALUE lines (secrets go here).") var varFile: String?
-        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/).") var images: String?
+        @Option(name: .customLong("images"), help: "Directory of disk images, or the appliance's image server (http://HOST[:PORT]/); with --bridge, default: the image server the bridge names.") var images: String?
         @Option(name: .customLong("packages"), help: "Directory of packages (one folder each).") var packages: String?
         @Option(name: .customLong("target-root"), help: "The target system's root for hostname and logs.") var targetRoot: String = "/"
         @Option(name: .customLong("reboot-command"), help: "Run instead of rebooting (default: systemctl reboot).") var rebootCommand: String = "systemctl reboot"
@@ -181,15 +181,20 @@ extension RunnerCommand {
                                                        run: bridged.compiled.runID, sequence: definition.name, mac: machineMAC), directory)
             }
             let logs = try RunLogs(directory: state.logDirectory.map(Self.absolute) ?? directory.path + "/logs", echo: state.verbose || dryRun)
+            // Through the bridge without --images: the appliance's image server, on the bridge's host.
+            let imagesSource = images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) }
+                ?? bridged.flatMap { $0.compiled.imagesURL(host: $0.client.host) }
+            if images == nil, let imagesSource { logs.wizard("images from the appliance's image server \(imagesSource)") }
             let inputs = RunInputs(sequenceFile: sequenceFile, inventoryFile: inventory.map(Self.absolute), mac: machineMAC,
-                                   variableFile: varFile.map(Self.absolute), imagesDirectory: images.map { $0.hasPrefix("http://") ? $0 : Self.absolute($0) },
+                                   variableFile: varFile.map(Self.absolute), imagesDirectory: imagesSource,
                                    packagesDirectory: packages.map(Self.absolute), rebootCommand: rebootCommand, startedAt: RunSession.now())
             logs.wizard("task sequence '\(definition.name)' from \(sequenceFile) for \(machineMAC)\(dryRun ? " (dry run)" : "")\(bridged.map { ", run \($0.compiled.runID)" } ?? "")")
             if !given.isEmpty { logs.wizard("variables given: \(given.map(\.name).joined(separator: ", "))") }
             if !missing.isEmpty { logs.wizard("variables asked for: \(missing.map(\.spelling).joined(separator: ", "))") }
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Self.absolute(targetRoot), rebootCommand: rebootCommand,
-                                             verifyAfterWrite: verify, dryRun: dryRun)
+                                             verifyAfterWrite: verify, dryRun: dryRun,
+                                             imageUploader: bridged.map { BridgeImageUploader(client: $0.client, runID: $0.compiled.runID) })
             var bridgeReporter: BridgeReporter?
             if let bridged {
                 bridgeReporter = BridgeReporter(client: bridged.client, runID: bridged.compiled.runID, directory: directory, program: program,
@@ -201,6 +206,7 @@ extension RunnerCommand {
             let code = try session.run(first: .started(now: RunSession.now()))
             if let bridgeReporter {
                 _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+                BridgeRun.sendLogs(bridgeReporter.client, runID: bridgeReporter.runID, journal: session.executor.journal, logs: logs)
             }
             Glibc.exit(code)
         }
@@ -241,6 +247,7 @@ extension RunnerCommand {
             let program: Program
             let environment: VariableEnvironment
             var bridgeReporter: BridgeReporter?
+            var uploader: BridgeImageUploader?
             if let link = BridgeRun.readLink(directory) {
                 // The sequence and its secrets come from the appliance again; the outbox goes
                 // out first, then the appliance's view of the run must match the journal's.
@@ -267,6 +274,7 @@ extension RunnerCommand {
                 }
                 environment = compiled.environment
                 bridgeReporter = reporter
+                uploader = BridgeImageUploader(client: client, runID: link.run)
                 logs.wizard("run \(link.run): the appliance and the journal agree; resuming")
             } else {
                 let source = try SequenceSource(file: inputs.sequenceFile, inventoryFile: inputs.inventoryFile, mac: inputs.mac)
@@ -293,12 +301,13 @@ extension RunnerCommand {
             logs.wizard("resuming '\(saved.journal.sequenceName)' at instruction \(saved.journal.pointer) (phase \(saved.journal.phase.rawValue))")
             let options = RunSession.Options(imagesDirectory: inputs.imagesDirectory, packagesDirectory: inputs.packagesDirectory,
                                              targetRoot: Run.absolute(targetRoot), rebootCommand: inputs.rebootCommand ?? "systemctl reboot",
-                                             verifyAfterWrite: verify, dryRun: false)
+                                             verifyAfterWrite: verify, dryRun: false, imageUploader: uploader)
             let session = RunSession(executor: executor, directory: directory, logs: logs, inputs: inputs, options: options,
                                      reporter: bridgeReporter ?? OutboxFile(path: directory.outboxPath))
             let code = try session.run(first: .resumed(now: RunSession.now()))
             if let bridgeReporter {
                 _ = BridgeRun.conclude(bridgeReporter, journal: session.executor.journal, wait: bridgeWait, log: { logs.executor($0) })
+                BridgeRun.sendLogs(bridgeReporter.client, runID: bridgeReporter.runID, journal: session.executor.journal, logs: logs)
             }
             Glibc.exit(code)
         }

@@ -93,9 +93,23 @@ struct TSRunsListCommand: ParsableCommand {
     }
 }
 
+/// `netboot ts runs show --json`: the run, and the logs its runner sent (`logs[]`: name, bytes, path).
+struct RunWithLogs: Encodable {
+    var view: RunView
+    var logs: [RunLogFiles.Entry]
+
+    private enum Key: String, CodingKey { case logs }
+
+    func encode(to encoder: any Encoder) throws {
+        try view.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(logs, forKey: .logs)
+    }
+}
+
 struct TSRunsShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "One run: every step with its result and times.",
+        commandName: "show", abstract: "One run: every step with its result and times, and the logs its runner sent.",
         discussion: HelpText.discussion(examples: [("netboot ts runs show 3f2a9c1e-… --json", "one run, every step and its times")],
                                         exitCodes: [(0, "the run was printed"), (1, "no such run, or bridge.sqlite cannot be read")]))
 
@@ -109,8 +123,9 @@ struct TSRunsShowCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let view = RunView.fold(record, events: try store.runEvents(id: id), nowMilliseconds: TSRunsCommand.nowMilliseconds())
+        let logs = RunLogFiles.list(stateDirectory: stateDir, run: record.id)
         if json {
-            print(try RunJSON.pretty(view))
+            print(try RunJSON.pretty(RunWithLogs(view: view, logs: logs)))
             return
         }
         let fields: [(String, String)] = [
@@ -118,7 +133,7 @@ struct TSRunsShowCommand: ParsableCommand {
             ("position", TSRunsCommand.position(view)), ("progress", TSRunsCommand.progress(view.progress)),
             ("started", TSRunsCommand.time(view.startedAtMilliseconds)), ("finished", TSRunsCommand.time(view.finishedAtMilliseconds)),
             ("elapsed", TSRunsCommand.seconds(view.elapsedMilliseconds)), ("events", "\(view.events)"),
-        ]
+        ] + logs.map { ("log", "\($0.path) (\($0.bytes) bytes)") }
         print(fields.map { "\($0.0): \(CLITable.printable($0.1))" }.joined(separator: "\n"))
         print("")
         print(CLITable.render(["#", "STEP", "TYPE", "STATE", "ATTEMPTS", "STARTED", "TOOK", "EXIT", "MESSAGE"], view.steps.enumerated().map { index, step in

@@ -27,6 +27,9 @@ extension NetbootConfiguration {
         public var inventory: String = "etc/inventory.yaml"
         /// The largest request body, in bytes (413 past it).
         public var maxBodyBytes: Int = 2_097_152
+        /// The largest disk image a machine may send with `PUT /v1/runs/{id}/images/{name}`
+        /// (a capture), in bytes as sent (compressed; 413 past it).
+        public var maxImageBytes: Int = 274_877_906_944
         /// The most bytes of all request headers together (431 past them).
         public var maxHeaderBytes: Int = 16384
         /// Seconds a connection may stay silent before it is closed (slow and idle clients).
@@ -76,6 +79,7 @@ extension NetbootConfiguration {
             s.sequencesDir = r.path("sequences-dir", default: d.sequencesDir)
             s.inventory = r.path("inventory", default: d.inventory)
             s.maxBodyBytes = r.int("max-body-bytes", default: d.maxBodyBytes, in: 1024...1_073_741_824)
+            s.maxImageBytes = r.int("max-image-bytes", default: d.maxImageBytes, in: 1_048_576...(1 << 50))
             s.maxHeaderBytes = r.int("max-header-bytes", default: d.maxHeaderBytes, in: 1024...1_048_576)
             s.idleTimeout = r.int("idle-timeout", default: d.idleTimeout, in: 1...86400)
             s.requestTimeout = r.int("request-timeout", default: d.requestTimeout, in: 1...3600)
