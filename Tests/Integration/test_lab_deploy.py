@@ -58,6 +58,7 @@ def test_vm_deploys_itself_reboots_into_its_disk_and_resumes(capsys):
     run = result["run"]
     assert run["state"] == "succeeded" and run["steps_done"] == run["steps_total"], explain(result)
     names = [step["name"] for step in run["steps"]]
+    assert run["sequence"] == "lab-deploy"
     assert names[:5] == ["apply image", "set hostname", "probe with tsvar", "restart into the disk", "after the restart"]
     for step in run["steps"]:
         if step["name"] in names[:5]:
@@ -65,6 +66,13 @@ def test_vm_deploys_itself_reboots_into_its_disk_and_resumes(capsys):
             assert step.get("started_at_milliseconds") and step.get("finished_at_milliseconds"), step
     log = result["appliance_log"]
     assert lab.DEPLOY_MAC in log and "enrolled" in log, log[-4000:]
+    # The second run, from the deployed system with the client token the first one left: the
+    # disk captured back to the appliance, registered in its catalog.
+    assert f"{lab.MARKER} capture run exited 0" in console, explain(result)
+    capture = result.get("capture_run") or {}
+    assert capture.get("state") == "succeeded", capture
+    assert f"New image distributed: {lab.CAPTURE_NAME}" in log, log[-4000:]
+    assert lab.CAPTURE_NAME in result["disk_images"], result["disk_images"]
     with capsys.disabled():
         print()
         for name, seconds in result["phases"].items():

@@ -317,7 +317,8 @@ def run_boot(firmware, server, binary=None, timeout=240, keep=False, tour=False)
 DISK_MARKER = "NETBOOT-LAB-DISK"
 DEPLOY_MAC = "52:54:00:4e:42:17"
 IMAGE_NAME = "lab-disk"
-DEPLOY_SEQUENCE = """name: lab deploy
+CAPTURE_NAME = "lab-captured"
+DEPLOY_SEQUENCE = """name: lab-deploy
 steps:
   - {{type: applyImage, id: apply, name: apply image, image: {image}, destination: /dev/vda}}
   - {{type: setHostname, id: host, name: set hostname, hostname: "%OSDComputerName%"}}
@@ -325,12 +326,27 @@ steps:
   - {{type: restart, id: restart, name: restart into the disk}}
   - {{type: runScript, id: after, name: after the restart, package: lab-after, script: run.sh}}
 """
+CAPTURE_SEQUENCE = """name: lab-capture
+steps:
+  - type: captureImage
+    id: capture
+    name: capture the deployed disk
+    share: '\\\\\\\\appliance\\\\images'
+    account: imaging
+    directory: {name}
+    sourceDisk: /dev/vda
+"""
 DEPLOY_INVENTORY = """collections:
   - name: Unknown Computers
     variables:
       OSDComputerName: {hostname}
+      PmmOSDCaptureAccountPassword:
+        value: {secret}
+        secret: true
 deployments:
   - sequence: lab-deploy
+    collection: Unknown Computers
+  - sequence: lab-capture
     collection: Unknown Computers
 """
 
@@ -528,8 +544,10 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
         os.makedirs(os.path.join(workdir, "sequences"))
         with open(os.path.join(workdir, "sequences", "lab-deploy.yaml"), "w") as f:
             f.write(DEPLOY_SEQUENCE.format(image=IMAGE_NAME))
+        with open(os.path.join(workdir, "sequences", "lab-capture.yaml"), "w") as f:
+            f.write(CAPTURE_SEQUENCE.format(name=CAPTURE_NAME))
         with open(os.path.join(workdir, "inventory.yaml"), "w") as f:
-            f.write(DEPLOY_INVENTORY.format(hostname=hostname))
+            f.write(DEPLOY_INVENTORY.format(hostname=hostname, secret="capture-" + uuid.uuid4().hex))
         state = os.path.join(workdir, "var")
         token = subprocess.run([binary, "tokens", "issue", "--role", "enrollment", "--label", "lab VM",
                                 "--state-dir", state], capture_output=True, text=True, check=True).stdout.strip()
@@ -542,11 +560,11 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
         console = Console(os.path.join(workdir, "console-deploy.log"), echo=say if tour else None)
         result["console_path"] = console.path
         with Lab(workdir) as lab:
-            extra = f"netboot.token={token}"
+            extra = f"netboot.token={token} netboot.sequence=lab-deploy"
             if bench:
                 record = json.load(open(os.path.join(root, "disk", f"{IMAGE_NAME}.json")))
                 extra += f" netboot.lab_bench=wget netboot.lab_image={record['file']}"
-            start_deploy_appliance(lab, root, binary, extra, image)
+            config, _ = start_deploy_appliance(lab, root, binary, extra, image)
             say(f"appliance up: DHCP, TFTP, HTTP, bridge; lab-deploy deployed to Unknown Computers, "
                 f"OSDComputerName={hostname}")
             if fault == "used-token":
@@ -558,7 +576,7 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
             watch = [f"{MARKER} booted:", f"{MARKER} network:", f"{MARKER} runner: starting",
                      f"{MARKER} probe:", f"{MARKER} restart:", f"{DISK_MARKER} booted from disk",
                      f"{MARKER} resume: starting", f"{MARKER} after-restart:", f"{MARKER} resume exited",
-                     f"{DISK_MARKER} done"]
+                     f"{MARKER} capture run: starting", f"{MARKER} capture run exited", f"{DISK_MARKER} done"]
             say("phase 1: the VM network-boots (OVMF → ipxe.efi → iPXE script → kernel + runner initramfs)")
             first = run_vm(lab, "network", deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy), console,
                            until=[f"{MARKER} restart: runner and journal"], watch=watch, timeout=timeout,
@@ -577,8 +595,17 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
                 run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, local, vars_copy), console,
                        until=[f"{DISK_MARKER} done"], watch=watch, timeout=timeout)
             runs = ts_runs(binary, state)["runs"]
-            if runs:
-                result["run"] = ts_runs(binary, state, "show", runs[0]["id"])
+            deploys = [run for run in runs if run.get("sequence") == "lab-deploy"]
+            captures = [run for run in runs if run.get("sequence") == "lab-capture"]
+            if deploys:
+                result["run"] = ts_runs(binary, state, "show", deploys[0]["id"])
+            if captures:
+                result["capture_run"] = ts_runs(binary, state, "show", captures[0]["id"])
+            listed = subprocess.run([binary, "images", "list", "--json", "--config", config], capture_output=True, text=True)
+            try:
+                result["disk_images"] = [image["name"] for image in json.loads(listed.stdout).get("diskImages", [])]
+            except ValueError:
+                result["disk_images"] = []
             result["boot_script_after"] = boot_script(lab, DEPLOY_MAC)
         result["console"] = console.text()
         if bench:
@@ -613,6 +640,8 @@ def phases(seen, run):
         "run in the initramfs (apply, hostname, probe)": between(f"{MARKER} runner: starting", f"{MARKER} restart:"),
         "reboot to disk": between(f"{MARKER} restart:", f"{DISK_MARKER} booted from disk"),
         "resume to done": between(f"{DISK_MARKER} booted from disk", f"{MARKER} resume exited"),
+        "capture run (second run, disk to the appliance)": between(f"{MARKER} capture run: starting",
+                                                                   f"{MARKER} capture run exited"),
     }
     steps = (run or {}).get("steps") or []
     first = steps[0] if steps else {}
