@@ -17,6 +17,12 @@ console and powers off.
 Usage:
     scripts/lab/lab.py boot --firmware bios|uefi-pxe|uefi-http --server netboot|dnsmasq
     scripts/lab/lab.py demo
+    scripts/lab/lab.py deploy [--fault checksum [--bench] | --fault used-token] [--keep]
+
+`deploy` is the zero-touch deployment (docs/lab.md "Deployment"): an unknown OVMF VM with an
+empty 2 GiB disk boots the runner initramfs (scripts/lab/build-runner-initrd) from the
+appliance, enrolls through the bridge, applies the disk image (scripts/lab/build-disk-image),
+restarts into it, resumes, and a second run captures the disk back to the appliance.
 
 Addresses are 203.0.113.0/24 (TEST-NET-3, RFC 5737), only ever inside these namespaces.
 """
