@@ -566,7 +566,12 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
         console = Console(os.path.join(workdir, "console-deploy.log"), echo=say if tour else None)
         result["console_path"] = console.path
         with Lab(workdir) as lab:
+            # The lab's own one-time token; an appliance that mints one per boot script appends its
+            # own netboot.token= after this line, and the initramfs takes the last. The used-token
+            # fault presents the lab's spent token as netboot.lab_token=, which the initramfs prefers.
             extra = f"netboot.token={token} netboot.sequence=lab-deploy"
+            if fault == "used-token":
+                extra += f" netboot.lab_token={token}"
             if bench:
                 record = json.load(open(os.path.join(root, "disk", f"{IMAGE_NAME}.json")))
                 extra += f" netboot.lab_bench=wget netboot.lab_image={record['file']}"
