@@ -75,6 +75,8 @@ let package = Package(
         // MARK: wire — pure codecs, Foundation only
         .target(name: "NetbootWire"),
         .target(name: "JSONEscape"),
+        // The in-process feed of boot events from the services to the web console (docs/console.md).
+        .target(name: "BootEvents"),
 
         // MARK: cores — pure logic
         .target(name: "BootImages", dependencies: ["NetbootWire"]),
@@ -126,7 +128,7 @@ let package = Package(
         // MARK: services — SwiftNIO shells, logging, metrics
         .target(name: "NetbootServer", dependencies: [
             "NetbootWire", "BootImages", "BootServices", "NetbootConfig", "NetbootStore", "NetbootStorePostgres",
-            "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol",
+            "PacketCapture", "RotatingLog", "CZlib", "CLinuxPacket", "CLinuxEvents", "ControlProtocol", "BootEvents",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -139,7 +141,7 @@ let package = Package(
 
         // MARK: bridge — the authenticated front door on 8761 (clients) and 8760 (consoles)
         .target(name: "ProxyBridge", dependencies: [
-            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence", "TaskSequenceDrivers",
+            "BridgeCore", "NetbootStore", "NetbootConfig", "NetbootWire", "BootServices", "TaskSequence", "TaskSequenceDrivers", "BootEvents", "RotatingLog",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -187,7 +189,7 @@ let package = Package(
         .testTarget(name: "NetbootStoreTests", dependencies: ["NetbootStore", "NetbootStorePostgres", "BridgeCore", "NetbootWire"]),
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "NetbootWire"]),
         .testTarget(name: "ProxyBridgeTests", dependencies: [
-            "ProxyBridge", "BridgeCore", "NetbootStore", .product(name: "Hummingbird", package: "hummingbird"),
+            "ProxyBridge", "BridgeCore", "NetbootStore", "BootEvents", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetbootWire", "BootImages", "TaskSequence", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetbootServerTests", dependencies: [

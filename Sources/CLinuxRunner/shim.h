@@ -20,6 +20,15 @@ static inline int netboot_reread_partitions(int fd) {
     return ioctl(fd, BLKRRPART);
 }
 
+/// Starts writeback of a written range without waiting (`wait`: 0), or waits until the range
+/// is on disk after starting it (`wait`: 1); 0 or -1 with errno set. Streaming writes call it
+/// so that the disk works while the next data is decoded, instead of all at the final fsync.
+extern int sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags);
+static inline int netboot_write_back(int fd, int64_t offset, int64_t length, int wait) {
+    unsigned int flags = wait ? (1u | 2u | 4u) : 2u;  // SYNC_FILE_RANGE_WAIT_BEFORE | _WRITE | _WAIT_AFTER
+    return sync_file_range(fd, offset, length, flags);
+}
+
 /// glibc 2.29+: the child changes directory before exec.
 extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
 #endif

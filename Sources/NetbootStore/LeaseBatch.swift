@@ -9,7 +9,7 @@ import Foundation
 /// ```swift
 /// var batch = LeaseBatch<Outgoing>()
 /// for (decision, outgoing) in tick { batch.append(decision.writes, for: outgoing) }
-/// let settled = batch.settle(try store.commit(batch.leases, now: now))
+/// let settled = batch.settle(try store.commit(batch.leases, exchanges: batch.exchanges, now: now))
 /// for outgoing in settled.ready { send(outgoing) }
 /// for (outgoing, holders) in settled.refused { holders.forEach { engine.adopt($0) }; log(outgoing) }
 /// ```
@@ -21,6 +21,9 @@ public struct LeaseBatch<Pending> {
     public init() {}
 
     public var isEmpty: Bool { entries.isEmpty }
+    /// Each decision's writes as a range of `leases`: what `LeaseStore.commit` applies whole or
+    /// not at all.
+    public var exchanges: [Range<Int>] { entries.map(\.range) }
     public var count: Int { entries.count }
 
     /// Adds one decision's writes (possibly none) and what waits on them.

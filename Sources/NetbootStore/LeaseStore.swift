@@ -14,13 +14,26 @@ public protocol LeaseStore: Sendable {
     /// record no longer active at `now` (expired, released, decline period over); otherwise it is
     /// refused and the holding record is returned. Returns one outcome per lease, in order.
     /// Throws only when the transaction itself failed; then nothing was written.
-    func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome]
+    ///
+    /// `exchanges` groups the writes of one decision (ranges of `leases`, in order, covering it):
+    /// a group is applied whole or not at all. A new lease and the release of the client's older
+    /// binding go together: were the lease refused and the release applied, the client would
+    /// keep using an address the store calls free. A write left out because another of its
+    /// group was refused is reported refused with the record its address holds (or itself).
+    func commit(_ leases: [DHCPLease], exchanges: [Range<Int>], now: Date) throws -> [LeaseCommitOutcome]
 
     /// Every lease record, ordered by address.
     func allLeases() throws -> [DHCPLease]
 
     /// The record for one address.
     func lease(at address: IPv4Address) throws -> DHCPLease?
+}
+
+extension LeaseStore {
+    /// Each write its own exchange.
+    public func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome] {
+        try commit(leases, exchanges: leases.indices.map { $0..<($0 + 1) }, now: now)
+    }
 }
 
 /// The fate of one lease write in `LeaseStore.commit`.
@@ -55,7 +68,16 @@ public protocol BSDPBindingStore: Sendable {
     func binding(for mac: MACAddress) throws -> BSDPClientBinding?
     /// Creates or replaces the binding of `binding.mac`.
     func save(_ binding: BSDPClientBinding) throws
-    /// Forgets the binding of `mac` (a SELECT naming another server); true if there was one.
-    @discardableResult func removeBinding(for mac: MACAddress) throws -> Bool
+    /// Forgets the binding of `mac` (a SELECT naming another server) when `BSDPBindingRule.removes`
+    /// says so: any binding when `namingServer` is nil, else only one that names that server.
+    /// True if one was removed.
+    @discardableResult func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool
     func allBindings() throws -> [BSDPClientBinding]
+}
+
+extension BSDPBindingStore {
+    /// Forgets the binding of `mac`, whichever server it names.
+    @discardableResult public func removeBinding(for mac: MACAddress) throws -> Bool {
+        try removeBinding(for: mac, namingServer: nil)
+    }
 }

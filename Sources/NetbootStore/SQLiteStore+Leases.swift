@@ -4,12 +4,12 @@ import GRDB
 import NetbootWire
 
 extension SQLiteStore: LeaseStore {
-    public func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome] {
+    public func commit(_ leases: [DHCPLease], exchanges: [Range<Int>], now: Date) throws -> [LeaseCommitOutcome] {
         guard !leases.isEmpty else { return [] }
         return try database.write { db in
             var outcomes: [LeaseCommitOutcome] = []
             outcomes.reserveCapacity(leases.count)
-            // One writer at a time (SQLite's write lock): the read of the holder and the write
+            // One writer at a time (SQLite's write lock): the reads of the holders and the writes
             // cannot interleave with another transaction's.
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
@@ -19,15 +19,24 @@ extension SQLiteStore: LeaseStore {
                     state = excluded.state, expires = excluded.expires, updated = excluded.updated
                 """)
             let stamp = now.timeIntervalSince1970
-            for lease in leases {
-                let outcome = LeaseWriteRule.decide(lease, holder: try Self.fetchLease(db, at: lease.address), now: now)
-                if outcome.isApplied {
+            // The records the writes meet, earlier writes of this commit included.
+            var rows: [IPv4Address: DHCPLease] = [:]
+            for address in Set(leases.map(\.address)) {
+                rows[address] = try Self.fetchLease(db, at: address)
+            }
+            // One exchange at a time, applied whole or not at all (LeaseWriteRule.decide(group:)).
+            for range in LeaseWriteRule.groups(exchanges, count: leases.count) {
+                let group = leases[range]
+                let decided = LeaseWriteRule.decide(group: group, rows: rows, now: now)
+                outcomes.append(contentsOf: decided)
+                guard decided.allSatisfy(\.isApplied) else { continue }
+                for lease in group {
                     try upsert.execute(arguments: [
                         Int64(lease.address.rawValue), Data(lease.clientID.bytes), Int64(lease.mac.rawValue),
                         lease.hostname, lease.state.rawValue, lease.expires.timeIntervalSince1970, stamp,
                     ])
+                    rows[lease.address] = lease
                 }
-                outcomes.append(outcome)
             }
             return outcomes
         }
@@ -87,8 +96,11 @@ extension SQLiteStore: BSDPBindingStore {
     }
 
     @discardableResult
-    public func removeBinding(for mac: MACAddress) throws -> Bool {
+    public func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool {
         try database.write { db in
+            let stored = try Row.fetchOne(db, sql: "SELECT * FROM bsdp_binding WHERE mac = ?",
+                                          arguments: [Int64(mac.rawValue)]).flatMap(Self.binding(from:))
+            guard BSDPBindingRule.removes(stored, namingServer: namingServer) else { return false }
             try db.execute(sql: "DELETE FROM bsdp_binding WHERE mac = ?", arguments: [Int64(mac.rawValue)])
             return db.changesCount > 0
         }

@@ -7,52 +7,85 @@ import PostgresNIO
 
 extension PostgresStore: LeaseStore {
     /// One transaction: the clock-skew guard (`ClockSkewGuard`, against the server's clock),
-    /// then each address's row is locked (`FOR UPDATE`), or found missing and
-    /// inserted with `ON CONFLICT DO NOTHING`; `LeaseWriteRule` decides. Rows are locked in
-    /// address order, so that two appliances' batches cannot deadlock on each other.
-    public func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome] {
+    /// then every existing row the writes meet is locked (`FOR UPDATE`) in address order, so
+    /// that two appliances' batches cannot deadlock on each other; then exchange by exchange
+    /// `LeaseWriteRule.decide(group:)` decides against those rows (earlier writes of this commit
+    /// included) and the group is written whole or not at all. A new row raced by another
+    /// appliance's insert (`ON CONFLICT DO NOTHING` did nothing) rolls the group back to its
+    /// savepoint, and the group is decided again against the row that won.
+    public func commit(_ leases: [DHCPLease], exchanges: [Range<Int>], now: Date) throws -> [LeaseCommitOutcome] {
         guard !leases.isEmpty else { return [] }
-        let order = leases.indices.sorted { leases[$0].address.rawValue < leases[$1].address.rawValue }
         return try transaction { connection in
             // The guard first: a commit decided on a skewed `now` writes nothing.
             let clock = try run("SELECT clock_timestamp()", on: connection)
             guard let databaseNow = try clock.first?.decode(Date.self) else { throw PostgresStoreError.failed("no time from the server") }
             try ClockSkewGuard(bound: settings.maxClockSkew).check(local: now, database: databaseNow)
-            var outcomes = [LeaseCommitOutcome](repeating: .applied, count: leases.count)
-            for index in order {
-                outcomes[index] = try write(leases[index], now: now, on: connection)
+            let keys = Set(leases.map { Int64($0.address.rawValue) }).sorted()
+            var rows: [IPv4Address: DHCPLease] = [:]
+            for row in try run("""
+                SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease
+                WHERE address = ANY(\(keys)) ORDER BY address FOR UPDATE
+                """, on: connection) {
+                if let lease = try Self.lease(from: row) { rows[lease.address] = lease }
+            }
+            var outcomes: [LeaseCommitOutcome] = []
+            outcomes.reserveCapacity(leases.count)
+            for range in LeaseWriteRule.groups(exchanges, count: leases.count) {
+                outcomes += try write(group: leases[range], rows: &rows, now: now, on: connection)
             }
             return outcomes
         }
     }
 
-    private func write(_ lease: DHCPLease, now: Date, on connection: PostgresConnection) throws -> LeaseCommitOutcome {
+    private func write(group: ArraySlice<DHCPLease>, rows: inout [IPv4Address: DHCPLease], now: Date,
+                       on connection: PostgresConnection) throws -> [LeaseCommitOutcome] {
+        // Twice is enough (the racing row is then locked here); more is a fault.
+        for _ in 0..<3 {
+            let decided = LeaseWriteRule.decide(group: group, rows: rows, now: now)
+            guard decided.allSatisfy(\.isApplied) else { return decided }
+            let savepoint = group.count > 1
+            if savepoint { try run("SAVEPOINT netboot_exchange", on: connection) }
+            var raced: IPv4Address?
+            var written: [DHCPLease] = []
+            for lease in group where raced == nil {
+                if try put(lease, exists: rows[lease.address] != nil, now: now, on: connection) {
+                    written.append(lease)
+                } else {
+                    raced = lease.address
+                }
+            }
+            if let raced {
+                if savepoint { try run("ROLLBACK TO SAVEPOINT netboot_exchange", on: connection) }
+                rows[raced] = try fetchLease(at: raced, lock: true, on: connection)
+                continue
+            }
+            if savepoint { try run("RELEASE SAVEPOINT netboot_exchange", on: connection) }
+            for lease in written { rows[lease.address] = lease }
+            return decided
+        }
+        throw PostgresStoreError.contention
+    }
+
+    /// Writes one lease: an UPDATE of the row locked before, or an INSERT that does nothing when
+    /// another transaction inserted the address first (false).
+    private func put(_ lease: DHCPLease, exists: Bool, now: Date, on connection: PostgresConnection) throws -> Bool {
         let address = Int64(lease.address.rawValue)
         let clientID = ByteBuffer(bytes: lease.clientID.bytes)
         let mac = Int64(lease.mac.rawValue)
-        // A new row raced by another appliance's insert: the insert does nothing, and the next
-        // round locks and decides against that row. Twice is enough; more is a fault.
-        for _ in 0..<3 {
-            let holder = try fetchLease(at: lease.address, lock: true, on: connection)
-            let outcome = LeaseWriteRule.decide(lease, holder: holder, now: now)
-            guard outcome.isApplied else { return outcome }
-            if holder == nil {
-                let inserted = try run("""
-                    INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
-                    VALUES (\(address), \(clientID), \(mac), \(lease.hostname), \(lease.state.rawValue), \(lease.expires), \(now))
-                    ON CONFLICT (address) DO NOTHING
-                    """, on: connection)
-                if inserted.metadata.rows == 1 { return .applied }
-            } else {
-                try run("""
-                    UPDATE dhcp_lease SET client_id = \(clientID), mac = \(mac), hostname = \(lease.hostname),
-                        state = \(lease.state.rawValue), expires = \(lease.expires), updated = \(now)
-                    WHERE address = \(address)
-                    """, on: connection)
-                return .applied
-            }
+        if exists {
+            try run("""
+                UPDATE dhcp_lease SET client_id = \(clientID), mac = \(mac), hostname = \(lease.hostname),
+                    state = \(lease.state.rawValue), expires = \(lease.expires), updated = \(now)
+                WHERE address = \(address)
+                """, on: connection)
+            return true
         }
-        throw PostgresStoreError.contention
+        let inserted = try run("""
+            INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
+            VALUES (\(address), \(clientID), \(mac), \(lease.hostname), \(lease.state.rawValue), \(lease.expires), \(now))
+            ON CONFLICT (address) DO NOTHING
+            """, on: connection)
+        return inserted.metadata.rows == 1
     }
 
     public func allLeases() throws -> [DHCPLease] {
@@ -112,9 +145,11 @@ extension PostgresStore: BSDPBindingStore {
     }
 
     @discardableResult
-    public func removeBinding(for mac: MACAddress) throws -> Bool {
+    public func removeBinding(for mac: MACAddress, namingServer: IPv4Address?) throws -> Bool {
         try transaction { connection in
             let key = Int64(mac.rawValue)
+            let stored = try fetchBinding(mac, lock: true, on: connection)
+            guard BSDPBindingRule.removes(stored, namingServer: namingServer) else { return false }
             return try run("DELETE FROM bsdp_binding WHERE mac = \(key)", on: connection).metadata.rows ?? 0 > 0
         }
     }

@@ -85,12 +85,15 @@ public struct ProxyBridge: Sendable {
         let captures = ImageCaptureAPI(store: store, audit: audit, imagesDirectory: settings.appliance.isEmpty ? configuration.imagesDir : nil,
                                        maxImageBytes: settings.maxImageBytes)
         let runLogs = RunLogAPI(store: store, stateDirectory: configuration.stateDir, maxBodyBytes: settings.maxBodyBytes, audit: audit)
+        let web = ConsoleWeb.make(store: store, appliance: applianceAPI, runs: runs, audit: audit, configuration: configuration,
+                                  scheme: scheme, now: now)
         var services: [any Service] = []
         for (port, number, handlers) in [(BridgeRoute.Port.client, settings.clientPort,
                                           client.handlers.merging(runs.clientHandlers) { a, _ in a }.merging(captures.handlers) { a, _ in a }
                                               .merging(runLogs.handlers) { a, _ in a }),
                                          (.console, settings.consolePort, console.handlers.merging(applianceAPI.handlers) { $1 }.merging(runs.consoleHandlers) { a, _ in a })] {
             let router = try BridgeRouter.build(port: port, middleware: middleware, handlers: handlers)
+            if port == .console { web.register(on: router) }
             let portLogger = {
                 var portLogger = logger
                 portLogger[metadataKey: "bridge.port"] = "\(port.rawValue)"
@@ -103,6 +106,7 @@ public struct ProxyBridge: Sendable {
                 onServerRunning: { channel in
                     let bound = channel.localAddress?.port ?? number
                     portLogger.notice("bridge: \(port.rawValue) port listening on \(scheme)://\(address):\(bound)")
+                    if port == .console { portLogger.notice("bridge: web console: \(scheme)://\(address):\(bound)/console/") }
                 },
                 logger: portLogger))
         }

@@ -28,6 +28,7 @@ struct ClientAPI: Sendable {
         let (store, instant, relay) = (store, now(), relay)
         switch try await Blocking.run({ try store.enroll(enrollment, with: caller.digest, now: instant, relay: relay) }) {
         case .refused:
+            audit.logger.notice("enrollment refused: token \(caller.id) for \(enrollment.mac) (bound to another machine, or spent meanwhile)")
             throw BridgeError.unauthorized
         case let .enrolled(device, token):
             audit.logger.notice("device enrolled: \(device.mac) (\(device.hostname ?? "-")) with enrollment token \(caller.id)")

@@ -43,6 +43,8 @@ struct RoleMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let route = context.endpointPath.flatMap { routes["\(request.method.rawValue) \($0)"] }
         if let route, route.scope == nil { return try await next(request, context) }
+        // The web console's pages check their session and scope themselves (ConsoleWeb.gate).
+        if route == nil, let path = context.endpointPath, ConsoleWeb.owns(path) { return try await next(request, context) }
         let presented = Self.bearer(request.headers[.authorization])
         let instant = now()
         let caller = presented.map { "token:\($0.digest.id)" } ?? "address:\(context.remoteAddress)"
@@ -64,6 +66,12 @@ struct RoleMiddleware: RouterMiddleware {
         }
         switch TokenCheck.evaluate(record, requires: scope, now: instant) {
         case .unauthenticated:
+            if route.operation == "enroll" {
+                // A machine whose enrollment is refused (its token replayed, expired, revoked) is
+                // visible in the log: the token's public id and state, never the token.
+                let state = record.map { $0.state(at: instant).rawValue } ?? (presented == nil ? "missing" : "unknown")
+                audit.logger.notice("enrollment refused: token \(presented?.digest.id ?? "-") is \(state) (from \(context.remoteAddress))")
+            }
             throw BridgeError.unauthorized
         case .forbidden:
             if let record, route.port == .console {

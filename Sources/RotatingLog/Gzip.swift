@@ -3,10 +3,10 @@ import CZlib
 /// gzip (RFC 1952) compression through zlib — the seed archives rotated logs "using the zlib
 /// compression library" (seed admin guide L6391); the gzip wrapper (`windowBits` 15 + 16) makes
 /// the archives readable by `zcat` and `gzip -t`.
-enum Gzip {
-    enum Failure: Error, CustomStringConvertible {
+public enum Gzip {
+    public enum Failure: Error, CustomStringConvertible {
         case zlib(function: String, code: Int32)
-        var description: String {
+        public var description: String {
             switch self {
             case let .zlib(function, code): "zlib \(function) failed with code \(code)"
             }
@@ -14,7 +14,7 @@ enum Gzip {
     }
 
     /// `bytes` as one complete gzip member, at the default compression level.
-    static func compress(_ bytes: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
+    public static func compress(_ bytes: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
         var stream = z_stream()
         let status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
                                    zlibVersion(), Int32(MemoryLayout<z_stream>.size))

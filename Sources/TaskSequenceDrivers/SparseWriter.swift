@@ -10,6 +10,11 @@ import CLinuxRunner
 /// smaller than the image fails with a message that says so.
 public final class SparseWriter {
     public static let blockSize = 4096
+    /// Writeback is started for every window of this many bytes once it is written, and the
+    /// window before it waited for (`sync_file_range`): the disk writes while the next data is
+    /// decoded, instead of everything at the final fsync, and dirty pages stay bounded to about
+    /// two windows.
+    public static let writeBackWindow = 8 << 20
 
     public let path: String
     public let sparse: Bool
@@ -20,6 +25,8 @@ public final class SparseWriter {
     public private(set) var offset = 0
     /// Bytes not written because they were zero blocks.
     public private(set) var skipped = 0
+    /// Writeback has been started for `0..<writeBackStarted`.
+    private var writeBackStarted = 0
 
     public struct Failure: Error, CustomStringConvertible, Equatable {
         public var description: String
@@ -56,6 +63,7 @@ public final class SparseWriter {
         guard sparse else {
             try writeAll(base, bytes.count, at: offset)
             offset += bytes.count
+            writeBack()
             return
         }
         // Runs of zero / non-zero blocks, aligned to the absolute offset.
@@ -77,6 +85,20 @@ public final class SparseWriter {
             position = runEnd
         }
         offset += bytes.count
+        writeBack()
+    }
+
+    /// Starts writeback of each full window behind `offset` and waits for the one before it.
+    /// Only a hint to the kernel: an I/O error it meets is reported again by the final fsync.
+    private func writeBack() {
+        let window = Self.writeBackWindow
+        while offset - writeBackStarted >= window {
+            _ = netboot_write_back(descriptor, Int64(writeBackStarted), Int64(window), 0)
+            if writeBackStarted >= window {
+                _ = netboot_write_back(descriptor, Int64(writeBackStarted - window), Int64(window), 1)
+            }
+            writeBackStarted += window
+        }
     }
 
     /// Sets a file's length (trailing zero blocks were skipped), flushes to stable storage,

@@ -61,8 +61,9 @@ extension RunnerCommand {
             abstract: "Start a run: of a task sequence file (--file), or of one deployed to this machine through the appliance's bridge (--bridge).")
 
         @Option(name: .customLong("file"), help: "The task sequence (YAML).") var file: String?
-        @Option(name: .customLong("bridge"), help: "The appliance's bridge (https://HOST:8761): run a sequence deployed to this machine.") var bridge: String?
-        @Option(name: .customLong("token"), help: "A client token, or an enrollment token (this machine enrolls with it).") var token: String?
+        @Option(name: .customLong("bridge"), help: "The appliance's bridge (https://HOST:8761): run a sequence deployed to this machine (default without --file: netboot.bridge= of the kernel command line).") var bridgeOption: String?
+        @Option(name: .customLong("token"), help: "A client token, or an enrollment token (this machine enrolls with it; default: netboot.token= of the kernel command line).") var tokenOption: String?
+        @Option(name: .customLong("kernel-cmdline"), help: .hidden) var kernelCmdline: String = "/proc/cmdline"
         @Option(name: .customLong("fingerprint"), help: "The bridge certificate's SHA-256 fingerprint (pinned; default: netboot.bridge_fp= of the kernel command line).") var fingerprint: String?
         @Option(name: .customLong("sequence"), help: "Which deployed sequence to run when several are.") var sequence: String?
         @Flag(name: .customLong("smbios"), help: "Enroll with the SMBIOS model and serial (/sys/class/dmi/id), so the bridge tells a PC from a Mac.")
@@ -88,13 +89,30 @@ extension RunnerCommand {
             }
         }
 
+        /// `--bridge`, else (without `--file`) `netboot.bridge=` of the kernel command line: the
+        /// iPXE script the appliance renders puts it there (docs/bridge.md "Discovery").
+        var bridge: String? {
+            bridgeOption ?? (file == nil ? BridgeRun.kernelArgument("netboot.bridge", cmdline: kernelCmdline) : nil)
+        }
+
+        /// `--token`, else with a bridge `netboot.token=` of the kernel command line: the one-time
+        /// enrollment token the appliance minted for this MAC's boot (docs/pxe.md).
+        var token: String? {
+            tokenOption ?? (bridge == nil ? nil : BridgeRun.kernelArgument("netboot.token", cmdline: kernelCmdline))
+        }
+
         func validate() throws {
-            guard (file == nil) != (bridge == nil) else { throw ValidationError("give either --file or --bridge") }
+            guard (file == nil) != (bridge == nil) else {
+                throw ValidationError(file == nil ? "give either --file or --bridge (no netboot.bridge= on the kernel command line)"
+                                                  : "give either --file or --bridge")
+            }
             if bridge != nil {
-                guard token != nil else { throw ValidationError("--bridge needs --token (a client or enrollment token)") }
+                guard token != nil else {
+                    throw ValidationError("--bridge needs --token (a client or enrollment token; no netboot.token= on the kernel command line)")
+                }
                 guard inventory == nil else { throw ValidationError("--inventory is for --file: the appliance applies its own") }
                 guard !dryRun else { throw ValidationError("--dry-run is for --file (netboot ts plan shows a plan on the appliance)") }
-            } else if token != nil || fingerprint != nil || sequence != nil {
+            } else if tokenOption != nil || fingerprint != nil || sequence != nil {
                 throw ValidationError("--token, --fingerprint and --sequence go with --bridge")
             }
         }
@@ -115,7 +133,7 @@ extension RunnerCommand {
                     throw RunnerError.state("a run of '\(previous.journal.sequenceName)' is in progress in \(early.path) (phase \(previous.journal.phase.rawValue)): use 'netboot-runner resume', or remove the directory to start over")
                 }
                 let client: BridgeClient
-                let pin = fingerprint ?? BridgeRun.kernelArgument("netboot.bridge_fp")
+                let pin = fingerprint ?? BridgeRun.kernelArgument("netboot.bridge_fp", cmdline: kernelCmdline)
                 do { client = try BridgeClient(url: bridge, token: token ?? "", fingerprint: pin) } catch { throw RunnerError.input("\(error)") }
                 let say: (String) -> Void = { FileHandle.standardError.write(Data("netboot-runner: \($0)\n".utf8)) }
                 let listing = try BridgeRun.retrying(wait: bridgeWait, log: say) {

@@ -22,16 +22,18 @@ extension ExplainCommand {
             mac: mac, firmware: firmware, classifier: DHCPClientClassifier(configuration.dhcp),
             pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), server: server,
             menu: HTTPService.Options(configuration, metrics: nil).ipxe)
+        let decision = try bootDecision(configuration, mac: mac)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(explanation)
-            print(String(decoding: data, as: UTF8.self))
+            let text = String(decoding: try encoder.encode(explanation), as: UTF8.self)
+            print(try decision.map { try Self.addingBootDecision($0, to: text) } ?? text)
             return
         }
         for line in explanation.lines { print(line) }
         if server == .any {
             print("(server-address is auto: 0.0.0.0 stands for the address of the interface the client reaches)")
         }
+        for line in decision.map(Self.bootDecisionLines) ?? [] { print(line) }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BootImages
+import BridgeCore
 import Foundation
+import NetbootConfig
 import NetbootServer
 import NetbootWire
 import PacketCapture
@@ -10,6 +12,8 @@ import TaskSequence
 /// does or does not get each image, traced through the same `ImageCatalog.listDecision(for:)`
 /// the BSDP responder runs over the same catalog (``ServedImages``, from the same
 /// configuration), and which collections and deployed sequences apply to it; docs/capture.md.
+/// With the bridge enabled, also the boot decision by deployment state (network menu or local
+/// disk, and why; docs/pxe.md "Boot decisions").
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
@@ -18,9 +22,10 @@ struct ExplainCommand: ParsableCommand {
             examples: [
                 ("netboot explain --mac 00:1c:42:00:00:01 --model MacBookPro11,1", "the images this Mac is offered, and why each other is not"),
                 ("netboot explain --mac 00:1c:42:00:00:01 --config lab.yaml --inventory etc/inventory.yaml", "with another configuration, and its collections and sequences"),
+                ("netboot explain --mac 52:54:00:12:34:56 --firmware uefi --json", "a PC; with the bridge enabled also whether it boots its local disk, and why"),
             ],
             exitCodes: [(0, "the explanation was printed"),
-                        (1, "a bad --mac or --attributes, \(HelpText.configurationError), an unreadable images directory or inventory")])
+                        (1, "a bad --mac or --attributes, \(HelpText.configurationError), an unreadable images directory, inventory or bridge store")])
     )
 
     @Option(help: "The client's MAC address.")
@@ -45,6 +50,17 @@ struct ExplainCommand: ParsableCommand {
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
+
+    /// The boot decision from the bridge's run state (``readBootDecision(_:mac:)``); an unreadable
+    /// store is an error (exit 1).
+    func bootDecision(_ configuration: NetbootConfiguration, mac: MACAddress) throws -> BootDecision? {
+        do {
+            return try Self.readBootDecision(configuration, mac: mac)
+        } catch {
+            reportError("boot decision: cannot read the run state in \(configuration.stateDir): \(error)")
+            throw ExitCode(1)
+        }
+    }
 
     func run() throws {
         guard let address = MACAddress(mac) else {
@@ -81,8 +97,10 @@ struct ExplainCommand: ParsableCommand {
         }
         let client = NetBootClient(mac: address, architecture: arch, systemIdentifier: model, attributeFilter: filter)
         let explanation = ClientExplanation(client: client, catalog: catalog, inventory: loaded)
-        if json { return print(explanation.json) }
+        let decision = try bootDecision(configuration, mac: address)
+        if json { return print(try decision.map { try Self.addingBootDecision($0, to: explanation.json) } ?? explanation.json) }
         for line in explanation.lines { print(line) }
         for folder in catalog.skippedFolders { print("skipped folder \(folder): not loaded, see `netboot images list`") }
+        for line in decision.map(Self.bootDecisionLines) ?? [] { print(line) }
     }
 }

@@ -62,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = NetbootMetrics.bootstrap()
         var additional: [ServiceAssembly.Entry] = []
         var discovery = IPXEDiscovery()
+        var bootSessions: BootSessions?
         if configuration.bridge.enabled {
             do {
                 let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"),
@@ -69,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
                 additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
                 discovery = IPXEDiscovery(variables: bridge.discovery.ipxeVariables(host: "{host}"),
                                           kernelArguments: bridge.discovery.kernelArguments(host: "{host}"))
+                bootSessions = BootSessions(store: bridge.store, configuration: configuration, logger: Logger(label: "netboot.boot"))
             } catch {
                 sink.flush()
                 printError("netboot: not starting: bridge: \(error)")
@@ -77,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             try await Appliance.serve(loaded.result, origin: loaded.origin, metrics: metrics, version: NetbootVersion.string,
-                                      additional: additional, ipxeDiscovery: discovery)
+                                      additional: additional, ipxeDiscovery: discovery, bootSessions: bootSessions)
         } catch let error as any ServiceStartFailure {
             sink.flush()
             printError("netboot: not started: \(error)")

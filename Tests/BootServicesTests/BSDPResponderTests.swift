@@ -126,7 +126,7 @@ import Testing
             serverIdentifier: IPv4Address(10, 0, 0, 9), selectedImage: BootImageID(rawValue: Self.image(1).bootImageIDValue)))
         let exchange = core.handle(Self.inform(select), receipt: Wire.receipt, now: Lab.t0)
         #expect(exchange.reasonLabel == "bsdp_selected_other_server")
-        #expect(exchange.bindingChange == .remove(Self.mac))
+        #expect(exchange.bindingChange == .remove(Self.mac, namingServer: nil))
         #expect(core.bsdp?.bindings.isEmpty == true)
     }
 

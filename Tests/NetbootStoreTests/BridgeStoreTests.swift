@@ -161,6 +161,46 @@ import Testing
             #expect(try store.audit(before: lines[1].id).map(\.target) == ["t0"])
         }
     }
+
+    // MARK: boot tokens and the boot decision's reads (issue 17)
+
+    @Test func aBootTokenReplacesTheMACsUnusedOneAndEnrollsOnlyThatMAC() throws {
+        try withStore { store, _ in
+            let mac = "02:00:00:00:00:01"
+            let first = try store.issueBootToken(mac: mac, ttl: 600, now: t0)
+            let second = try store.issueBootToken(mac: mac, ttl: 600, now: t0 + 1)
+            let other = try store.issueBootToken(mac: "02:00:00:00:00:02", ttl: 600, now: t0 + 1)
+            #expect(try store.token(digest: first.digest) == nil)
+            let record = try #require(try store.token(digest: second.digest))
+            #expect(record.role == .enrollment && record.deviceMAC == mac && record.label == "boot \(mac)")
+            #expect(record.expiresAt == t0 + 601)
+            #expect(try store.tokens().count == 2)
+            // Another MAC cannot spend it, and the refusal leaves it unused.
+            guard case .refused = try store.enroll(enrollment(2), with: second.digest, now: t0 + 2, relay: false) else {
+                Issue.record("a boot token enrolled another MAC")
+                return
+            }
+            #expect(try store.token(digest: second.digest)?.usedAt == nil)
+            guard case .enrolled = try store.enroll(enrollment(1), with: second.digest, now: t0 + 3, relay: false) else {
+                Issue.record("the boot token did not enroll its MAC")
+                return
+            }
+            guard case .refused = try store.enroll(enrollment(1), with: second.digest, now: t0 + 4, relay: false) else {
+                Issue.record("a boot token enrolled twice")
+                return
+            }
+            // A used boot token stays (audit); the next fetch adds one beside it. An expired
+            // unused boot token of any MAC goes at the next mint.
+            _ = try store.issueBootToken(mac: mac, ttl: 600, now: t0 + 5)
+            #expect(try store.token(digest: second.digest)?.usedAt == t0 + 3)
+            _ = try store.issueBootToken(mac: mac, ttl: 600, now: t0 + 700)
+            #expect(try store.token(digest: other.digest) == nil)
+            // Tokens issued by hand (no MAC, another label) are never pruned.
+            let manual = try store.issueToken(role: .enrollment, label: "", ttl: 60, now: t0).token
+            _ = try store.issueBootToken(mac: mac, ttl: 600, now: t0 + 800)
+            #expect(try store.token(digest: manual.digest) != nil)
+        }
+    }
 }
 
 /// Runs in the bridge store (issue 16 §6): events stored once per (client, sequence), refused
@@ -240,6 +280,21 @@ extension BridgeStoreRunTests {
             let admissions = try store.submitRunEvents(batch, now: t0)
             #expect(admissions == [.stored(.store), .stored(.duplicate), .stored(.store), .stored(.conflict)])
             #expect(try store.runEvents(id: "r1").count == 2)
+        }
+    }
+
+    @Test func latestRunIsTheMACsNewest() throws {
+        try withStore { store in
+            #expect(try store.latestRun(mac: mac) == nil)
+            try store.insertRun(run("r1"))
+            var newer = run("r2")
+            newer.startedAtMilliseconds = 5
+            try store.insertRun(newer)
+            var elsewhere = run("r3")
+            elsewhere.mac = "02:00:00:00:00:09"
+            elsewhere.startedAtMilliseconds = 9
+            try store.insertRun(elsewhere)
+            #expect(try store.latestRun(mac: mac)?.id == "r2")
         }
     }
 }

@@ -144,6 +144,66 @@ import Testing
         }
     }
 
+    /// One exchange's writes — a client's new lease and the release of its older one — are
+    /// applied whole or not at all: when the new address is held by another client (another
+    /// appliance won it), the older lease stays bound, since the client never got the new ACK
+    /// and keeps using it. Found by perfdhcp against two appliances (test_store.py).
+    @Test(arguments: StoreKind.allCases)
+    func anExchangeIsAppliedWholeOrNotAtAll(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            let old = lease(100, client: 1, expires: t0 + 3600)
+            let winner = lease(101, client: 2, expires: t0 + 3600)
+            #expect(try store.commit([old, winner], now: t0) == [.applied, .applied])
+            // Client 1 is offered .101 by an engine that did not know client 2 holds it.
+            var released = old
+            released.state = .released
+            released.expires = t0 + 10
+            let lost = lease(101, client: 1, expires: t0 + 3610)
+            let third = lease(102, client: 3, expires: t0 + 3610)
+            let outcomes = try store.commit([lost, released, third], exchanges: [0..<2, 2..<3], now: t0 + 10)
+            #expect(outcomes == [.refused(holder: winner), .refused(holder: old), .applied])
+            #expect(try store.lease(at: old.address) == old)
+            #expect(try store.lease(at: winner.address) == winner)
+            #expect(try store.lease(at: third.address) == third)
+            // Two exchanges on one address in one commit: the second meets the first's write.
+            var freed = third
+            freed.state = .released
+            let taken = lease(102, client: 4, expires: t0 + 3620)
+            #expect(try store.commit([freed, taken], exchanges: [0..<1, 1..<2], now: t0 + 20) == [.applied, .applied])
+            #expect(try store.lease(at: taken.address) == taken)
+            // Ranges that do not cover the writes: every uncovered write is its own exchange.
+            #expect(LeaseWriteRule.groups([1..<3, 2..<4, 7..<9], count: 5) == [0..<1, 1..<3, 3..<4, 4..<5])
+            #expect(LeaseWriteRule.groups([], count: 2) == [0..<1, 1..<2])
+        }
+    }
+
+    /// A Mac selects appliance A; B, seeing the broadcast SELECT, forgets only a binding that
+    /// names B — before or after A saved its new one, A's selection stays.
+    @Test(arguments: StoreKind.allCases)
+    func aSelectSeenByAPeerRemovesOnlyItsOwnBinding(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let a = try fixture.open(), b = try fixture.open()
+            let mac = MACAddress(rawValue: 0x0011_2233_4455)
+            let serverA = IPv4Address(10, 0, 0, 2), serverB = IPv4Address(10, 0, 0, 3)
+            let viaA = BSDPClientBinding(mac: mac, imageID: 7, serverIdentifier: serverA, selectedAt: t0 + 5)
+            // A saved first: B's removal leaves it.
+            try b.save(BSDPClientBinding(mac: mac, imageID: 9, serverIdentifier: serverB, selectedAt: t0))
+            try a.save(viaA)
+            #expect(try !b.removeBinding(for: mac, namingServer: serverB))
+            #expect(try a.binding(for: mac) == viaA)
+            // B removed first: its own binding goes, then A's lands.
+            try a.removeBinding(for: mac)
+            try b.save(BSDPClientBinding(mac: mac, imageID: 9, serverIdentifier: serverB, selectedAt: t0))
+            #expect(try b.removeBinding(for: mac, namingServer: serverB))
+            try a.save(viaA)
+            #expect(try b.binding(for: mac) == viaA)
+            // One appliance (no server named): any binding goes.
+            #expect(try b.removeBinding(for: mac, namingServer: nil))
+            #expect(try a.binding(for: mac) == nil)
+        }
+    }
+
     /// A selection made through appliance A is what appliance B reads, and a late write of an
     /// older selection (B flushing after A) does not undo a newer one.
     @Test(arguments: StoreKind.allCases)

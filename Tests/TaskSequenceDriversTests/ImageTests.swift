@@ -116,6 +116,31 @@ func decodeAll(_ compression: ImageCompression, _ input: Data, chunk: Int) throw
         #expect(Int(status.st_blocks) * 512 < content.count - (1 << 19), "the zero MiB is a hole")
     }
 
+    /// Past several write-back windows (started and waited for as the writer goes), with
+    /// chunks that straddle the windows' edges, the file holds exactly what was written.
+    @Test func contentSurvivesWriteBackAcrossWindows() throws {
+        let scratch = try Scratch()
+        let path = scratch.path + "/disk"
+        var content = Data()
+        var index = 0
+        while content.count <= 3 * SparseWriter.writeBackWindow {
+            content.append(index % 2 == 0 ? sampleContent() : Data(count: 1 << 20))
+            index += 1
+        }
+        let writer = try SparseWriter(path: path)
+        var offset = 0
+        var size = 777_777
+        while offset < content.count {
+            let end = min(content.count, offset + size)
+            try content[offset..<end].withUnsafeBytes { try writer.write($0) }
+            offset = end
+            size = size * 3 % 2_000_003 + 1
+        }
+        try writer.finish()
+        #expect(content.count > 3 * SparseWriter.writeBackWindow)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == content)
+    }
+
     @Test func trailingZerosKeepTheLength() throws {
         let scratch = try Scratch()
         let path = scratch.path + "/disk"

@@ -20,7 +20,9 @@ public struct BSDPBinding: Hashable, Sendable {
 /// A change to the binding store that the shell persists before sending the reply.
 public enum BSDPBindingChange: Hashable, Sendable {
     case save(BSDPBinding)
-    case remove(MACAddress)
+    /// Forget the MAC's binding; with a server identifier only if the stored binding names that
+    /// server (a shared store: never a peer appliance's binding).
+    case remove(MACAddress, namingServer: IPv4Address?)
 }
 
 /// Apple's BSDP server duties (BSDP 1.0.8; reference §1.2, §1.6, §1.8): INFORM[LIST] →
@@ -40,14 +42,26 @@ public struct BSDPResponder: Sendable {
         public var httpBasePath: String
         /// NFS export of the images directory.
         public var nfsExportPath: String
+        /// Bindings come from a store shared by the appliances of one site: a selection naming
+        /// any server identifier is honoured (ACK[LIST] option 8, OFFER*), and a SELECT naming
+        /// another server forgets only a binding naming this one (docs/store.md).
+        public var honoursSiteSelections: Bool
+        /// `BSDPServerPriority`: Macs per server at which the priority reaches 0; 0 = static.
+        public var loadCapacity: Int
+        /// `BSDPServerPriority`: how long a selection counts as load.
+        public var loadWindow: TimeInterval
 
         public init(serverPriority: UInt16 = 32768, serverName: String? = nil, tftpPathPrefix: String = "",
-                    httpBasePath: String = "", nfsExportPath: String = "/images") {
+                    httpBasePath: String = "", nfsExportPath: String = "/images", honoursSiteSelections: Bool = false,
+                    loadCapacity: Int = 0, loadWindow: TimeInterval = 900) {
             self.serverPriority = serverPriority
             self.serverName = serverName
             self.tftpPathPrefix = tftpPathPrefix
             self.httpBasePath = httpBasePath
             self.nfsExportPath = nfsExportPath
+            self.honoursSiteSelections = honoursSiteSelections
+            self.loadCapacity = loadCapacity
+            self.loadWindow = loadWindow
         }
     }
 
@@ -70,6 +84,36 @@ public struct BSDPResponder: Sendable {
         var byMAC: [MACAddress: BSDPBinding] = [:]
         for binding in bindings { byMAC[binding.mac] = binding }
         self.bindings = byMAC
+    }
+
+    /// Takes the bindings read from the store at `readAt` (a shared store's refresh). A binding
+    /// this value holds that is newer than the store's (`selectedAt`), or made after the read
+    /// began and so not yet in it, is kept: a refresh never undoes a selection just made here.
+    public mutating func merge(stored: [BSDPBinding], readAt: Date) {
+        var merged: [MACAddress: BSDPBinding] = [:]
+        for binding in stored { merged[binding.mac] = binding }
+        for (mac, local) in bindings {
+            if let read = merged[mac] {
+                if local.selectedAt > read.selectedAt { merged[mac] = local }
+            } else if local.selectedAt >= readAt {
+                merged[mac] = local
+            }
+        }
+        bindings = merged
+    }
+
+    /// Whether this server honours `binding` when answering as `server`.
+    func honours(_ binding: BSDPBinding, answeringAs server: IPv4Address) -> Bool {
+        configuration.honoursSiteSelections || binding.serverIdentifier == server
+    }
+
+    /// Sub-option 4 for ACK[LIST]s sent as `server` at `now` (`BSDPServerPriority`).
+    public func serverPriority(answeringAs server: IPv4Address, now: Date) -> UInt16 {
+        guard configuration.loadCapacity > 0 else { return configuration.serverPriority }
+        let recent = BSDPServerPriority.recentSelections(bindings.values, server: server, now: now,
+                                                         window: configuration.loadWindow)
+        return BSDPServerPriority.priority(base: configuration.serverPriority, recentSelections: recent,
+                                           capacity: configuration.loadCapacity)
     }
 
     /// True for a message whose option 60 starts with `AAPLBSDPC`.
@@ -99,7 +143,7 @@ public struct BSDPResponder: Sendable {
         case .informList(let list):
             var client = client
             client.attributeFilter = list.attributesFilter
-            return self.list(message, list: list, client: client, receipt: receipt, catalog: catalog)
+            return self.list(message, list: list, client: client, receipt: receipt, now: now, catalog: catalog)
         case .informSelect(let select):
             return self.select(message, select: select, client: client, receipt: receipt, now: now, catalog: catalog)
         default:
@@ -108,13 +152,13 @@ public struct BSDPResponder: Sendable {
     }
 
     private func list(_ message: DHCPMessage, list: BSDPListRequest, client: NetBootClient, receipt: DHCPReceipt,
-                      catalog: ImageCatalog) -> Result {
+                      now: Date, catalog: ImageCatalog) -> Result {
         let decision = catalog.listDecision(for: client)
         guard let chosen = decision.defaultImage else {
             return .drop("no image applies to \(client.architecture)/\(client.systemIdentifier ?? "?")", "no_image")
         }
         var selected: BootImageID?
-        if let binding = bindings[client.mac], binding.serverIdentifier == receipt.serverIdentifier,
+        if let binding = bindings[client.mac], honours(binding, answeringAs: receipt.serverIdentifier),
            case .selected = catalog.boundImage(imageID: binding.imageID, for: client) {
             selected = BootImageID(rawValue: binding.imageID)
         }
@@ -122,7 +166,7 @@ public struct BSDPResponder: Sendable {
             BSDPBootImage(id: BootImageID(rawValue: $0.bootImageIDValue), name: $0.name)
         }
         let reply = BSDPMessage.ackList(BSDPListReply(
-            serverPriority: configuration.serverPriority, defaultImage: BootImageID(rawValue: chosen.image.bootImageIDValue),
+            serverPriority: serverPriority(answeringAs: receipt.serverIdentifier, now: now), defaultImage: BootImageID(rawValue: chosen.image.bootImageIDValue),
             selectedImage: selected, images: images))
         var out = Self.replyHeader(message, type: .ack, receipt: receipt)
         let budget = BSDPReplySize.dhcpMessageBudget(
@@ -148,9 +192,18 @@ public struct BSDPResponder: Sendable {
             return .drop("INFORM[SELECT] without server identifier (sub-option 3)", "no_server_id")
         }
         guard serverID == receipt.serverIdentifier else {
-            let had = bindings.removeValue(forKey: client.mac) != nil
+            // Apple forgets its binding of a client that selected someone else. On a shared store
+            // only a binding naming this server goes: the named server may be a peer appliance
+            // that is saving this very selection (BSDPBindingRule.removes).
+            let site = configuration.honoursSiteSelections
+            var had = false
+            if let binding = bindings[client.mac], !site || binding.serverIdentifier == receipt.serverIdentifier {
+                bindings[client.mac] = nil
+                had = true
+            }
             return Result(reply: nil, reason: "client selected server \(serverID)" + (had ? "; binding forgotten" : ""),
-                          dropCode: "selected_other_server", change: had ? .remove(client.mac) : nil)
+                          dropCode: "selected_other_server",
+                          change: had ? .remove(client.mac, namingServer: site ? receipt.serverIdentifier : nil) : nil)
         }
         let (port, portNote) = Self.replyPort(select.replyPort)
         let imageID = select.selectedImage?.rawValue ?? catalog.defaultImage(for: client)?.image.bootImageIDValue ?? 0
@@ -183,7 +236,7 @@ public struct BSDPResponder: Sendable {
     public func offer(_ message: DHCPMessage, receipt: DHCPReceipt, images: [String]? = nil) -> Result? {
         let catalog = images.map { self.catalog.restricted(to: $0) } ?? self.catalog
         guard let mac = message.clientMAC, let binding = bindings[mac],
-              binding.serverIdentifier == receipt.serverIdentifier,
+              honours(binding, answeringAs: receipt.serverIdentifier),
               var client = Self.client(message, mac: mac) else { return nil }
         if let params = try? BSDPMessage.decode(carrier: .discover, instances: message.instances(of: .vendorSpecificInformation)),
            case .discover(let parameters) = params {

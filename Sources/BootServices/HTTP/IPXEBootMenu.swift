@@ -85,14 +85,22 @@ public struct IPXEBootMenu: Equatable, Sendable {
         return images.count == 1 ? images[0] : nil
     }
 
-    /// The script, `#!ipxe` first, lines ending in `\n`.
-    public func script(for client: Client) -> String {
+    /// The script, `#!ipxe` first, lines ending in `\n`. `session` is what the appliance decided
+    /// for this boot (``IPXEBootSession``): local disk instead of the menu, or kernel arguments
+    /// for this client alone (its enrollment token).
+    public func script(for client: Client, session: IPXEBootSession = IPXEBootSession()) -> String {
         var out = "#!ipxe\n"
+        if let reason = session.localBoot {
+            // `exit` hands control back to the firmware, which tries its next boot device
+            // (docs/pxe.md "Boot decisions": why not `sanboot --drive 0x80`).
+            return out + "echo netboot: booting from the local disk: " + Self.clean(reason) + "\nexit\n"
+        }
         let host = IPXEDiscovery.host(of: client.server)
         for (name, value) in discovery.variables {
             out += "set " + Self.clean(name) + " " + Self.clean(value.replacingOccurrences(of: "{host}", with: host)) + "\n"
         }
-        let arguments = discovery.kernelArguments.map { Self.clean($0.replacingOccurrences(of: "{host}", with: host)) }
+        let arguments = (discovery.kernelArguments + session.kernelArguments)
+            .map { Self.clean($0.replacingOccurrences(of: "{host}", with: host)) }
         if let image = image(for: client.mac) {
             out += Self.bootLines(image, client: client, arguments: arguments)
             return out
@@ -224,4 +232,28 @@ public struct IPXEDiscovery: Equatable, Sendable {
         }
         return server
     }
+}
+
+/// What the appliance decided for one script fetch, besides the image set (docs/pxe.md, "Boot
+/// decisions"; issue 17): boot the local disk (with the reason, echoed on the console), or the
+/// menu with these extra kernel arguments (`netboot.token=…`, the one-time enrollment token
+/// minted for this MAC). The default is the plain menu.
+public struct IPXEBootSession: Equatable, Sendable {
+    /// Non-nil: the script tells iPXE to boot from the local disk, for this reason.
+    public var localBoot: String?
+    /// Appended to every kernel line after the discovery arguments. May hold a secret: never
+    /// log a session.
+    public var kernelArguments: [String]
+
+    public init(localBoot: String? = nil, kernelArguments: [String] = []) {
+        self.localBoot = localBoot
+        self.kernelArguments = kernelArguments
+    }
+}
+
+/// Decides the ``IPXEBootSession`` of one script fetch (the proxy bridge's store behind it in
+/// `netboot serve`). Called on a thread pool, never on the event loop: it may read and write
+/// a database.
+public protocol IPXEBootSessionSource: Sendable {
+    func session(for mac: MACAddress?) throws -> IPXEBootSession
 }

@@ -61,6 +61,12 @@ extension NetbootConfiguration {
         /// `openssl x509 -fingerprint -sha256` prints it): only that certificate is accepted.
         /// Empty: the system's roots and the host name are checked.
         public var applianceFingerprint: String = ""
+        /// Put a one-time enrollment token for the booting MAC on the kernel line of every iPXE
+        /// menu script (`netboot.token=`, docs/pxe.md "Enrollment token in the boot script"). The
+        /// script goes over plain HTTP: off unless asked for.
+        public var bootEnrollment: Bool = false
+        /// Seconds a boot script's enrollment token stays valid (unused).
+        public var bootEnrollmentTTL: Int = 1800
 
         public init() {}
 
@@ -104,6 +110,8 @@ extension NetbootConfiguration {
             }
             s.applianceTokenFile = r.string("appliance-token-file", default: d.applianceTokenFile)
             s.applianceFingerprint = r.string("appliance-fingerprint", default: d.applianceFingerprint)
+            s.bootEnrollment = r.bool("boot-enrollment", default: d.bootEnrollment)
+            s.bootEnrollmentTTL = r.int("boot-enrollment-ttl", default: d.bootEnrollmentTTL, in: 60...86400)
             let pairs = s.applianceFingerprint.split(separator: ":", omittingEmptySubsequences: false)
             if !s.applianceFingerprint.isEmpty, pairs.count != 32 || !pairs.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) {
                 r.log.error("\(r.name("appliance-fingerprint")): expected a SHA-256 fingerprint (32 hex pairs joined by ':'), found '\(s.applianceFingerprint)'",

@@ -15,6 +15,12 @@ extension NetbootConfiguration {
     public enum Store: Sendable, Equatable {
         case sqlite
         case postgresql(PostgreSQL)
+
+        /// True when several appliances may share it (PostgreSQL).
+        public var isShared: Bool {
+            if case .postgresql = self { return true }
+            return false
+        }
     }
 
     /// The PostgreSQL backend's settings. No password is ever in the configuration itself:
@@ -33,6 +39,9 @@ extension NetbootConfiguration {
         public var maxClockSkew: Int = 30
         /// Seconds to wait for a connection to the database.
         public var connectTimeout: Int = 5
+        /// Seconds between two reads of the shared BSDP selections (a selection made through
+        /// another appliance is honoured here at most this long after it was made).
+        public var bindingRefresh: Int = 2
 
         public enum TLSMode: String, Sendable, CaseIterable {
             case disable, prefer, require
@@ -89,6 +98,7 @@ extension NetbootConfiguration.PostgreSQL {
         }
         s.maxClockSkew = r.int("max-clock-skew", default: d.maxClockSkew, in: 1...3600)
         s.connectTimeout = r.int("connect-timeout", default: d.connectTimeout, in: 1...300)
+        s.bindingRefresh = r.int("binding-refresh", default: d.bindingRefresh, in: 1...300)
         return url.map { _ in s }
     }
 }

@@ -1,3 +1,4 @@
+import BootEvents
 import BootImages
 import ControlProtocol
 import Foundation
@@ -49,6 +50,7 @@ public final class ApplianceState: Sendable {
     /// Adds a service in state `starting` (in start order).
     public func register(_ name: String, addresses: [String], detail: String? = nil) {
         services.withLock { $0.append(ServiceStatus(name: name, state: .starting, addresses: addresses, detail: detail)) }
+        BootServiceBoard.shared.update(BootServiceLine(name: name, state: "starting", addresses: addresses, detail: detail))
     }
 
     /// Moves a registered service to `state` (`detail` replaces the old one when given).
@@ -57,6 +59,9 @@ public final class ApplianceState: Sendable {
             guard let index = list.firstIndex(where: { $0.name == name }) else { return }
             list[index].state = state
             if let detail { list[index].detail = detail }
+            let status = list[index]
+            BootServiceBoard.shared.update(BootServiceLine(name: status.name, state: status.state.rawValue,
+                                                           addresses: status.addresses, detail: status.detail))
         }
     }
 

@@ -1,3 +1,4 @@
+import BootEvents
 import BootImages
 import BootServices
 import Foundation
@@ -21,6 +22,11 @@ final class DHCPCoreBox: Sendable {
 
     func replaceCatalog(_ catalog: ImageCatalog) {
         core.withLockedValue { $0.bsdp?.catalog = catalog }
+    }
+
+    /// A shared store's bindings, read at `readAt` (`BSDPResponder.merge`).
+    func mergeBindings(_ stored: [BSDPBinding], readAt: Date) {
+        core.withLockedValue { $0.bsdp?.merge(stored: stored, readAt: readAt) }
     }
 
     func adopt(_ leases: [DHCPLease]) {
@@ -135,6 +141,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         let leases = pending.leases
+        let exchanges = pending.exchanges
         let now = Date()
         let loop = context.eventLoop
         let commit = threadPool.runIfActive(eventLoop: loop) { () throws -> [LeaseCommitOutcome] in
@@ -143,11 +150,11 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                 case .save(let binding):
                     try store.save(BSDPClientBinding(mac: binding.mac, imageID: binding.imageID,
                                                      serverIdentifier: binding.serverIdentifier, selectedAt: binding.selectedAt))
-                case .remove(let mac):
-                    try store.removeBinding(for: mac)
+                case .remove(let mac, let server):
+                    try store.removeBinding(for: mac, namingServer: server)
                 }
             }
-            return try store.commit(leases, now: now)
+            return try store.commit(leases, exchanges: exchanges, now: now)
         }
         let contextBox = NIOLoopBound(context, eventLoop: loop)
         committing = true
@@ -200,6 +207,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .dhcp, mac: exchange.client.map { "\($0)" }, client: source,
+                                               summary: "\(received) \(exchange.core): \(decision)", detail: "\(exchange.reason)"))
         switch exchange.outcome {
         case .drop(.malformed):
             logger.notice(line, metadata: [RepeatedLineFilter.kindKey: "malformed DHCP datagrams on \(endpoint.name)",

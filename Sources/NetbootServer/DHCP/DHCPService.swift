@@ -47,7 +47,9 @@ public struct DHCPService: Service {
             serverName: ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init),
             tftpPathPrefix: relative(c.imagesDir, under: c.tftp.root).map { $0.isEmpty ? "" : $0 + "/" } ?? "",
             httpBasePath: relative(c.imagesDir, under: c.http.root).map { $0.isEmpty ? "" : "/" + $0 } ?? "",
-            nfsExportPath: (c.imagesDir as NSString).standardizingPath)
+            nfsExportPath: (c.imagesDir as NSString).standardizingPath,
+            honoursSiteSelections: c.store.isShared, loadCapacity: c.bsdp.loadCapacity,
+            loadWindow: TimeInterval(c.bsdp.loadWindow))
     }
 
     /// `path` relative to `root` ("" when equal), nil when it is not under it.
@@ -157,6 +159,10 @@ public struct DHCPService: Service {
                     metrics.record(core.poolUsage(now: Date()))
                 } : nil
             defer { poolGauges?.cancel() }
+            // A shared store: other appliances' BSDP selections, re-read off the event loop.
+            let bindingRefresh = BindingRefresh.start(configuration, core: core, store: store,
+                                                      on: group.next(), logger: logger)
+            defer { bindingRefresh?.cancel() }
             if let reloads, configuration.bsdp.enabled {
                 for await _ in reloads.subscribe().cancelOnGracefulShutdown() {
                     let rescanned = await Self.scanCatalog(configuration)

@@ -1,4 +1,6 @@
+import BootEvents
 import BootServices
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -245,6 +247,32 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             writeText(context: context, exchange, status: status, contentType: contentType, fields: fields, body: body)
         case let .file(target):
             serveFile(context: context, exchange, target: target, conditions: head.conditions)
+        case let .bootScript(client):
+            serveBootScript(context: context, exchange, client: client)
+        }
+    }
+
+    /// An iPXE script whose session the boot-session source decides on NIO's blocking pool (it
+    /// reads and may write the bridge's store, which syncs to disk); the connection waits as
+    /// for a file lookup. A source that fails gives the plain menu, logged without the session.
+    private func serveBootScript(context: ChannelHandlerContext, _ exchange: Exchange, client: IPXEBootMenu.Client) {
+        guard let source = shared.options.bootSessions else { return }
+        let menu = shared.options.ipxe
+        connection.lookupStarted()
+        (shared.pool ?? NIOThreadPool.singleton).runIfActive(eventLoop: context.eventLoop) {
+            try source.session(for: client.mac)
+        }.assumeIsolated().whenComplete { [self] result in
+            connection.lookupFinished()
+            var session = IPXEBootSession()
+            switch result {
+            case let .success(decided): session = decided
+            case let .failure(error):
+                shared.logger.warning("boot decision failed, serving the menu", metadata: [
+                    "mac": "\(client.mac?.description ?? "-")", "error": "\(error)"])
+            }
+            writeText(context: context, exchange, status: 200, contentType: "text/plain; charset=utf-8",
+                      fields: [("Cache-Control", "no-store")], body: menu.script(for: client, session: session))
+            drain(context: context)
         }
     }
 
@@ -432,6 +460,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let millis = Double(nanoseconds / 1000) / 1000
         let aborted = failed ? " aborted" : ""
         let line: Logger.Message = "\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)"
+        let rate = nanoseconds > 0 ? Int(Double(bytes) * 1e9 / Double(nanoseconds)) : 0
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .http, mac: nil, client: client,
+                                               summary: "\(exchange.method) \(path) \(status)\(aborted)",
+                                               detail: "bytes=\(bytes) rate=\(rate)B/s \(millis)ms"))
         guard status >= 400 else {
             shared.logger.info(line)
             return

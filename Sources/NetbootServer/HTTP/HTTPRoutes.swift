@@ -10,6 +10,9 @@ enum HTTPAnswer {
               fields: [(StaticString, String)] = [], body: String? = nil, close: Bool = false)
     /// A file under the root; ``HTTPFileLookup`` decides the rest where files are opened.
     case file(RequestTarget)
+    /// An iPXE script whose session (local disk, enrollment token) is decided off the event
+    /// loop by ``HTTPService/Options/bootSessions``.
+    case bootScript(IPXEBootMenu.Client)
 }
 
 /// Where a request goes: `/healthz`, `/metrics`, `/boot/ipxe`, else a file under the root.
@@ -41,11 +44,10 @@ struct HTTPRoutes: Sendable {
             return .text(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                          fields: [("Cache-Control", "no-store")], body: MetricHelp.annotate(String(decoding: bytes, as: UTF8.self)))
         case 2 where target.segments[0] == "boot" && target.segments[1] == "ipxe":
-            let script = options.ipxe.script(for: .init(
-                mac: target.queryValue("mac").flatMap(MACAddress.init), ip: client,
-                server: Self.authority(host: head.host, local: local())
-            ))
-            return .text(status: 200, fields: [("Cache-Control", "no-store")], body: script)
+            let bootClient = IPXEBootMenu.Client(mac: target.queryValue("mac").flatMap(MACAddress.init), ip: client,
+                                                 server: Self.authority(host: head.host, local: local()))
+            if options.bootSessions != nil { return .bootScript(bootClient) }
+            return .text(status: 200, fields: [("Cache-Control", "no-store")], body: options.ipxe.script(for: bootClient))
         default:
             return .file(target)
         }

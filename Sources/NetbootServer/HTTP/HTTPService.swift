@@ -82,6 +82,10 @@ public final class HTTPService: Service, Sendable {
         public var inlineBodyLimit: Int = 16 * 1024
         /// The PXE image set `/boot/ipxe` renders.
         public var ipxe = IPXEBootMenu()
+        /// Decides each `/boot/ipxe` fetch's local-disk boot and enrollment token (the proxy
+        /// bridge's store, docs/pxe.md "Boot decisions"); asked on NIO's blocking thread pool.
+        /// nil: every client gets the menu.
+        public var bootSessions: (any IPXEBootSessionSource)?
         /// Rendered by `/metrics`. The caller bootstraps swift-metrics with a
         /// `PrometheusMetricsFactory` over the same registry; nil answers `/metrics` with 404.
         public var metricsRegistry: PrometheusCollectorRegistry?

@@ -34,11 +34,13 @@ public enum Appliance {
     /// Logging and metrics must be bootstrapped by the caller (`NetbootLogging`,
     /// `NetbootMetrics`), which owns the process.
     /// `additional` are services built outside this target that run in the same group (the
-    /// proxy bridge when `bridge.enabled`); `ipxeDiscovery` goes into every iPXE script.
+    /// proxy bridge when `bridge.enabled`); `ipxeDiscovery` goes into every iPXE script, and
+    /// `bootSessions` decides each script's local-disk boot and enrollment token.
     public static func serve(_ result: ConfigurationResult?, origin: ConfigurationOrigin,
                              metrics: PrometheusCollectorRegistry, version: String,
                              additional: [ServiceAssembly.Entry] = [],
-                             ipxeDiscovery: IPXEDiscovery = IPXEDiscovery()) async throws {
+                             ipxeDiscovery: IPXEDiscovery = IPXEDiscovery(),
+                             bootSessions: (any IPXEBootSessionSource)? = nil) async throws {
         let logger = Logger(label: "netboot")
         let configuration = result?.configuration ?? .defaults
         logger.info("netboot \(version) starting", metadata: ["configuration": "\(origin)"])
@@ -53,6 +55,7 @@ public enum Appliance {
                                    configurationOrigin: origin.description)
         var context = ApplianceContext(configuration: configuration, metrics: metrics, reloads: reloads, state: state)
         context.ipxeDiscovery = ipxeDiscovery
+        context.bootSessions = bootSessions
         let entries = try ServiceAssembly.services(context) + additional
         logger.info("running services: \(entries.isEmpty ? "none in this build yet" : entries.map(\.name).joined(separator: ", "))")
 

@@ -22,6 +22,9 @@ public struct ApplianceContext: Sendable {
     /// What every iPXE script also hands the client (the proxy bridge's URL and fingerprint when
     /// it runs, docs/bridge.md "Discovery"); empty by default.
     public var ipxeDiscovery = IPXEDiscovery()
+    /// Decides each iPXE script's local-disk boot and enrollment token (the bridge's store when
+    /// it runs in-process, docs/pxe.md "Boot decisions"); nil: every client gets the menu.
+    public var bootSessions: (any IPXEBootSessionSource)?
 
     public init(configuration: NetbootConfiguration, metrics: PrometheusCollectorRegistry, reloads: Reloads,
                 flightRecorder: FlightRecorder? = nil, state: ApplianceState? = nil) {
@@ -85,6 +88,7 @@ public enum ServiceAssembly {
             var options = HTTPService.Options(c, metrics: context.metrics)
             options.hosts = listenAddresses("http", c.http.listen, context, interfaces)
             options.ipxe.discovery = context.ipxeDiscovery
+            options.bootSessions = context.bootSessions
             add("http", HTTPService(options: options, logger: context.logger("http")))
         }
         if let state = context.state {

@@ -1,4 +1,6 @@
+import BootEvents
 import BootServices
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -39,6 +41,10 @@ struct TFTPTransferContext: Sendable {
         case .timedOut, .failed: logger.warning("\(line)")
         }
         metrics.finished(direction: direction, outcome: outcome, statistics: statistics, duration: duration)
+        let rate = seconds > 0 ? Int(Double(statistics.bytes) / seconds) : 0
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .tftp, mac: nil, client: peer.ipAddress,
+                                               summary: "\(direction) \(request.filename) \(outcome)",
+                                               detail: "bytes=\(statistics.bytes) rate=\(rate)B/s duration=\(formatSeconds(seconds))"))
     }
 
     /// Admits one datagram on a transfer's socket: a packet from the client's transfer ID is

@@ -20,6 +20,8 @@ extension BridgeStore {
         try database.write { db in
             guard let record = try Self.token(db, digest: digest),
                   case .allowed = TokenCheck.evaluate(record, requires: .enroll, now: now) else { return .refused }
+            // An enrollment token minted for one machine (a boot script's) enrolls only that one.
+            if record.role == .enrollment, let bound = record.deviceMAC, bound != request.mac.description { return .refused }
             let seconds = now.timeIntervalSince1970
             try db.execute(sql: "UPDATE token SET used_at = ? WHERE digest = ? AND used_at IS NULL",
                            arguments: [seconds, digest.hex])

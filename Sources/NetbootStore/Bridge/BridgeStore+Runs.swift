@@ -151,6 +151,15 @@ extension BridgeStore {
         }
     }
 
+    /// The newest run of `mac` (by start time), nil when it has none: what the boot decision
+    /// rests on (``BootDecision``).
+    public func latestRun(mac: String) throws -> RunRecord? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM run WHERE mac = ? ORDER BY started_ms DESC, rowid DESC LIMIT 1",
+                             arguments: [mac]).flatMap(Self.run)
+        }
+    }
+
     /// How many runs the store holds in each state (`running`, `succeeded`, `failed`): the
     /// `netboot_runs` gauges (docs/bridge.md, "Metrics").
     public func runCounts() throws -> [String: Int] {

@@ -22,6 +22,26 @@ extension BridgeStore {
         return (token, record)
     }
 
+    /// The label of the enrollment tokens minted into iPXE scripts (docs/pxe.md, "Enrollment
+    /// token in the boot script"): `boot MAC`.
+    public static func bootTokenLabel(mac: String) -> String { "boot \(mac)" }
+
+    /// Mints the one-time enrollment token an iPXE script for `mac` carries: role enrollment,
+    /// bound to `mac` (``enroll(_:with:now:relay:)`` refuses it for another machine), expiring
+    /// after `ttl`. In the same transaction it deletes `mac`'s earlier boot tokens that were never
+    /// used and every boot token that expired unused, so repeated script fetches keep at most
+    /// one live boot token per machine.
+    public func issueBootToken(mac: String, ttl: TimeInterval, now: Date) throws -> BridgeToken {
+        try database.write { db in
+            try db.execute(sql: """
+                DELETE FROM token WHERE role = ? AND used_at IS NULL AND label LIKE 'boot %'
+                    AND ((device_mac = ? AND label = ?) OR expires_at <= ?)
+                """, arguments: [BridgeRole.enrollment.rawValue, mac, Self.bootTokenLabel(mac: mac), now.timeIntervalSince1970])
+            return try Self.issueToken(db, role: .enrollment, label: Self.bootTokenLabel(mac: mac), ttl: ttl, now: now,
+                                       deviceMAC: mac).token
+        }
+    }
+
     /// The record with `digest`, whatever its state (the caller applies ``TokenCheck``).
     public func token(digest: TokenDigest) throws -> TokenRecord? {
         try database.read { db in try Self.token(db, digest: digest) }

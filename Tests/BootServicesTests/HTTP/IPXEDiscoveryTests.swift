@@ -40,6 +40,27 @@ import Testing
         #expect(!script.contains("\nshell"))
     }
 
+    @Test func aSessionsArgumentsFollowTheDiscoveryArgumentsOnEveryEntry() {
+        var menu = IPXEBootMenu(images: [IPXEBootMenuTests.debian, IPXEBootMenuTests.alpine])
+        menu.discovery = Self.discovery
+        let session = IPXEBootSession(kernelArguments: ["netboot.token=nbt_x"])
+        let script = menu.script(for: .init(mac: nil, ip: "1", server: "boot.lab"), session: session)
+        #expect(script.components(separatedBy: "netboot.bridge_fp=AB:CD netboot.token=nbt_x\n").count == 3, "\(script)")
+        #expect(!menu.script(for: .init(mac: nil, ip: "1", server: "boot.lab")).contains("netboot.token"))
+    }
+
+    @Test func aLocalBootSessionExitsToTheFirmwareWithItsReason() {
+        var menu = IPXEBootMenu(images: [IPXEBootMenuTests.debian], defaultImage: "debian")
+        menu.discovery = Self.discovery
+        let session = IPXEBootSession(localBoot: "run r1 applied its image\nshell", kernelArguments: ["netboot.token=nbt_x"])
+        #expect(menu.script(for: IPXEBootMenuTests.client, session: session) == """
+            #!ipxe
+            echo netboot: booting from the local disk: run r1 applied its image shell
+            exit
+
+            """)
+    }
+
     @Test func hostOfServer() {
         #expect(IPXEDiscovery.host(of: "10.0.0.1:8080") == "10.0.0.1")
         #expect(IPXEDiscovery.host(of: "[fe80::1]:80") == "fe80::1")

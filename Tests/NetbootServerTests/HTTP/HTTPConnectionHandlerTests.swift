@@ -1,7 +1,9 @@
+import BootServices
 import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
+import NetbootWire
 import Testing
 
 @testable import NetbootServer
@@ -133,5 +135,61 @@ import Testing
         #expect(regions.map(\.readableBytes) == [100_000, 2, 2])
         #expect(text.contains("multipart/byteranges") && text.hasSuffix("--\r\n"))
         #expect(regions.allSatisfy { !$0.fileHandle.isOpen })  // closed once written
+    }
+}
+
+/// `/boot/ipxe` with a boot-session source (issue 17): the session is decided off the event
+/// loop, the script carries it, later pipelined heads wait their turn, and a failing source
+/// gives the plain menu.
+@Suite struct HTTPBootScriptTests {
+    struct Source: IPXEBootSessionSource {
+        let fail: Bool
+        func session(for mac: MACAddress?) throws -> IPXEBootSession {
+            struct Down: Error {}
+            if fail { throw Down() }
+            return mac == MACAddress("52:54:00:00:00:01") ? IPXEBootSession(localBoot: "image applied")
+                : IPXEBootSession(kernelArguments: ["netboot.token=nbt_\(mac?.description ?? "-")"])
+        }
+    }
+
+    func exchange(_ request: String, fail: Bool = false) throws -> String {
+        var options = HTTPService.Options(root: FileManager.default.temporaryDirectory.path)
+        options.accessLog = false
+        options.ipxe = IPXEBootMenu(images: [IPXEImage(name: "deb", kernel: "pxe/deb/vmlinuz")], defaultImage: "deb")
+        options.bootSessions = Source(fail: fail)
+        let shared = HTTPConnectionHandler.Shared(
+            options: options, opener: try HTTPFileOpener(root: options.root), pool: nil,
+            logger: Logger(label: "test"), metrics: HTTPServerMetrics(), connections: HTTPConnectionLimiter(max: 10))
+        let channel = EmbeddedChannel(handler: HTTPConnectionHandler(shared: shared))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        try channel.writeInbound(ByteBuffer(string: request))
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            channel.embeddedEventLoop.run()
+            while let part = try channel.readOutbound(as: IOData.self) {
+                if case let .byteBuffer(buffer) = part { text += String(buffer: buffer) }
+            }
+            if HTTPConnectionHandlerTests.statuses(text).count == request.components(separatedBy: "\r\n\r\n").count - 1 { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return text
+    }
+
+    @Test func theSessionReachesTheScriptInOrder() throws {
+        let text = try exchange("GET /boot/ipxe?mac=52:54:00:00:00:02 HTTP/1.1\r\nHost: boot\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET /boot/ipxe?mac=52:54:00:00:00:01 HTTP/1.1\r\nHost: boot\r\n\r\n")
+        #expect(HTTPConnectionHandlerTests.statuses(text) == ["200", "200", "200"], "\(text)")
+        let menu = try #require(text.range(of: "kernel http://boot/pxe/deb/vmlinuz netboot.token=nbt_52:54:00:00:00:02\n"))
+        let health = try #require(text.range(of: "\r\n\r\nok\n"))
+        let local = try #require(text.range(of: "echo netboot: booting from the local disk: image applied\nexit\n"))
+        #expect(menu.lowerBound < health.lowerBound && health.lowerBound < local.lowerBound)
+        #expect(text.contains("Cache-Control: no-store"))
+    }
+
+    @Test func aFailingSourceGivesThePlainMenu() throws {
+        let text = try exchange("GET /boot/ipxe?mac=52:54:00:00:00:01 HTTP/1.1\r\nHost: boot\r\n\r\n", fail: true)
+        #expect(HTTPConnectionHandlerTests.statuses(text) == ["200"])
+        #expect(text.hasSuffix("#!ipxe\nkernel http://boot/pxe/deb/vmlinuz\nboot\n"), "\(text)")
     }
 }

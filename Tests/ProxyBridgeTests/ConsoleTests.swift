@@ -1,0 +1,183 @@
+import BootEvents
+import BridgeCore
+import Foundation
+import Testing
+@testable import ProxyBridge
+
+/// The web console's pieces (docs/console.md): sessions, CSRF, forms, rendering and roles.
+@Suite struct ConsoleSessionTests {
+    let digest = BridgeToken.generate().digest
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func aSessionIsFoundByItsCookieUntilIdleTooLong() {
+        let sessions = ConsoleSessions(idleLimit: 60)
+        let session = sessions.open(digest: digest, now: start)
+        #expect(session.id.count == 43 && session.csrf.count == 43 && session.id != session.csrf)
+        #expect(sessions.find(session.id, now: start.addingTimeInterval(59))?.digest == digest)
+        // Each use moves the idle limit on.
+        #expect(sessions.find(session.id, now: start.addingTimeInterval(118)) != nil)
+        #expect(sessions.find(session.id, now: start.addingTimeInterval(179)) == nil)
+        #expect(sessions.count == 0)
+    }
+
+    @Test func unknownMalformedAndClosedSessionsAreNotFound() {
+        let sessions = ConsoleSessions()
+        let session = sessions.open(digest: digest, now: start)
+        #expect(sessions.find(nil, now: start) == nil)
+        #expect(sessions.find("short", now: start) == nil)
+        #expect(sessions.find(String(repeating: "A", count: 43), now: start) == nil)
+        sessions.close(session.id)
+        #expect(sessions.find(session.id, now: start) == nil)
+    }
+
+    @Test func theOldestSessionGoesAtCapacity() {
+        let sessions = ConsoleSessions(capacity: 2)
+        let first = sessions.open(digest: digest, now: start)
+        let second = sessions.open(digest: digest, now: start.addingTimeInterval(1))
+        let third = sessions.open(digest: digest, now: start.addingTimeInterval(2))
+        #expect(sessions.count == 2)
+        #expect(sessions.find(first.id, now: start.addingTimeInterval(3)) == nil)
+        #expect(sessions.find(second.id, now: start.addingTimeInterval(3)) != nil)
+        #expect(sessions.find(third.id, now: start.addingTimeInterval(3)) != nil)
+    }
+
+    @Test func csrfMustMatchExactly() {
+        let session = ConsoleSessions().open(digest: digest, now: start)
+        #expect(ConsoleSessions.csrfMatches(session.csrf, session: session))
+        #expect(!ConsoleSessions.csrfMatches(nil, session: session))
+        #expect(!ConsoleSessions.csrfMatches("", session: session))
+        #expect(!ConsoleSessions.csrfMatches(String(session.csrf.dropLast()) + "x", session: session))
+        #expect(!ConsoleSessions.csrfMatches(session.csrf + "x", session: session))
+    }
+
+    @Test func cookiesAreHttpOnlyStrictAndSecureOverTLS() {
+        let secure = ConsoleSessions.setCookie(name: "nb_console", value: "v", secure: true)
+        #expect(secure == "nb_console=v; Path=/console; HttpOnly; SameSite=Strict; Secure")
+        #expect(!ConsoleSessions.setCookie(name: "nb_console", value: "v", secure: false).contains("Secure"))
+        #expect(ConsoleSessions.cookie("a=1; nb_console=xyz; b=2", name: "nb_console") == "xyz")
+        #expect(ConsoleSessions.cookie("nb_consolex=1", name: "nb_console") == nil)
+        #expect(ConsoleSessions.cookie(nil, name: "nb_console") == nil)
+    }
+
+    @Test func formsArePercentDecoded() {
+        let form = ConsoleWeb.parseForm("csrf=a%2Fb&lease=02%3A00%3A00%3A00%3A00%3A01&q=two+words&flag")
+        #expect(form == ["csrf": "a/b", "lease": "02:00:00:00:00:01", "q": "two words", "flag": ""])
+        let pairs = ConsoleWeb.parseFormPairs("lease=198.51.100.1&lease=198.51.100.2&csrf=x")
+        #expect(pairs.filter { $0.0 == "lease" }.map(\.1) == ["198.51.100.1", "198.51.100.2"])
+    }
+}
+
+@Suite struct ConsoleRenderingTests {
+    let administrator = ConsoleHTML.Viewer(role: .administrator, tokenID: "abc123abc123", csrf: "CSRF-TOKEN")
+    let monitor = ConsoleHTML.Viewer(role: .problemMonitorUsers, tokenID: "def456def456", csrf: "CSRF-TOKEN")
+
+    @Test func everyValueIsEscaped() {
+        #expect(ConsoleHTML.escape("<script>\"a\" & 'b'</script>") == "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;")
+        let row = ConsolePages.ClientRow(mac: "02:00:00:00:00:01", model: "<img src=x onerror=alert(1)>", hostname: "h\"x",
+                                         enrolled: true)
+        let page = ConsolePages.clients([row], query: "\"><script>", total: 1, viewer: administrator)
+        #expect(!page.contains("<img src=x"))
+        #expect(!page.contains("\"><script>"))
+        #expect(page.contains("&lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    @Test func pagesHaveNoInlineScriptOrStyle() {
+        let pages = [ConsolePages.login(error: "x", nonce: "n"), ConsolePages.clients([], query: "", total: 0, viewer: administrator),
+                     ConsolePages.runs([], viewer: administrator), ConsolePages.audit([], viewer: administrator)]
+        for page in pages {
+            #expect(page.components(separatedBy: "<script").count - 1 == 1)
+            #expect(page.contains("<script src=\"/console/static/console.js\" defer></script>"))
+            #expect(!page.contains("style=") && !page.contains("<style") && !page.contains(" onclick") && !page.contains("javascript:"))
+        }
+    }
+
+    @Test func everyFormCarriesTheCSRFToken() {
+        let lease = ConsolePages.LeaseLine(address: "198.51.100.10", mac: "02:00:00:00:00:01", hostname: nil, state: "bound",
+                                           expires: Date(timeIntervalSince1970: 1_800_000_000))
+        let sequences = ConsolePages.Sequences(files: [], deployments: [], sequenceNames: ["deploy lab"], collections: ["Lab"])
+        for page in [ConsolePages.leases([lease], query: "", total: 1, notice: nil, viewer: administrator),
+                     ConsolePages.sequences(sequences, notice: nil, viewer: administrator),
+                     ConsolePages.images(.object([:]), notice: nil, viewer: administrator)] {
+            let posts = page.components(separatedBy: "method=\"post\"").count - 1
+            let fields = page.components(separatedBy: "name=\"csrf\" value=\"CSRF-TOKEN\"").count - 1
+            #expect(posts >= 2 && posts == fields)
+        }
+    }
+
+    @Test func problemMonitorUsersGetNoActionButtonsOrNavigationTheyCannotUse() {
+        let lease = ConsolePages.LeaseLine(address: "198.51.100.10", mac: "02:00:00:00:00:01", hostname: nil, state: "bound",
+                                           expires: Date(timeIntervalSince1970: 1_800_000_000))
+        let leases = ConsolePages.leases([lease], query: "", total: 1, notice: nil, viewer: monitor)
+        #expect(!leases.contains("/console/leases/release"))
+        #expect(ConsolePages.leases([lease], query: "", total: 1, notice: nil, viewer: administrator).contains("/console/leases/release"))
+        let sequences = ConsolePages.Sequences(files: [], deployments: [], sequenceNames: ["a"], collections: ["Lab"])
+        #expect(!ConsolePages.sequences(sequences, notice: nil, viewer: monitor).contains("/console/sequences/deploy"))
+        #expect(!ConsolePages.images(.object([:]), notice: nil, viewer: monitor).contains("/console/images/rescan"))
+        // Problem Monitor Users have no audit.read: the page is not in their navigation.
+        #expect(!ConsolePages.runs([], viewer: monitor).contains("href=\"/console/audit\""))
+        #expect(ConsolePages.runs([], viewer: administrator).contains("href=\"/console/audit\""))
+    }
+
+    @Test func clientsMergeDevicesLeasesEventsAndRuns() {
+        let seen = Date(timeIntervalSince1970: 1_800_000_100)
+        let device = DeviceRecord(mac: "02:00:00:00:00:01", serial: "S1", model: "MacPro6,1", hostname: "lab1", osVersion: nil,
+                                  enrolledAt: seen, updatedAt: seen, lastSeen: seen, lastSequence: 0, reportCount: 0)
+        let lease = ConsolePages.LeaseLine(address: "198.51.100.10", mac: "02:00:00:00:00:02", hostname: "pxe", state: "bound", expires: seen)
+        let event = BootEvent(at: seen.addingTimeInterval(5), service: .dhcp, mac: "02:00:00:00:00:02", client: nil, summary: "ACK", detail: "")
+        let rows = ConsolePages.mergeClients(devices: [device], leases: [lease], events: [event], runs: [])
+        #expect(rows.map(\.mac) == ["02:00:00:00:00:02", "02:00:00:00:00:01"])
+        #expect(rows[0].lease == "198.51.100.10" && rows[0].lastEvent == "ACK" && !rows[0].enrolled)
+        #expect(rows[1].model == "MacPro6,1" && rows[1].enrolled)
+        #expect(ConsolePages.filter(rows, query: "macpro").map(\.mac) == ["02:00:00:00:00:01"])
+        #expect(ConsolePages.filter(rows, query: "198.51").map(\.mac) == ["02:00:00:00:00:02"])
+    }
+
+    @Test func aFailedRunSaysWhichStepAndWhy() {
+        let record = RunRecord(id: "r1", mac: "02:00:00:00:00:01", sequence: "deploy",
+                               steps: [.init(pointer: 0, name: "apply", type: "applyImage"), .init(pointer: 1, name: "host", type: nil)],
+                               state: "failed", startedAtMilliseconds: 1000, finishedAtMilliseconds: 5000)
+        let events = [RunEvent(sequence: 1, kind: .start, step: 0, name: "apply", atMilliseconds: 1000),
+                      RunEvent(sequence: 2, kind: .finish, step: 0, name: "apply", atMilliseconds: 2000, result: .failed, exitCode: 3,
+                               message: "disk not found")]
+        let view = RunView.fold(record, events: events, nowMilliseconds: 6000)
+        #expect(ConsolePages.failure(view) == "Failed at step 0 “apply”, exit code 3: disk not found")
+        let page = ConsolePages.run(view, viewer: monitor)
+        #expect(page.contains("id=\"run-failure\""))
+        #expect(page.contains("data-live=\"runs\""))
+    }
+
+    @Test func progressShowsBytesRateAndETA() {
+        let text = ConsolePages.progressText(.init(bytes: 5 * 1_048_576, total: 10 * 1_048_576, rate: 1_048_576, eta: 65))
+        #expect(text == "5.0 MiB of 10.0 MiB (50%), 1.0 MiB/s, ETA 1 min 5 s")
+        #expect(ConsolePages.progressText(nil) == "–")
+    }
+}
+
+@Suite struct BootEventFeedTests {
+    func event(_ summary: String) -> BootEvent {
+        BootEvent(at: Date(timeIntervalSince1970: 1_800_000_000), service: .dhcp, mac: "02:00:00:00:00:01", client: nil,
+                  summary: summary, detail: "")
+    }
+
+    @Test func theRingKeepsTheNewestAndNumbersEvents() {
+        let feed = BootEventFeed(capacity: 3)
+        for index in 1...5 { feed.publish(event("e\(index)")) }
+        #expect(feed.recent().map(\.summary) == ["e3", "e4", "e5"])
+        #expect(feed.recent().map(\.id) == [3, 4, 5])
+        #expect(feed.total == 5)
+    }
+
+    @Test func aSubscriberGetsNewEventsAndASlowOneLosesTheOldest() async {
+        let feed = BootEventFeed(capacity: 10)
+        feed.publish(event("before"))
+        let stream = feed.subscribe(buffer: 2)
+        #expect(feed.subscriberCount == 1)
+        for index in 1...4 { feed.publish(event("e\(index)")) }
+        var got: [String] = []
+        for await event in stream {
+            got.append(event.summary)
+            if got.count == 2 { break }
+        }
+        #expect(got == ["e3", "e4"])
+    }
+}
