@@ -54,6 +54,9 @@ def test_vm_deploys_itself_reboots_into_its_disk_and_resumes(capsys):
     assert f"{lab.MARKER} after-restart: hostname={hostname} LabStage=imaged-{hostname}" in console
     assert f"{lab.MARKER} resume exited 0" in console
     assert (result["hostname"] or "").strip() == hostname
+    # The appliance's boot decision once the image was applied: local disk, so the VM stayed
+    # network-first across the restart (docs/pxe.md "Boot decisions").
+    assert result.get("local_boot_decision") is True, explain(result)
     # The appliance's view: succeeded, every step with its times.
     run = result["run"]
     assert run["state"] == "succeeded" and run["steps_done"] == run["steps_total"], explain(result)
@@ -96,6 +99,9 @@ def test_wrong_checksum_fails_the_step_and_the_run(capsys):
     # The runner said why on the console and stopped; the VM never restarted into the disk.
     assert "SHA-256 mismatch" in console and f"{lab.MARKER} runner exited 1" in console, explain(result)
     assert lab.DISK_MARKER not in console
+    # A failed run gets the menu again, not the half-written disk.
+    after = result.get("boot_script_after", "")
+    assert "kernel " in after and "\nexit\n" not in after, after
     # The measurement: the runner wrote the whole image before the digest check failed; then the
     # same initramfs wrote the same image with busybox, in the same boot (printed, not asserted).
     apply, wget, raw = result["phases"].get("image apply"), result.get("wget") or {}, result["raw_bytes"]

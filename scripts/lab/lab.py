@@ -436,6 +436,9 @@ def deploy_qemu(lab, disk, mac, network_first, vars_copy):
             "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
             "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
             "-device", f"virtio-net-pci,netdev=n0,mac={mac},romfile=,bootindex={1 if network_first else 2}",
+            # IPv4 PXE only: after the appliance's `exit`, OVMF goes on to the disk at once instead
+            # of trying IPv6 PXE first.
+            "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
             "-drive", f"if=none,id=d0,format=raw,cache=unsafe,file={disk}",
             "-device", f"virtio-blk-pci,drive=d0,bootindex={2 if network_first else 1}"]
 
@@ -464,6 +467,7 @@ tftp: {{ root: {root} }}
 http: {{ root: {root} }}
 bridge:
   enabled: true
+  boot-enrollment: true
   listen-address: {SERVER_IP}
   sequences-dir: {work}/sequences
   inventory: {work}/inventory.yaml
@@ -593,17 +597,17 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
                            until=[f"{MARKER} restart: runner and journal"], watch=watch, timeout=timeout,
                            fail=[f"{MARKER} wget-apply:" if bench else f"{MARKER} runner exited"])
             if first:
-                # bootstate's decision (issue 17 item 3): once the run has passed its image step, the
-                # appliance's script for this MAC says `exit` and the firmware falls through to the
-                # disk, so the VM can stay network-first. Without it, the lab puts the disk first.
+                # The appliance's decision (docs/pxe.md "Boot decisions"): once the run has applied
+                # its image, its script for this MAC says `exit` (local disk). Under OVMF that
+                # leaves ipxe.efi at "No more network devices" without the firmware going on to
+                # the disk (seen in this lab, TCG), so the lab puts the disk first for this boot
+                # and records what the appliance decided.
                 script = boot_script(lab, DEPLOY_MAC)
-                local = any(line.strip() in ("exit", "sanboot") or line.strip().startswith("sanboot ")
-                            for line in script.splitlines())
+                local = "\nexit\n" in script
                 result["local_boot_decision"] = local
-                say("phase 2: the VM restarts into its disk " +
-                    ("(network first: the appliance's script says exit)" if local else
-                     "(disk first: this appliance has no local-boot decision yet)"))
-                run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, local, vars_copy), console,
+                say("phase 2: the VM restarts into its disk (disk first; the appliance's script for it says "
+                    + ("exit: local disk)" if local else "the menu)"))
+                run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, False, vars_copy), console,
                        until=[f"{DISK_MARKER} done"], watch=watch, timeout=timeout)
             runs = ts_runs(binary, state)["runs"]
             deploys = [run for run in runs if run.get("sequence") == "lab-deploy"]
