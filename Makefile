@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 CONFIG ?= etc/netboot.yaml
 
-.PHONY: run build test lint unit integration demo clean
+.PHONY: run build test lint unit integration demo demo-deploy clean
 
 run: ## install what is missing, build, and serve on the embedded defaults
 	scripts/install-deps run
@@ -31,6 +31,11 @@ demo: ## a newcomer's tour: a VM boots over PXE from the appliance (needs root)
 	scripts/install-deps test
 	$(SWIFT) build
 	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) scripts/lab/lab.py demo
+
+demo-deploy: ## zero-touch deployment: a VM images its disk from the appliance, reboots into it, resumes (needs root)
+	scripts/install-deps test
+	$(SWIFT) build
+	NETBOOT_BIN=$$($(SWIFT) build --show-bin-path)/netboot $(PYTHON) scripts/lab/lab.py deploy
 
 clean:
 	rm -rf .build

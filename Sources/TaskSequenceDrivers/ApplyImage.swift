@@ -8,7 +8,8 @@ import Glibc
 /// over the raw content while streaming and checked against `<image>.sha256` when there is
 /// one (a mismatch fails the step), zero blocks skipped on files (sparse), optional read-back
 /// verify, progress as bytes, rate and ETA in the log, then an fsync and a partition-table
-/// re-read. `destination` is the device or file path.
+/// re-read; on a block device with a target root other than `/`, the applied root
+/// filesystem is mounted there (`TargetRootMount`). `destination` is the device or file path.
 public struct ApplyImageDriver: StepDriver {
     public static let chunkSize = 1 << 20
     /// Extensions tried after the bare name, in order.
@@ -127,6 +128,14 @@ public struct ApplyImageDriver: StepDriver {
             let readBack = try Self.digest(of: destination, length: progress.written)
             guard readBack == digest else { return .failed("read-back verify failed: \(destination) holds \(readBack), written \(digest)") }
             context.log("read-back verify: \(destination) matches")
+        }
+        if writer.isBlockDevice, context.targetRoot != "/" {
+            // The steps after the apply write into the applied system: mount its root there.
+            do {
+                context.log(try TargetRootMount.mountRoot(of: destination, at: context.targetRoot))
+            } catch {
+                return .failed(error.description)
+            }
         }
         return .exited(0)
     }

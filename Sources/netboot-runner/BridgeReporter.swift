@@ -76,6 +76,12 @@ final class BridgeReporter: RunReporter, @unchecked Sendable {
     }
 
     func report(_ report: RunReport, sequence: Int, at time: Double) throws {
+        try self.report(report, detail: nil, sequence: sequence, at: time)
+    }
+
+    /// `detail`: the driver's reason for a step that failed, sent as the finish event's message
+    /// after the status (`failed: SHA-256 mismatch: …`) so `netboot ts runs show` says why.
+    func report(_ report: RunReport, detail: String?, sequence: Int, at time: Double) throws {
         let at = Int64((time * 1000).rounded())
         switch report {
         case .stepStarted(let pointer, _):
@@ -86,7 +92,9 @@ final class BridgeReporter: RunReporter, @unchecked Sendable {
             var event: [String: Any] = ["kind": "finish", "step": pointer, "name": name(pointer), "at_ms": at,
                                         "result": status == .succeeded ? "success" : "failed"]
             if let code { event["exit_code"] = Int(code) }
-            if status != .succeeded { event["message"] = status.rawValue }
+            if status != .succeeded {
+                event["message"] = detail.map { "\(status.rawValue): \($0.prefix(2000))" } ?? status.rawValue
+            }
             try append(event)
         case .started(let sequence, let count):
             try append(["kind": "log", "step": 0, "name": "run", "at_ms": at, "text": "task sequence '\(sequence)' started (\(count) instructions)"])

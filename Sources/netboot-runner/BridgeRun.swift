@@ -76,11 +76,14 @@ enum BridgeRun {
 
     /// A client token for this machine: the token given when it is one, else an enrollment
     /// with it (the client token replaces it). Returns the sequences deployed here.
-    static func connect(_ client: BridgeClient, mac: String, log: (String) -> Void) throws -> [String: Any] {
+    static func connect(_ client: BridgeClient, mac: String, identity: MachineIdentity = MachineIdentity(),
+                        log: (String) -> Void) throws -> [String: Any] {
         var listing = try client.send("GET", "/v1/sequences")
         if listing.status == 403 {
             let host = ProcessInfo.processInfo.hostName
-            let body = try JSONSerialization.data(withJSONObject: ["mac": mac, "hostname": host], options: [.sortedKeys])
+            // With --smbios the model tells the bridge a PC from a Mac (Unknown Computers or Unknown Mac OS X Systems).
+            let fields = ["mac": mac, "hostname": host].merging(identity.enrollmentFields) { own, _ in own }
+            let body = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             let enrolled = try client.send("POST", "/v1/enroll", json: body)
             guard enrolled.status == 201, let token = enrolled.json?["token"] as? String else { throw failure(enrolled, "enrolling") }
             client.token = token

@@ -8,6 +8,9 @@ import Glibc
 /// client of issue 16 §6 are interchangeable. A report carries no variable value.
 protocol RunReporter {
     func report(_ report: RunReport, sequence: Int, at time: Double) throws
+    /// The same with the journal's message for a step that did not succeed (the driver's
+    /// reason: "SHA-256 mismatch: …"), for reporters that carry it to the appliance.
+    func report(_ report: RunReport, detail: String?, sequence: Int, at time: Double) throws
     /// The sequence number of the last report written (per client, monotonic across reboots).
     var lastSequence: Int { get }
     /// An image step's progress: raw bytes written, bytes per second, seconds left if known.
@@ -15,6 +18,10 @@ protocol RunReporter {
 }
 
 extension RunReporter {
+    func report(_ report: RunReport, detail: String?, sequence: Int, at time: Double) throws {
+        try self.report(report, sequence: sequence, at: time)
+    }
+
     /// The local outbox keeps step reports only (progress is in the executor log).
     func progress(pointer: Int, bytes: Int, rate: Int, eta: Int?) {}
 }

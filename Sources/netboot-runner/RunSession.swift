@@ -100,7 +100,13 @@ final class RunSession {
             try persist()
         case .report(let report):
             logs.executor(describe(report))
-            if !options.dryRun { try reporter.report(report, sequence: reporter.lastSequence + 1, at: Self.now()) }
+            if !options.dryRun {
+                var detail: String?
+                if case .stepFinished(let pointer, let status, _, _) = report, status != .succeeded {
+                    detail = executor.journal.steps.first { $0.pointer == pointer }?.message.map(logs.redact)
+                }
+                try reporter.report(report, detail: detail, sequence: reporter.lastSequence + 1, at: Self.now())
+            }
             if case .stepFinished(let pointer, .succeeded, _, _) = report, executor.program.instructions[pointer].step?.type == .applyImage {
                 copyLogsIntoTarget()
             }

@@ -66,6 +66,8 @@ extension RunnerCommand {
         @Option(name: .customLong("kernel-cmdline"), help: .hidden) var kernelCmdline: String = "/proc/cmdline"
         @Option(name: .customLong("fingerprint"), help: "The bridge certificate's SHA-256 fingerprint (pinned; default: netboot.bridge_fp= of the kernel command line).") var fingerprint: String?
         @Option(name: .customLong("sequence"), help: "Which deployed sequence to run when several are.") var sequence: String?
+        @Flag(name: .customLong("smbios"), help: "Enroll with the SMBIOS model and serial (/sys/class/dmi/id), so the bridge tells a PC from a Mac.")
+        var smbios = false
         @Option(name: .customLong("bridge-wait"), help: "Seconds to wait for an unreachable bridge at start and to deliver queued events at the end.") var bridgeWait: Double = 600
         @Option(name: .customLong("inventory"), help: "Inventory for collection and device variables.") var inventory: String?
         @Option(name: .customLong("mac"), help: "This machine's MAC address (default: the first interface's).") var mac: String?
@@ -134,7 +136,9 @@ extension RunnerCommand {
                 let pin = fingerprint ?? BridgeRun.kernelArgument("netboot.bridge_fp", cmdline: kernelCmdline)
                 do { client = try BridgeClient(url: bridge, token: token ?? "", fingerprint: pin) } catch { throw RunnerError.input("\(error)") }
                 let say: (String) -> Void = { FileHandle.standardError.write(Data("netboot-runner: \($0)\n".utf8)) }
-                let listing = try BridgeRun.retrying(wait: bridgeWait, log: say) { try BridgeRun.connect(client, mac: normalized, log: say) }
+                let listing = try BridgeRun.retrying(wait: bridgeWait, log: say) {
+                    try BridgeRun.connect(client, mac: normalized, identity: smbios ? MachineIdentity.read() : MachineIdentity(), log: say)
+                }
                 let name = try BridgeRun.choose(listing, wanted: sequence)
                 let body = try JSONSerialization.data(withJSONObject: ["sequence": name], options: [.sortedKeys])
                 let started = try BridgeRun.retrying(wait: bridgeWait, log: say) { try client.send("POST", "/v1/runs", json: body) }

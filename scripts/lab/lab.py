@@ -17,11 +17,19 @@ console and powers off.
 Usage:
     scripts/lab/lab.py boot --firmware bios|uefi-pxe|uefi-http --server netboot|dnsmasq
     scripts/lab/lab.py demo
+    scripts/lab/lab.py deploy [--fault checksum [--bench] | --fault used-token] [--keep]
+
+`deploy` is the zero-touch deployment (docs/lab.md "Deployment"): an unknown OVMF VM with an
+empty 2 GiB disk boots the runner initramfs (scripts/lab/build-runner-initrd) from the
+appliance, enrolls through the bridge, applies the disk image (scripts/lab/build-disk-image),
+restarts into it, resumes, and a second run captures the disk back to the appliance.
 
 Addresses are 203.0.113.0/24 (TEST-NET-3, RFC 5737), only ever inside these namespaces.
 """
 import argparse
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -312,6 +320,351 @@ def run_boot(firmware, server, binary=None, timeout=240, keep=False, tour=False)
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+DISK_MARKER = "NETBOOT-LAB-DISK"
+DEPLOY_MAC = "52:54:00:4e:42:17"
+IMAGE_NAME = "lab-disk"
+CAPTURE_NAME = "lab-captured"
+DEPLOY_SEQUENCE = """name: lab-deploy
+steps:
+  - {{type: applyImage, id: apply, name: apply image, image: {image}, destination: /dev/vda}}
+  - {{type: setHostname, id: host, name: set hostname, hostname: "%OSDComputerName%"}}
+  - {{type: runScript, id: probe, name: probe with tsvar, package: lab-probe, script: run.sh}}
+  - {{type: restart, id: restart, name: restart into the disk}}
+  - {{type: runScript, id: after, name: after the restart, package: lab-after, script: run.sh}}
+"""
+CAPTURE_SEQUENCE = """name: lab-capture
+steps:
+  - type: captureImage
+    id: capture
+    name: capture the deployed disk
+    share: '\\\\\\\\appliance\\\\images'
+    account: imaging
+    directory: {name}
+    sourceDisk: /dev/vda
+"""
+DEPLOY_INVENTORY = """collections:
+  - name: Unknown Computers
+    variables:
+      OSDComputerName: {hostname}
+      PmmOSDCaptureAccountPassword:
+        value: {secret}
+        secret: true
+deployments:
+  - sequence: lab-deploy
+    collection: Unknown Computers
+  - sequence: lab-capture
+    collection: Unknown Computers
+"""
+
+
+def deploy_payload(runner, tsvar):
+    """Kernel (build-payload), the runner's initramfs and the disk image, all from Debian packages."""
+    payload = payload_dir()
+    env = {**os.environ, "OUT": payload, "RUNNER": runner, "TSVAR": tsvar,
+           "LAB_CACHE": os.path.join(REPO, "var", "lab", "cache")}
+    subprocess.run([os.path.join(REPO, "scripts", "lab", "build-runner-initrd")], check=True, env=env)
+    disk_dir = os.path.join(REPO, "var", "lab", "disk")
+    subprocess.run([os.path.join(REPO, "scripts", "lab", "build-disk-image")], check=True,
+                   env={**env, "OUT": disk_dir})
+    return payload, os.path.join(disk_dir, "lab-disk.img.gz")
+
+
+class Console:
+    """A VM's serial console file, with the host time each awaited line first appeared; with
+    `echo`, each new marker line (and the runner's step lines) is printed as it arrives."""
+
+    def __init__(self, path, echo=None):
+        self.path = path
+        self.seen = {}
+        self.echo = echo
+        self.echoed = 0
+
+    def text(self):
+        try:
+            with open(self.path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def note(self, needles):
+        text = self.text()
+        if self.echo:
+            complete = text[:text.rfind("\n") + 1]
+            for line in complete[self.echoed:].splitlines():
+                if MARKER in line or DISK_MARKER in line or " step " in line:
+                    self.echo("vm: " + line.strip()[:200])
+            self.echoed = len(complete)
+        for needle in needles:
+            if needle not in self.seen and needle in text:
+                self.seen[needle] = time.monotonic()
+        return text
+
+
+def run_vm(lab, name, args, console, until, watch, timeout, fail=()):
+    """Runs QEMU until one of `until` is on the console, QEMU exits or `timeout` passes; notes the
+    time of each line in `watch`. Returns True when a line of `until` was seen."""
+    with open(console.path, "a") as out:
+        process = subprocess.Popen(["ip", "netns", "exec", lab.lan_ns, *args], stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    lab.processes.append(process)
+    start = time.monotonic()
+    console.seen[f"{name} start"] = start
+    done = False
+    while time.monotonic() - start < timeout:
+        text = console.note([*watch, *until, *fail])
+        if any(line in text for line in until) or any(line in text for line in fail):
+            done = any(line in text for line in until)
+            break
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    # Give QEMU a moment to exit by itself (poweroff, reboot with -no-reboot), then stop it.
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    console.note([*watch, *until, *fail])
+    console.seen[f"{name} end"] = time.monotonic()
+    return done
+
+
+def deploy_qemu(lab, disk, mac, network_first, vars_copy):
+    return ["qemu-system-x86_64", "-m", "1024", "-nographic", "-no-reboot", "-serial", "stdio",
+            "-monitor", "none", "-display", "none",
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+            "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+            "-device", f"virtio-net-pci,netdev=n0,mac={mac},romfile=,bootindex={1 if network_first else 2}",
+            # IPv4 PXE only: after the appliance's `exit`, OVMF goes on to the disk at once instead
+            # of trying IPv6 PXE first.
+            "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
+            "-drive", f"if=none,id=d0,format=raw,cache=unsafe,file={disk}",
+            "-device", f"virtio-blk-pci,drive=d0,bootindex={2 if network_first else 1}"]
+
+
+def start_deploy_appliance(lab, root, binary, cmdline_extra, image_file):
+    """netboot serve with the bridge: DHCP, TFTP, HTTP (images-dir = HTTP root, so the runner
+    streams disk/NAME from it), the lab-deploy sequence deployed to Unknown Computers."""
+    work = lab.workdir
+    image = os.path.join(root, "pxe", "lab")
+    os.makedirs(image, exist_ok=True)
+    for name in ("vmlinuz", "initrd.img"):
+        if not os.path.exists(os.path.join(image, name)):
+            os.link(os.path.join(root, name), os.path.join(image, name))
+    config = os.path.join(work, "netboot.yaml")
+    with open(config, "w") as out:
+        out.write(f"""state-dir: {work}/var
+images-dir: {root}
+interfaces: [srv0]
+logs: {{ dir: {work}/log }}
+dhcp:
+  mode: authoritative
+  subnets:
+    - {{ subnet: {PREFIX}.0/24, range: [{PREFIX}.100, {PREFIX}.150], router: {SERVER_IP}, lease-time: 3600 }}
+bsdp: {{ enabled: false }}
+tftp: {{ root: {root} }}
+http: {{ root: {root} }}
+bridge:
+  enabled: true
+  boot-enrollment: true
+  listen-address: {SERVER_IP}
+  sequences-dir: {work}/sequences
+  inventory: {work}/inventory.yaml
+pxe:
+  uefi-x64: ipxe.efi
+  bios: undionly.kpxe
+  http-boot-url: "http://{{server}}/ipxe.efi"
+  ipxe-script-url: "http://{{server}}/boot/ipxe?mac={{mac}}"
+  images:
+    - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "{LAB_CMDLINE} {cmdline_extra}" }}
+  default-image: lab
+""")
+    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
+    process = lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
+    ready = all(wait_for_port(lab, proto, port) for proto, port in
+                (("udp", 67), ("udp", 69), ("tcp", 80), ("tcp", 8761)))
+    if not ready:
+        raise RuntimeError("the appliance did not start:\n" + logs(work))
+    return config, process
+
+
+def ts_runs(binary, state, *args):
+    out = subprocess.run([binary, "ts", "runs", *args, "--json", "--state-dir", state], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"netboot ts runs {' '.join(args)}: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def boot_script(lab, mac):
+    """The iPXE script the appliance renders for `mac`, fetched from the server namespace."""
+    out = sh("ip", "netns", "exec", lab.server_ns, "curl", "-s", "--max-time", "5",
+             f"http://{SERVER_IP}/boot/ipxe?mac={mac}", check=False)
+    return out.stdout
+
+
+def disk_file(disk, path, partition=2):
+    """A file of the VM disk's ext4 root, read with debugfs at the partition's offset (no mount)."""
+    listed = sh("sfdisk", "--json", disk, check=False)
+    if listed.returncode != 0:
+        return None  # no partition table: nothing was applied
+    table = json.loads(listed.stdout)["partitiontable"]
+    if len(table.get("partitions", [])) < partition:
+        return None
+    start = table["partitions"][partition - 1]["start"] * table.get("sectorsize", 512)
+    out = sh("debugfs", "-R", f"cat {path}", f"{disk}?offset={start}", check=False)
+    return out.stdout if out.returncode == 0 else None
+
+
+def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench=False, say=log, tour=False):
+    """Zero-touch deployment of one VM on the appliance alone (issue 17 item 4). Returns a dict:
+    ok, phases (seconds), run (netboot ts runs show --json), console, hostname (read from the
+    disk), appliance log. `fault`: "checksum" makes the image's recorded SHA-256 wrong on the
+    appliance; "used-token" spends the enrollment token before the VM boots. `bench`: when the
+    runner ends in the initramfs (a fault), the initramfs then writes the same image with busybox
+    `wget -O- | gunzip | dd` to the same disk (`wget`: seconds, dd's line) — the reference for
+    the runner's apply rate, same VM, same appliance, same boot."""
+    workdir = tempfile.mkdtemp(prefix="netboot-lab-deploy-")
+    result = {"ok": False, "phases": {}, "workdir": workdir}
+    try:
+        say("building the payload (kernel, runner initramfs, disk image) from Debian packages")
+        payload, image = deploy_payload(runner, tsvar)
+        root = os.path.join(workdir, "root")
+        os.makedirs(root)
+        shutil.copy(os.path.join(payload, "vmlinuz"), root)
+        shutil.copy(os.path.join(payload, "initrd-runner.img"), os.path.join(root, "initrd.img"))
+        for name in ("undionly.kpxe", "ipxe.efi"):
+            shutil.copy(os.path.join("/usr/lib/ipxe", name), root)
+        added = subprocess.run([binary, "images", "add", image, "--name", IMAGE_NAME, "--images-dir", root, "--json"],
+                               capture_output=True, text=True)
+        if added.returncode != 0:
+            raise RuntimeError(f"netboot images add: {added.stdout}{added.stderr}")
+        result["raw_bytes"] = json.load(open(os.path.join(root, "disk", f"{IMAGE_NAME}.json")))["rawSize"]
+        say(f"image registered: netboot images add {os.path.basename(image)} --name {IMAGE_NAME} "
+            f"({result['raw_bytes']} bytes raw)")
+        if fault == "checksum":
+            record_path = os.path.join(root, "disk", f"{IMAGE_NAME}.json")
+            record = json.load(open(record_path))
+            record["sha256"] = "0" * 64
+            json.dump(record, open(record_path, "w"))
+            say("fault: the image's SHA-256 on the appliance is wrong")
+        hostname = "lab-" + uuid.uuid4().hex[:6]
+        os.makedirs(os.path.join(workdir, "sequences"))
+        with open(os.path.join(workdir, "sequences", "lab-deploy.yaml"), "w") as f:
+            f.write(DEPLOY_SEQUENCE.format(image=IMAGE_NAME))
+        with open(os.path.join(workdir, "sequences", "lab-capture.yaml"), "w") as f:
+            f.write(CAPTURE_SEQUENCE.format(name=CAPTURE_NAME))
+        with open(os.path.join(workdir, "inventory.yaml"), "w") as f:
+            f.write(DEPLOY_INVENTORY.format(hostname=hostname, secret="capture-" + uuid.uuid4().hex))
+        state = os.path.join(workdir, "var")
+        token = subprocess.run([binary, "tokens", "issue", "--role", "enrollment", "--label", "lab VM",
+                                "--state-dir", state], capture_output=True, text=True, check=True).stdout.strip()
+        result["token"] = token
+        disk = os.path.join(workdir, "disk.raw")
+        with open(disk, "wb") as f:
+            f.truncate(2 << 30)
+        vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
+        shutil.copy(OVMF_VARS, vars_copy)
+        console = Console(os.path.join(workdir, "console-deploy.log"), echo=say if tour else None)
+        result["console_path"] = console.path
+        with Lab(workdir) as lab:
+            # The lab's own one-time token; an appliance that mints one per boot script appends its
+            # own netboot.token= after this line, and the initramfs takes the last. The used-token
+            # fault presents the lab's spent token as netboot.lab_token=, which the initramfs prefers.
+            extra = f"netboot.token={token} netboot.sequence=lab-deploy"
+            if fault == "used-token":
+                extra += f" netboot.lab_token={token}"
+            if bench:
+                record = json.load(open(os.path.join(root, "disk", f"{IMAGE_NAME}.json")))
+                extra += f" netboot.lab_bench=wget netboot.lab_image={record['file']}"
+            config, _ = start_deploy_appliance(lab, root, binary, extra, image)
+            say(f"appliance up: DHCP, TFTP, HTTP, bridge; lab-deploy deployed to Unknown Computers, "
+                f"OSDComputerName={hostname}")
+            if fault == "used-token":
+                # The token is spent by someone else first: the VM's enrollment must be refused.
+                spend = sh("ip", "netns", "exec", lab.server_ns, "curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}",
+                           "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
+                           "--data", '{"mac": "02:00:00:00:17:17"}', f"https://{SERVER_IP}:8761/v1/enroll", check=False)
+                say(f"fault: the enrollment token was used first (HTTP {spend.stdout})")
+            watch = [f"{MARKER} booted:", f"{MARKER} network:", f"{MARKER} runner: starting",
+                     f"{MARKER} probe:", f"{MARKER} restart:", f"{DISK_MARKER} booted from disk",
+                     f"{MARKER} resume: starting", f"{MARKER} after-restart:", f"{MARKER} resume exited",
+                     f"{MARKER} capture run: starting", f"{MARKER} capture run exited", f"{DISK_MARKER} done"]
+            say("phase 1: the VM network-boots (OVMF → ipxe.efi → iPXE script → kernel + runner initramfs)")
+            first = run_vm(lab, "network", deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy), console,
+                           until=[f"{MARKER} restart: runner and journal"], watch=watch, timeout=timeout,
+                           fail=[f"{MARKER} wget-apply:" if bench else f"{MARKER} runner exited"])
+            if first:
+                # The appliance's decision (docs/pxe.md "Boot decisions"): once the run has applied
+                # its image, its script for this MAC says `exit` (local disk). Under OVMF that
+                # leaves ipxe.efi at "No more network devices" without the firmware going on to
+                # the disk (seen in this lab, TCG), so the lab puts the disk first for this boot
+                # and records what the appliance decided.
+                script = boot_script(lab, DEPLOY_MAC)
+                local = "\nexit\n" in script
+                result["local_boot_decision"] = local
+                say("phase 2: the VM restarts into its disk (disk first; the appliance's script for it says "
+                    + ("exit: local disk)" if local else "the menu)"))
+                run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, False, vars_copy), console,
+                       until=[f"{DISK_MARKER} done"], watch=watch, timeout=timeout)
+            runs = ts_runs(binary, state)["runs"]
+            deploys = [run for run in runs if run.get("sequence") == "lab-deploy"]
+            captures = [run for run in runs if run.get("sequence") == "lab-capture"]
+            if deploys:
+                result["run"] = ts_runs(binary, state, "show", deploys[0]["id"])
+            if captures:
+                result["capture_run"] = ts_runs(binary, state, "show", captures[0]["id"])
+            listed = subprocess.run([binary, "images", "list", "--json", "--config", config], capture_output=True, text=True)
+            try:
+                result["disk_images"] = [image["name"] for image in json.loads(listed.stdout).get("diskImages", [])]
+            except ValueError:
+                result["disk_images"] = []
+            result["boot_script_after"] = boot_script(lab, DEPLOY_MAC)
+        result["console"] = console.text()
+        if bench:
+            result["wget"] = wget_reference(result["console"])
+        result["appliance_log"] = logs(workdir)
+        result["hostname"] = disk_file(disk, "/etc/hostname")
+        result["expected_hostname"] = hostname
+        result["phases"] = phases(console.seen, result.get("run"))
+        result["ok"] = bool(result.get("run")) and result["run"].get("state") == "succeeded" \
+            and f"{DISK_MARKER} booted from disk: hostname={hostname}" in result["console"]
+        return result
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wget_reference(console_text):
+    """The busybox reference the runner initramfs ran after the runner (`netboot.lab_bench=wget`):
+    the same image from the same appliance written with `wget -O- | gunzip | dd` to the same disk."""
+    found = re.search(rf"{MARKER} wget-apply: (.*) start=([0-9.]+) end=([0-9.]+)", console_text)
+    if not found:
+        return {"error": "no wget-apply marker on the console"}
+    return {"seconds": float(found.group(3)) - float(found.group(2)), "dd": found.group(1).strip()}
+
+
+def phases(seen, run):
+    """The phases' times from the console's first sightings (host clock) and the run's steps."""
+    def between(a, b):
+        return seen[b] - seen[a] if a in seen and b in seen else None
+    out = {
+        "network boot": between("network start", f"{MARKER} runner: starting"),
+        "run in the initramfs (apply, hostname, probe)": between(f"{MARKER} runner: starting", f"{MARKER} restart:"),
+        "reboot to disk": between(f"{MARKER} restart:", f"{DISK_MARKER} booted from disk"),
+        "resume to done": between(f"{DISK_MARKER} booted from disk", f"{MARKER} resume exited"),
+        "capture run (second run, disk to the appliance)": between(f"{MARKER} capture run: starting",
+                                                                   f"{MARKER} capture run exited"),
+    }
+    steps = (run or {}).get("steps") or []
+    first = steps[0] if steps else {}
+    if first.get("started_at_milliseconds") is not None and first.get("finished_at_milliseconds") is not None:
+        out["image apply"] = (first["finished_at_milliseconds"] - first["started_at_milliseconds"]) / 1000
+    return out
+
+
 def logs(workdir):
     text = []
     for name in sorted(os.listdir(workdir)):
@@ -319,6 +672,37 @@ def logs(workdir):
             with open(os.path.join(workdir, name), errors="replace") as f:
                 text.append(f"--- {name}\n{f.read()[-4000:]}")
     return "\n".join(text)
+
+
+def deploy_tour(binary, args):
+    """`make demo-deploy`: the deployment with its steps as they happen, the run's table, the
+    phases' times."""
+    bin_dir = os.path.dirname(binary)
+    runner = os.environ.get("NETBOOT_RUNNER") or os.path.join(bin_dir, "netboot-runner")
+    tsvar = os.environ.get("NETBOOT_TSVAR") or os.path.join(bin_dir, "tsvar")
+    result = run_deploy(binary, runner, tsvar, keep=args.keep, fault=args.fault, bench=args.bench, tour=True)
+    run = result.get("run")
+    if run:
+        log(f"run {run['id']}: {run['state']}, {run.get('steps_done')} of {run.get('steps_total')} steps done")
+        for step in run.get("steps", []):
+            start, end = step.get("started_at_milliseconds"), step.get("finished_at_milliseconds")
+            took = f"{(end - start) / 1000:6.1f} s" if start is not None and end is not None else "      -"
+            log(f"  {step.get('name', '?'):<28} {step.get('state', '?'):<10} {took}  {step.get('message') or ''}")
+    log(f"disk's hostname: {(result.get('hostname') or '(unreadable)').strip()}")
+    for name, seconds in result["phases"].items():
+        log(f"phase {name:<46} " + (f"{seconds:6.1f} s" if seconds is not None else "     -"))
+    apply = result["phases"].get("image apply")
+    raw = result.get("raw_bytes") or 0
+    if apply:
+        log(f"image apply rate in the VM: {raw / apply / 1e6:.1f} MB/s (runner: gzip, SHA-256 checked)")
+    wget = result.get("wget")
+    if wget and wget.get("seconds"):
+        log(f"busybox wget | gunzip | dd of the same image in the same boot: {wget['seconds']:.1f} s, "
+            f"{raw / wget['seconds'] / 1e6:.1f} MB/s")
+    if args.keep:
+        log(f"work directory kept: {result['workdir']}")
+    log("deployed" if result["ok"] else "NOT deployed")
+    return 0 if result["ok"] or args.fault else 1
 
 
 def main():
@@ -330,12 +714,19 @@ def main():
     b.add_argument("--timeout", type=int, default=240)
     b.add_argument("--keep", action="store_true", help="keep the work directory")
     sub.add_parser("demo", help="a newcomer's tour: BIOS PXE boot from the appliance")
+    d = sub.add_parser("deploy", help="zero-touch deployment: a VM images its disk, reboots into it, resumes")
+    d.add_argument("--fault", choices=["checksum", "used-token"], help="run a fault case instead")
+    d.add_argument("--bench", action="store_true",
+                   help="with --fault checksum: then time busybox wget | gunzip | dd of the same image")
+    d.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so the namespaces and QEMU are removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0:
         sys.exit("lab: needs root (network namespaces, tap devices)")
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
+    if args.command == "deploy":
+        sys.exit(deploy_tour(binary, args))
     if args.command == "demo":
         args.firmware, args.server, args.timeout, args.keep = "bios", "netboot", 300, False
     seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep,
