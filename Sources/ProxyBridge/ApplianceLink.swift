@@ -19,6 +19,10 @@ public protocol ApplianceLink: Sendable {
     /// `netboot explain --mac MAC [--model M] --json` without the boot decision: why the client
     /// is or is not offered each image, by the catalog's own decision over the served images.
     func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data
+    /// `capture.dump` (docs/control.md): the appliance writes its flight recorder to
+    /// `capture.dir/flight-<unix ms>.pcap`; the answer is a JSON object with the file's name
+    /// (`file`, no directory), `packets` in it and `recorded` since start.
+    func dumpFlightRecorder() throws(ApplianceFailure) -> Data
 }
 
 extension ApplianceLink {
@@ -30,6 +34,11 @@ extension ApplianceLink {
     /// A link without the appliance's images (a remote appliance) cannot explain.
     public func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data {
         throw .unavailable("images are explained on the appliance's own host (netboot explain --mac)")
+    }
+
+    /// A link without the control socket (a remote appliance) cannot dump its flight recorder.
+    public func dumpFlightRecorder() throws(ApplianceFailure) -> Data {
+        throw .unavailable("the flight recorder is dumped through the appliance's control socket, on its own host")
     }
 }
 

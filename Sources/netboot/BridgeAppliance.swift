@@ -76,6 +76,24 @@ struct LocalAppliance: ApplianceLink {
         }
     }
 
+    /// `capture.dump`; the file's name only (the console serves it from `capture.dir` itself).
+    func dumpFlightRecorder() throws(ApplianceFailure) -> Data {
+        switch try send(.captureDump).outcome {
+        case .dumped(let dump):
+            return try Self.encode(DumpAnswer(file: (dump.absolutePath as NSString).lastPathComponent, packets: dump.packets,
+                                              recorded: dump.recorded))
+        case .error(let error): throw Self.failure(error)
+        default: throw .failed("unexpected reply to capture.dump")
+        }
+    }
+
+    /// `dumpFlightRecorder`'s answer: the file's name, not its path.
+    private struct DumpAnswer: Encodable {
+        var file: String
+        var packets: Int
+        var recorded: Int
+    }
+
     private func send(_ command: ControlRequest.Command) throws(ApplianceFailure) -> ControlReply {
         do {
             return try ControlConnection.send(command, stateDir: configuration.stateDir)

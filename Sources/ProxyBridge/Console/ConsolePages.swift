@@ -491,6 +491,33 @@ enum ConsolePages {
         return H.page(title: "Images", current: "/console/images", viewer: viewer, body: body)
     }
 
+    // MARK: capture
+
+    /// One flight-recorder dump in `capture.dir`, as the Capture page lists it.
+    struct CaptureFile: Sendable, Equatable {
+        var name: String
+        var bytes: Int
+        var written: Date?
+    }
+
+    /// The Capture page (scope `capture.run`): a button that dumps the flight recorder
+    /// (`capture.dump`) and the dumps in `capture.dir`, newest first, each a download link.
+    static func capture(_ files: [CaptureFile], notice: (String, Bool)?, viewer: ConsoleHTML.Viewer) -> String {
+        var body = notice.map { H.notice($0.0, error: $0.1) } ?? ""
+        if viewer.may(.captureRun) {
+            body += "<form method=\"post\" action=\"/console/capture/dump\">\(H.csrfField(viewer))"
+                + "<button type=\"submit\" id=\"dump\">Dump the flight recorder</button></form>"
+        }
+        body += "<section aria-labelledby=\"dumps-h\"><h2 id=\"dumps-h\">Flight-recorder dumps</h2>"
+        body += H.table(id: "dumps", caption: "\(files.count) pcap file(s) in the capture folder", headers: ["File", "Size", "Written"],
+                        rows: files.map { file in
+                            ["<a href=\"/console/capture/files/\(H.escape(file.name))\" download>\(H.escape(file.name))</a>",
+                             "\(file.bytes) bytes", H.time(file.written)]
+                        }, empty: "No dumps yet.")
+        body += "</section>"
+        return H.page(title: "Capture", current: "/console/capture", viewer: viewer, body: body)
+    }
+
     // MARK: sequences
 
     struct SequenceFile: Sendable {
