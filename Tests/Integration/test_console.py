@@ -240,6 +240,29 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             for path in ("/console/capture/files/other.pcap", "/console/capture/files/flight-1.pcap",
                          "/console/capture/files/..%2Fbridge-cert.pem"):
                 assert console.call(console_port, "GET", path, headers={"Cookie": f"nb_console={admin_session}"})[0] == 404, path
+            # A bounded capture on the served interface (the only one offered), 1 s at most.
+            driver.get(console.base + "/console/capture")
+            options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#capture-interface option")]
+            assert options == [netns.server_if], options
+            seconds = driver.find_element(By.ID, "capture-seconds")
+            seconds.clear()
+            seconds.send_keys("1")
+            driver.find_element(By.ID, "capture-start").click()
+            wait_until(lambda: "Captured" in driver.find_element(By.TAG_NAME, "main").text, timeout=20, what="the capture")
+            check_page(driver, "capture-run")
+            link = driver.find_element(By.CSS_SELECTOR, '#dumps a[href^="/console/capture/files/capture-"]')
+            status, pcap, _ = console.call(console_port, "GET", urllib.parse.urlparse(link.get_attribute("href")).path,
+                                           headers={"Cookie": f"nb_console={admin_session}"})
+            assert status == 200 and pcap[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+            # The bounds and the interface are checked on the server, whatever the form said.
+            csrf_admin = driver.find_element(By.CSS_SELECTOR, "form.logout input[name=csrf]").get_attribute("value")
+            for fields in ({"interface": netns.server_if, "seconds": "61", "packets": "10"},
+                           {"interface": "lo", "seconds": "1", "packets": "10"}):
+                raw = urllib.parse.urlencode({"csrf": csrf_admin, **fields}).encode()
+                status, page, _ = console.call(console_port, "POST", "/console/capture/run", raw=raw,
+                                               headers={"Cookie": f"nb_console={admin_session}",
+                                                        "Content-Type": "application/x-www-form-urlencoded"})
+                assert status == 200 and b"Not captured" in page, fields
 
             # A Problem Monitor User: no deploy or release button, and the POSTs are refused.
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
@@ -256,7 +279,8 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             form = {"Cookie": f"nb_console={session}", "Content-Type": "application/x-www-form-urlencoded"}
             for path, fields in (("/console/leases/release", {"lease": "198.51.100.100"}),
                                  ("/console/sequences/deploy", {"sequence": "other", "collection": "Lab"}),
-                                 ("/console/capture/dump", {})):
+                                 ("/console/capture/dump", {}),
+                                 ("/console/capture/run", {"interface": netns.server_if, "seconds": "1", "packets": "1"})):
                 raw = urllib.parse.urlencode({"csrf": csrf, **fields}).encode()
                 status, _, _ = console.call(console_port, "POST", path, raw=raw, headers=form)
                 assert status == 403, path

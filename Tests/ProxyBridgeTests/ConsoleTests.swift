@@ -229,12 +229,24 @@ import Testing
         #expect(page.contains("<a href=\"/console/capture/files/flight-1800000000000.pcap\" download>flight-1800000000000.pcap</a>"))
         #expect(page.contains("2048 bytes"))
         #expect(page.contains("Dumped 3 packet(s) to &lt;x&gt;.") && !page.contains("<x>"))
-        #expect(ConsolePages.capture([], notice: nil, viewer: administrator).contains("No dumps yet."))
+        #expect(ConsolePages.capture([], notice: nil, viewer: administrator).contains("No captures yet."))
     }
 
-    @Test func onlyAFlightRecorderDumpsNameIsServed() {
-        #expect(ConsoleWeb.isDumpName("flight-1800000000000.pcap"))
-        for name in ["", "flight-.pcap", "../flight-1.pcap", "flight-1.pcap/..", "flight-1a.pcap", "capture-1.pcap", "flight-1.pcapng",
+    @Test func theBoundedCaptureFormOffersOnlyServedInterfacesAndTheBoundsAreChecked() {
+        let page = ConsolePages.capture([], interfaces: ["eth0", "<b>"], notice: nil, viewer: administrator)
+        #expect(page.contains("<option value=\"eth0\">eth0</option>") && page.contains("<option value=\"&lt;b&gt;\">&lt;b&gt;</option>"))
+        #expect(page.contains("action=\"/console/capture/run\"") && page.contains("max=\"60\""))
+        #expect(!ConsolePages.capture([], interfaces: ["eth0"], notice: nil, viewer: monitor).contains("/console/capture/run"))
+        #expect(BoundedCapture(interface: "eth0", seconds: 60, packets: 100_000) != nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 61, packets: 10) == nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 0, packets: 10) == nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 5, packets: 100_001) == nil)
+        #expect(BoundedCapture(interface: "", seconds: 5, packets: 10) == nil)
+    }
+
+    @Test func onlyADumpsOrCapturesNameIsServed() {
+        #expect(ConsoleWeb.isDumpName("flight-1800000000000.pcap") && ConsoleWeb.isDumpName("capture-1800000000000.pcap"))
+        for name in ["", "flight-.pcap", "../flight-1.pcap", "flight-1.pcap/..", "flight-1a.pcap", "dump-1.pcap", "capture-.pcap", "flight-1.pcapng",
                      "flight-%2e%2e.pcap", "flight-١٢.pcap", "flight-" + String(repeating: "1", count: 21) + ".pcap", "x/flight-1.pcap"] {
             #expect(!ConsoleWeb.isDumpName(name), "\(name)")
         }

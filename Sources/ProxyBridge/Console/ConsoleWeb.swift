@@ -63,6 +63,7 @@ struct ConsoleWeb: Sendable {
         router.post("/console/sequences/deploy") { request, _ in try await deploy(request) }
         router.get("/console/capture") { request, _ in try await capture(request, notice: nil) }
         router.post("/console/capture/dump") { request, _ in try await dump(request) }
+        router.post("/console/capture/run") { request, _ in try await runCapture(request) }
         router.get("/console/capture/files/{name}") { request, context in try await captureFile(request, name: context.parameters.get("name") ?? "") }
         router.get("/console/audit") { request, _ in try await auditPage(request) }
         router.get("/console/events") { request, _ in try await events(request) }
@@ -538,11 +539,12 @@ struct ConsoleWeb: Sendable {
 
     // MARK: capture
 
-    /// Whether a name is one the appliance gives a flight-recorder dump (`flight-<unix ms>.pcap`):
-    /// the download route takes a name of that shape only, never a path.
+    /// Whether a name is one the appliance gives a flight-recorder dump (`flight-<unix ms>.pcap`)
+    /// or a bounded capture (`capture-<unix ms>.pcap`): the download route takes a name of that
+    /// shape only, never a path.
     static func isDumpName(_ name: String) -> Bool {
-        guard name.hasPrefix("flight-"), name.hasSuffix(".pcap") else { return false }
-        let digits = name.dropFirst("flight-".count).dropLast(".pcap".count)
+        guard let prefix = ["flight-", "capture-"].first(where: name.hasPrefix), name.hasSuffix(".pcap") else { return false }
+        let digits = name.dropFirst(prefix.count).dropLast(".pcap".count)
         return !digits.isEmpty && digits.count <= 20 && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
@@ -571,7 +573,9 @@ struct ConsoleWeb: Sendable {
         guard let viewer else { return Self.redirect("/console/login") }
         let web = self
         let files = try await Blocking.run { web.dumpFiles() }
-        return Self.html(ConsolePages.capture(files, notice: notice, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
+        let interfaces = try await Blocking.run { web.appliance.link.captureInterfaces() }
+        return Self.html(ConsolePages.capture(files, interfaces: interfaces, notice: notice, viewer: viewer),
+                         acceptEncoding: request.headers[.acceptEncoding])
     }
 
     /// `capture.dump` through the link; the page again with the new file (or why there is none).
@@ -598,6 +602,43 @@ struct ConsoleWeb: Sendable {
         }
         await audit.record(actor: record, action: "capture.dump", target: "flight recorder", outcome: outcome, at: instant)
         return try await capture(request, notice: notice, viewer: viewer)
+    }
+
+    /// A bounded capture on a served interface (``BoundedCapture``: the bounds checked here, the
+    /// interface one the link names); the page again with its file. Blocks the request for the
+    /// capture's duration (≤ 60 s) on the blocking pool.
+    func runCapture(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        let passage = try await gate(request, form: form, scope: .captureRun, action: "capture.run")
+        guard case let .allowed(viewer, record) = passage else { return passage.response }
+        let web = self
+        let interfaces = try await Blocking.run { web.appliance.link.captureInterfaces() }
+        let interface = form["interface"] ?? ""
+        guard interfaces.contains(interface),
+              let capture = BoundedCapture(interface: interface, seconds: Int(form["seconds"] ?? "") ?? 0, packets: Int(form["packets"] ?? "") ?? 0)
+        else {
+            return try await self.capture(request, notice: ("Not captured: choose a served interface, 1–\(BoundedCapture.maxSeconds) s and "
+                                                             + "1–\(BoundedCapture.maxPackets) packets.", true), viewer: viewer)
+        }
+        let instant = now()
+        let notice: (String, Bool)
+        let outcome: String
+        do throws(ApplianceFailure) {
+            let answer = JSONValue.parse(try await appliance.call { try $0.capture(capture) })
+            if case let .object(fields)? = answer, case let .string(file)? = fields["file"], Self.isDumpName(file) {
+                notice = ("Captured \(fields["packets"].map(ConsolePages.text) ?? "?") packet(s) on \(interface) to \(file).", false)
+                outcome = "allowed"
+            } else {
+                notice = ("Not captured: the appliance's answer names no capture file.", true)
+                outcome = "failed"
+            }
+        } catch {
+            notice = ("Not captured: \(ApplianceAPI.answer(error).message)", true)
+            outcome = ApplianceAPI.outcome(error)
+        }
+        await audit.record(actor: record, action: "capture.run", target: "\(interface) \(capture.seconds) s \(capture.packets) packets",
+                           outcome: outcome, at: instant)
+        return try await self.capture(request, notice: notice, viewer: viewer)
     }
 
     /// A dump from `capture.dir` as a download: the name must be a dump's name and the file one
