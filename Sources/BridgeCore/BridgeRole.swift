@@ -66,6 +66,8 @@ public enum BridgeScope: String, CaseIterable, Codable, Hashable, Sendable {
     case escrowRead = "escrow.read"
     case runsRead = "runs.read"
     case sequencesDeploy = "sequences.deploy"
+    /// Packet captures on the console's Capture page (the flight-recorder dump); Administrators only.
+    case captureRun = "capture.run"
     // client port
     case enroll
     case reportsWrite = "reports.write"

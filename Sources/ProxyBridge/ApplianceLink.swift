@@ -19,6 +19,34 @@ public protocol ApplianceLink: Sendable {
     /// `netboot explain --mac MAC [--model M] --json` without the boot decision: why the client
     /// is or is not offered each image, by the catalog's own decision over the served images.
     func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data
+    /// `capture.dump` (docs/control.md): the appliance writes its flight recorder to
+    /// `capture.dir/flight-<unix ms>.pcap`; the answer is a JSON object with the file's name
+    /// (`file`, no directory), `packets` in it and `recorded` since start.
+    func dumpFlightRecorder() throws(ApplianceFailure) -> Data
+    /// The interfaces the appliance serves (`interfaces`), the only ones a bounded capture may use.
+    func captureInterfaces() -> [String]
+    /// A bounded capture (``BoundedCapture``) written to `capture.dir/capture-<unix ms>.pcap`;
+    /// blocks until its duration or packet count is reached. The answer as for
+    /// ``dumpFlightRecorder()`` (`file`, `packets`). One at a time: a second is refused (409).
+    func capture(_ request: BoundedCapture) throws(ApplianceFailure) -> Data
+}
+
+/// A capture the console starts: on one served interface, at most ``maxSeconds`` seconds and
+/// ``maxPackets`` packets, with `netboot capture`'s default filter.
+public struct BoundedCapture: Hashable, Sendable {
+    public static let maxSeconds = 60
+    public static let maxPackets = 100_000
+    public var interface: String
+    public var seconds: Int
+    public var packets: Int
+
+    /// Nil unless both bounds are within 1…``maxSeconds`` and 1…``maxPackets``.
+    public init?(interface: String, seconds: Int, packets: Int) {
+        guard (1...Self.maxSeconds).contains(seconds), (1...Self.maxPackets).contains(packets), !interface.isEmpty else { return nil }
+        self.interface = interface
+        self.seconds = seconds
+        self.packets = packets
+    }
 }
 
 extension ApplianceLink {
@@ -30,6 +58,18 @@ extension ApplianceLink {
     /// A link without the appliance's images (a remote appliance) cannot explain.
     public func explain(mac: String, model: String?) throws(ApplianceFailure) -> Data {
         throw .unavailable("images are explained on the appliance's own host (netboot explain --mac)")
+    }
+
+    /// A link without the control socket (a remote appliance) cannot dump its flight recorder.
+    public func dumpFlightRecorder() throws(ApplianceFailure) -> Data {
+        throw .unavailable("the flight recorder is dumped through the appliance's control socket, on its own host")
+    }
+
+    /// A remote appliance's interfaces cannot be captured from here.
+    public func captureInterfaces() -> [String] { [] }
+
+    public func capture(_ request: BoundedCapture) throws(ApplianceFailure) -> Data {
+        throw .unavailable("captures run on the appliance's own host (netboot capture -i IFACE)")
     }
 }
 

@@ -5,6 +5,7 @@ import NetbootConfig
 import NetbootServer
 import NetbootWire
 import PacketCapture
+import Synchronization
 import ProxyBridge
 import TaskSequence
 import TaskSequenceDrivers
@@ -74,6 +75,66 @@ struct LocalAppliance: ApplianceLink {
         case .error(let error): throw Self.failure(error)
         default: throw .failed("unexpected reply to status")
         }
+    }
+
+    /// `capture.dump`; the file's name only (the console serves it from `capture.dir` itself).
+    func dumpFlightRecorder() throws(ApplianceFailure) -> Data {
+        switch try send(.captureDump).outcome {
+        case .dumped(let dump):
+            return try Self.encode(DumpAnswer(file: (dump.absolutePath as NSString).lastPathComponent, packets: dump.packets,
+                                              recorded: dump.recorded))
+        case .error(let error): throw Self.failure(error)
+        default: throw .failed("unexpected reply to capture.dump")
+        }
+    }
+
+    func captureInterfaces() -> [String] { configuration.interfaces }
+
+    /// A bounded capture in this process, as `netboot capture -i IFACE -w FILE --duration S
+    /// --count N` does it (``PcapHandle``, ``PcapDumpWriter``), into `capture.dir`.
+    func capture(_ request: BoundedCapture) throws(ApplianceFailure) -> Data {
+        guard configuration.interfaces.contains(request.interface) else {
+            throw .notFound("\(request.interface) is not a served interface")
+        }
+        guard Self.capturing.withLock({ running in
+            if running { return false }
+            running = true
+            return true
+        }) else { throw .unavailable("a capture is already running: one at a time") }
+        defer { Self.capturing.withLock { $0 = false } }
+        let directory = configuration.capture.dir
+        let name = "capture-\(Int64((Date().timeIntervalSince1970 * 1000).rounded())).pcap"
+        let path = (directory as NSString).appendingPathComponent(name)
+        var captured = 0
+        do throws(CaptureError) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let handle = try PcapHandle.openLive(interface: request.interface)
+            try handle.setFilter(CaptureCommand.defaultFilter)
+            let writer = try PcapDumpWriter(path: path, dlt: handle.dlt, snapLength: handle.snapLength)
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(request.seconds)
+            while captured < request.packets, clock.now < deadline {
+                let read = try handle.next(waitingAtMost: min(.milliseconds(100), max(.zero, deadline - clock.now)))
+                if case .end = read { break }
+                guard case .frame(let frame) = read else { continue }
+                try writer.write(frame)
+                captured += 1
+            }
+            try writer.close()
+        } catch {
+            throw .failed("capture on \(request.interface): \(error)")
+        }
+        return try Self.encode(DumpAnswer(file: name, packets: captured, recorded: captured))
+    }
+
+    /// Whether a bounded capture runs (one at a time, in this process).
+    private static let capturing = Mutex(false)
+
+    /// `dumpFlightRecorder`'s answer: the file's name, not its path.
+    private struct DumpAnswer: Encodable {
+        var file: String
+        var packets: Int
+        var recorded: Int
     }
 
     private func send(_ command: ControlRequest.Command) throws(ApplianceFailure) -> ControlReply {

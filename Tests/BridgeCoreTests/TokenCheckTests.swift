@@ -39,6 +39,8 @@ import Testing
         #expect(BridgeRole.enrollers.scopes == [.tokensIssue])
         #expect(!BridgeRole.problemMonitorUsers.scopes.contains(where: { [.tokensIssue, .tokensRevoke, .auditRead].contains($0) }))
         #expect(BridgeRole.keyAdministrators.scopes == [.escrowRead])
+        // Captures show every client's traffic: the Administrator's alone.
+        #expect(BridgeRole.allCases.filter { $0.scopes.contains(.captureRun) } == [.administrator])
         for role in BridgeRole.allCases {
             // No role holds scopes of both ports: a console token is useless on 8761 and back.
             #expect(role.scopes.allSatisfy { $0.isConsole == role.isConsole })

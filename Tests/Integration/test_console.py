@@ -2,7 +2,8 @@
 the bridge inside, in a namespace; the browser is started in that namespace too. Log in; a DHCP
 exchange of a client in the other namespace appears on Overview and Clients without a reload; a
 run's progress advances live as step events are posted through the client API; a Problem
-Monitor User has no deploy or release button and their POSTs are refused (403); no page logs a
+Monitor User has no deploy, release or dump button and their POSTs are refused (403); an
+Administrator dumps the flight recorder and downloads the pcap; no page logs a
 console error; every page passes the accessibility basics."""
 import http.client
 import json
@@ -88,7 +89,8 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
     extra, tag = appliance_files(tmp_path)
     console_port, client_port = free_port(), free_port()
     bridge = (f"bridge:\n  enabled: true\n  listen-address: 127.0.0.1\n  console-port: {console_port}\n"
-              f"  client-port: {client_port}\n  files-dir: {tmp_path / 'files'}\n{extra}")
+              f"  client-port: {client_port}\n  files-dir: {tmp_path / 'files'}\n{extra}"
+              f"capture:\n  dir: {tmp_path / 'captures'}\n  flight-recorder: 64\n")
     server = Server(netns, tmp_path, extra=bridge)
     server.state.mkdir(parents=True, exist_ok=True)
     # Two NetBoot images for the client page's explanation: one offered, one disabled.
@@ -217,6 +219,50 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             assert MAC in plan and "PmmOSDJoinPassword" in plan and "***" in plan, plan
             assert SECRET not in driver.page_source
             check_page(driver, "sequences-plan")
+            # The Capture page: dump the flight recorder (control socket `capture.dump`), then the
+            # download link serves the pcap from capture.dir.
+            driver.get(console.base + "/console/capture")
+            assert driver.find_element(By.TAG_NAME, "h1").text == "Capture"
+            check_page(driver, "capture")
+            driver.find_element(By.ID, "dump").click()
+            wait_until(lambda: "Dumped" in driver.find_element(By.TAG_NAME, "main").text, what="the dump")
+            check_page(driver, "capture-dumped")
+            link = driver.find_element(By.CSS_SELECTOR, "#dumps a[download]")
+            dump_path = urllib.parse.urlparse(link.get_attribute("href")).path
+            assert dump_path.startswith("/console/capture/files/flight-") and dump_path.endswith(".pcap"), dump_path
+            admin_session = next(c for c in driver.get_cookies() if c["name"] == "nb_console")["value"]
+            status, pcap, headers = console.call(console_port, "GET", dump_path, headers={"Cookie": f"nb_console={admin_session}"})
+            assert status == 200 and headers["Content-Type"] == "application/vnd.tcpdump.pcap"
+            assert pcap[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"), pcap[:4]
+            assert pcap == (tmp_path / "captures" / dump_path.rsplit("/", 1)[1]).read_bytes()
+            # Only a dump's name in capture.dir is served: no other file, no path.
+            (tmp_path / "captures" / "other.pcap").write_bytes(pcap)
+            for path in ("/console/capture/files/other.pcap", "/console/capture/files/flight-1.pcap",
+                         "/console/capture/files/..%2Fbridge-cert.pem"):
+                assert console.call(console_port, "GET", path, headers={"Cookie": f"nb_console={admin_session}"})[0] == 404, path
+            # A bounded capture on the served interface (the only one offered), 1 s at most.
+            driver.get(console.base + "/console/capture")
+            options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#capture-interface option")]
+            assert options == [netns.server_if], options
+            seconds = driver.find_element(By.ID, "capture-seconds")
+            seconds.clear()
+            seconds.send_keys("1")
+            driver.find_element(By.ID, "capture-start").click()
+            wait_until(lambda: "Captured" in driver.find_element(By.TAG_NAME, "main").text, timeout=20, what="the capture")
+            check_page(driver, "capture-run")
+            link = driver.find_element(By.CSS_SELECTOR, '#dumps a[href^="/console/capture/files/capture-"]')
+            status, pcap, _ = console.call(console_port, "GET", urllib.parse.urlparse(link.get_attribute("href")).path,
+                                           headers={"Cookie": f"nb_console={admin_session}"})
+            assert status == 200 and pcap[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+            # The bounds and the interface are checked on the server, whatever the form said.
+            csrf_admin = driver.find_element(By.CSS_SELECTOR, "form.logout input[name=csrf]").get_attribute("value")
+            for fields in ({"interface": netns.server_if, "seconds": "61", "packets": "10"},
+                           {"interface": "lo", "seconds": "1", "packets": "10"}):
+                raw = urllib.parse.urlencode({"csrf": csrf_admin, **fields}).encode()
+                status, page, _ = console.call(console_port, "POST", "/console/capture/run", raw=raw,
+                                               headers={"Cookie": f"nb_console={admin_session}",
+                                                        "Content-Type": "application/x-www-form-urlencoded"})
+                assert status == 200 and b"Not captured" in page, fields
 
             # A Problem Monitor User: no deploy or release button, and the POSTs are refused.
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
@@ -232,10 +278,17 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             csrf = driver.find_element(By.CSS_SELECTOR, "form.logout input[name=csrf]").get_attribute("value")
             form = {"Cookie": f"nb_console={session}", "Content-Type": "application/x-www-form-urlencoded"}
             for path, fields in (("/console/leases/release", {"lease": "198.51.100.100"}),
-                                 ("/console/sequences/deploy", {"sequence": "other", "collection": "Lab"})):
+                                 ("/console/sequences/deploy", {"sequence": "other", "collection": "Lab"}),
+                                 ("/console/capture/dump", {}),
+                                 ("/console/capture/run", {"interface": netns.server_if, "seconds": "1", "packets": "1"})):
                 raw = urllib.parse.urlencode({"csrf": csrf, **fields}).encode()
                 status, _, _ = console.call(console_port, "POST", path, raw=raw, headers=form)
                 assert status == 403, path
+            # capture.run is the Administrator's: no Capture page, no download for this role.
+            assert not driver.find_elements(By.CSS_SELECTOR, 'nav a[href="/console/capture"]')
+            for path in ("/console/capture", dump_path):
+                status, page, _ = console.call(console_port, "GET", path, headers={"Cookie": f"nb_console={session}"})
+                assert status == 403 and b'id="dump"' not in page and not page.startswith(b"\xd4\xc3"), path
             # A form without the session's CSRF token is refused too, whoever sends it.
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
             login(driver, console, admin)
@@ -249,6 +302,7 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             status, audit, _ = console.call(console_port, "GET", "/v1/audit", admin)
             lines = [(a["action"], a["outcome"]) for a in json.loads(audit)["audit"]]
             assert ("leases.release", "forbidden") in lines and ("sequence.deploy", "forbidden") in lines
+            assert ("capture.dump", "allowed") in lines and ("capture.dump", "forbidden") in lines
             # No page shows a secret.
             for page in ("/console/", "/console/clients", f"/console/runs/{run}", "/console/sequences", "/console/audit",
                          f"/console/clients/{MAC}"):

@@ -181,7 +181,8 @@ import Testing
 
     @Test func pagesHaveNoInlineScriptOrStyle() {
         let pages = [ConsolePages.login(error: "x", nonce: "n"), ConsolePages.clients([], query: "", total: 0, viewer: administrator),
-                     ConsolePages.runs([], viewer: administrator), ConsolePages.audit([], viewer: administrator)]
+                     ConsolePages.runs([], viewer: administrator), ConsolePages.audit([], viewer: administrator),
+                     ConsolePages.capture([], notice: nil, viewer: administrator)]
         for page in pages {
             #expect(page.components(separatedBy: "<script").count - 1 == 1)
             #expect(page.contains("<script src=\"/console/static/console.js\" defer></script>"))
@@ -195,7 +196,8 @@ import Testing
         let sequences = ConsolePages.Sequences(files: [], deployments: [], sequenceNames: ["deploy lab"], collections: ["Lab"])
         for page in [ConsolePages.leases([lease], query: "", total: 1, notice: nil, viewer: administrator),
                      ConsolePages.sequences(sequences, notice: nil, viewer: administrator),
-                     ConsolePages.images(.object([:]), notice: nil, viewer: administrator)] {
+                     ConsolePages.images(.object([:]), notice: nil, viewer: administrator),
+                     ConsolePages.capture([], notice: nil, viewer: administrator)] {
             let posts = page.components(separatedBy: "method=\"post\"").count - 1
             let fields = page.components(separatedBy: "name=\"csrf\" value=\"CSRF-TOKEN\"").count - 1
             #expect(posts >= 2 && posts == fields)
@@ -214,6 +216,40 @@ import Testing
         // Problem Monitor Users have no audit.read: the page is not in their navigation.
         #expect(!ConsolePages.runs([], viewer: monitor).contains("href=\"/console/audit\""))
         #expect(ConsolePages.runs([], viewer: administrator).contains("href=\"/console/audit\""))
+        // capture.run is the Administrator's alone: no dump button, no Capture in the navigation.
+        #expect(!ConsolePages.capture([], notice: nil, viewer: monitor).contains("/console/capture/dump"))
+        #expect(ConsolePages.capture([], notice: nil, viewer: administrator).contains("/console/capture/dump"))
+        #expect(!ConsolePages.runs([], viewer: monitor).contains("href=\"/console/capture\""))
+        #expect(ConsolePages.runs([], viewer: administrator).contains("href=\"/console/capture\""))
+    }
+
+    @Test func theCapturePageListsDumpsAsEscapedDownloadLinks() {
+        let file = ConsolePages.CaptureFile(name: "flight-1800000000000.pcap", bytes: 2048, written: Date(timeIntervalSince1970: 1_800_000_000))
+        let page = ConsolePages.capture([file], notice: ("Dumped 3 packet(s) to <x>.", false), viewer: administrator)
+        #expect(page.contains("<a href=\"/console/capture/files/flight-1800000000000.pcap\" download>flight-1800000000000.pcap</a>"))
+        #expect(page.contains("2048 bytes"))
+        #expect(page.contains("Dumped 3 packet(s) to &lt;x&gt;.") && !page.contains("<x>"))
+        #expect(ConsolePages.capture([], notice: nil, viewer: administrator).contains("No captures yet."))
+    }
+
+    @Test func theBoundedCaptureFormOffersOnlyServedInterfacesAndTheBoundsAreChecked() {
+        let page = ConsolePages.capture([], interfaces: ["eth0", "<b>"], notice: nil, viewer: administrator)
+        #expect(page.contains("<option value=\"eth0\">eth0</option>") && page.contains("<option value=\"&lt;b&gt;\">&lt;b&gt;</option>"))
+        #expect(page.contains("action=\"/console/capture/run\"") && page.contains("max=\"60\""))
+        #expect(!ConsolePages.capture([], interfaces: ["eth0"], notice: nil, viewer: monitor).contains("/console/capture/run"))
+        #expect(BoundedCapture(interface: "eth0", seconds: 60, packets: 100_000) != nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 61, packets: 10) == nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 0, packets: 10) == nil)
+        #expect(BoundedCapture(interface: "eth0", seconds: 5, packets: 100_001) == nil)
+        #expect(BoundedCapture(interface: "", seconds: 5, packets: 10) == nil)
+    }
+
+    @Test func onlyADumpsOrCapturesNameIsServed() {
+        #expect(ConsoleWeb.isDumpName("flight-1800000000000.pcap") && ConsoleWeb.isDumpName("capture-1800000000000.pcap"))
+        for name in ["", "flight-.pcap", "../flight-1.pcap", "flight-1.pcap/..", "flight-1a.pcap", "dump-1.pcap", "capture-.pcap", "flight-1.pcapng",
+                     "flight-%2e%2e.pcap", "flight-١٢.pcap", "flight-" + String(repeating: "1", count: 21) + ".pcap", "x/flight-1.pcap"] {
+            #expect(!ConsoleWeb.isDumpName(name), "\(name)")
+        }
     }
 
     @Test func clientsMergeDevicesLeasesEventsAndRuns() {

@@ -20,6 +20,7 @@ enum ConsoleHTML {
         NavigationItem(path: "/console/images", title: "Images", scope: .imagesRead),
         NavigationItem(path: "/console/leases", title: "Leases", scope: .leasesRead),
         NavigationItem(path: "/console/sequences", title: "Sequences", scope: .runsRead),
+        NavigationItem(path: "/console/capture", title: "Capture", scope: .captureRun),
         NavigationItem(path: "/console/audit", title: "Audit log", scope: .auditRead),
     ]
 

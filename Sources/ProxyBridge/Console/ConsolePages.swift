@@ -491,6 +491,48 @@ enum ConsolePages {
         return H.page(title: "Images", current: "/console/images", viewer: viewer, body: body)
     }
 
+    // MARK: capture
+
+    /// One flight-recorder dump in `capture.dir`, as the Capture page lists it.
+    struct CaptureFile: Sendable, Equatable {
+        var name: String
+        var bytes: Int
+        var written: Date?
+    }
+
+    /// The Capture page (scope `capture.run`): a button that dumps the flight recorder
+    /// (`capture.dump`), a bounded capture on one of the served `interfaces`, and the pcaps in
+    /// `capture.dir`, newest first, each a download link.
+    static func capture(_ files: [CaptureFile], interfaces: [String] = [], notice: (String, Bool)?, viewer: ConsoleHTML.Viewer) -> String {
+        var body = notice.map { H.notice($0.0, error: $0.1) } ?? ""
+        if viewer.may(.captureRun) {
+            body += "<form method=\"post\" action=\"/console/capture/dump\">\(H.csrfField(viewer))"
+                + "<button type=\"submit\" id=\"dump\">Dump the flight recorder</button></form>"
+            body += "<section aria-labelledby=\"bounded-h\"><h2 id=\"bounded-h\">Bounded capture</h2>"
+            if interfaces.isEmpty {
+                body += "<p>No served interface to capture on (captures run on the appliance's own host).</p>"
+            } else {
+                body += "<form method=\"post\" action=\"/console/capture/run\">\(H.csrfField(viewer))"
+                    + "<label for=\"capture-interface\">Interface</label><select id=\"capture-interface\" name=\"interface\">"
+                    + interfaces.map { "<option value=\"\(H.escape($0))\">\(H.escape($0))</option>" }.joined() + "</select>"
+                    + "<label for=\"capture-seconds\">Seconds (at most \(BoundedCapture.maxSeconds))</label>"
+                    + "<input id=\"capture-seconds\" name=\"seconds\" type=\"number\" min=\"1\" max=\"\(BoundedCapture.maxSeconds)\" value=\"10\" required>"
+                    + "<label for=\"capture-packets\">Packets (at most \(BoundedCapture.maxPackets))</label>"
+                    + "<input id=\"capture-packets\" name=\"packets\" type=\"number\" min=\"1\" max=\"\(BoundedCapture.maxPackets)\" value=\"1000\" required>"
+                    + "<button type=\"submit\" id=\"capture-start\">Capture</button></form>"
+            }
+            body += "</section>"
+        }
+        body += "<section aria-labelledby=\"dumps-h\"><h2 id=\"dumps-h\">Captures and dumps</h2>"
+        body += H.table(id: "dumps", caption: "\(files.count) pcap file(s) in the capture folder", headers: ["File", "Size", "Written"],
+                        rows: files.map { file in
+                            ["<a href=\"/console/capture/files/\(H.escape(file.name))\" download>\(H.escape(file.name))</a>",
+                             "\(file.bytes) bytes", H.time(file.written)]
+                        }, empty: "No captures yet.")
+        body += "</section>"
+        return H.page(title: "Capture", current: "/console/capture", viewer: viewer, body: body)
+    }
+
     // MARK: sequences
 
     struct SequenceFile: Sendable {

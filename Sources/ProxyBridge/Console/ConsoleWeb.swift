@@ -24,6 +24,8 @@ struct ConsoleWeb: Sendable {
     let runs: RunAPI
     let audit: AuditTrail
     let stateDirectory: String
+    /// `capture.dir`: where the flight-recorder dumps are written, the only folder the Capture page serves files from.
+    let captureDirectory: String
     /// Cookies get `Secure` (the console port speaks TLS).
     let secure: Bool
     /// The bridge's ports as the Overview lists them.
@@ -59,6 +61,10 @@ struct ConsoleWeb: Sendable {
         router.post("/console/images/rescan") { request, _ in try await rescan(request) }
         router.get("/console/sequences") { request, _ in try await sequences(request, notice: nil) }
         router.post("/console/sequences/deploy") { request, _ in try await deploy(request) }
+        router.get("/console/capture") { request, _ in try await capture(request, notice: nil) }
+        router.post("/console/capture/dump") { request, _ in try await dump(request) }
+        router.post("/console/capture/run") { request, _ in try await runCapture(request) }
+        router.get("/console/capture/files/{name}") { request, context in try await captureFile(request, name: context.parameters.get("name") ?? "") }
         router.get("/console/audit") { request, _ in try await auditPage(request) }
         router.get("/console/events") { request, _ in try await events(request) }
         router.get("/console/static/console.js") { _, _ in Self.asset(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
@@ -531,6 +537,131 @@ struct ConsoleWeb: Sendable {
                                    viewer: viewer)
     }
 
+    // MARK: capture
+
+    /// Whether a name is one the appliance gives a flight-recorder dump (`flight-<unix ms>.pcap`)
+    /// or a bounded capture (`capture-<unix ms>.pcap`): the download route takes a name of that
+    /// shape only, never a path.
+    static func isDumpName(_ name: String) -> Bool {
+        guard let prefix = ["flight-", "capture-"].first(where: name.hasPrefix), name.hasSuffix(".pcap") else { return false }
+        let digits = name.dropFirst(prefix.count).dropLast(".pcap".count)
+        return !digits.isEmpty && digits.count <= 20 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// The dumps in `capture.dir` (regular files with a dump's name), newest first, at most 50.
+    func dumpFiles() -> [ConsolePages.CaptureFile] {
+        let manager = FileManager.default
+        let names = (try? manager.contentsOfDirectory(atPath: captureDirectory)) ?? []
+        let files = names.filter(Self.isDumpName).compactMap { name -> ConsolePages.CaptureFile? in
+            let path = (captureDirectory as NSString).appendingPathComponent(name)
+            guard let attributes = try? manager.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else {
+                return nil
+            }
+            return ConsolePages.CaptureFile(name: name, bytes: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+                                            written: attributes[.modificationDate] as? Date)
+        }
+        return Array(files.sorted { ($0.written ?? .distantPast, $0.name) > ($1.written ?? .distantPast, $1.name) }.prefix(50))
+    }
+
+    func capture(_ request: Request, notice: (String, Bool)?, viewer given: ConsoleHTML.Viewer? = nil) async throws -> Response {
+        var viewer = given
+        if viewer == nil {
+            let passage = try await gate(request, scope: .captureRun)
+            guard case let .allowed(allowed, _) = passage else { return passage.response }
+            viewer = allowed
+        }
+        guard let viewer else { return Self.redirect("/console/login") }
+        let web = self
+        let files = try await Blocking.run { web.dumpFiles() }
+        let interfaces = try await Blocking.run { web.appliance.link.captureInterfaces() }
+        return Self.html(ConsolePages.capture(files, interfaces: interfaces, notice: notice, viewer: viewer),
+                         acceptEncoding: request.headers[.acceptEncoding])
+    }
+
+    /// `capture.dump` through the link; the page again with the new file (or why there is none).
+    func dump(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        let passage = try await gate(request, form: form, scope: .captureRun, action: "capture.dump")
+        guard case let .allowed(viewer, record) = passage else { return passage.response }
+        let instant = now()
+        let notice: (String, Bool)
+        let outcome: String
+        do throws(ApplianceFailure) {
+            let answer = JSONValue.parse(try await appliance.call { try $0.dumpFlightRecorder() })
+            if case let .object(fields)? = answer, case let .string(file)? = fields["file"], Self.isDumpName(file) {
+                let packets = fields["packets"].map(ConsolePages.text) ?? "?"
+                notice = ("Dumped \(packets) packet(s) to \(file).", false)
+                outcome = "allowed"
+            } else {
+                notice = ("Not dumped: the appliance's answer names no dump file.", true)
+                outcome = "failed"
+            }
+        } catch {
+            notice = ("Not dumped: \(ApplianceAPI.answer(error).message)", true)
+            outcome = ApplianceAPI.outcome(error)
+        }
+        await audit.record(actor: record, action: "capture.dump", target: "flight recorder", outcome: outcome, at: instant)
+        return try await capture(request, notice: notice, viewer: viewer)
+    }
+
+    /// A bounded capture on a served interface (``BoundedCapture``: the bounds checked here, the
+    /// interface one the link names); the page again with its file. Blocks the request for the
+    /// capture's duration (≤ 60 s) on the blocking pool.
+    func runCapture(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        let passage = try await gate(request, form: form, scope: .captureRun, action: "capture.run")
+        guard case let .allowed(viewer, record) = passage else { return passage.response }
+        let web = self
+        let interfaces = try await Blocking.run { web.appliance.link.captureInterfaces() }
+        let interface = form["interface"] ?? ""
+        guard interfaces.contains(interface),
+              let capture = BoundedCapture(interface: interface, seconds: Int(form["seconds"] ?? "") ?? 0, packets: Int(form["packets"] ?? "") ?? 0)
+        else {
+            return try await self.capture(request, notice: ("Not captured: choose a served interface, 1–\(BoundedCapture.maxSeconds) s and "
+                                                             + "1–\(BoundedCapture.maxPackets) packets.", true), viewer: viewer)
+        }
+        let instant = now()
+        let notice: (String, Bool)
+        let outcome: String
+        do throws(ApplianceFailure) {
+            let answer = JSONValue.parse(try await appliance.call { try $0.capture(capture) })
+            if case let .object(fields)? = answer, case let .string(file)? = fields["file"], Self.isDumpName(file) {
+                notice = ("Captured \(fields["packets"].map(ConsolePages.text) ?? "?") packet(s) on \(interface) to \(file).", false)
+                outcome = "allowed"
+            } else {
+                notice = ("Not captured: the appliance's answer names no capture file.", true)
+                outcome = "failed"
+            }
+        } catch {
+            notice = ("Not captured: \(ApplianceAPI.answer(error).message)", true)
+            outcome = ApplianceAPI.outcome(error)
+        }
+        await audit.record(actor: record, action: "capture.run", target: "\(interface) \(capture.seconds) s \(capture.packets) packets",
+                           outcome: outcome, at: instant)
+        return try await self.capture(request, notice: notice, viewer: viewer)
+    }
+
+    /// A dump from `capture.dir` as a download: the name must be a dump's name and the file one
+    /// the page lists (a regular file there), else 404.
+    func captureFile(_ request: Request, name: String) async throws -> Response {
+        let passage = try await gate(request, scope: .captureRun)
+        guard case let .allowed(viewer, _) = passage else { return passage.response }
+        let web = self
+        let bytes = try await Blocking.run { () -> [UInt8]? in
+            guard Self.isDumpName(name), web.dumpFiles().contains(where: { $0.name == name }) else { return nil }
+            return FileManager.default.contents(atPath: (web.captureDirectory as NSString).appendingPathComponent(name)).map { Array($0) }
+        }
+        guard let bytes else {
+            return Self.html(ConsolePages.problem(title: "No such capture", message: "No dump of that name in the capture folder.", viewer: viewer),
+                             status: .notFound)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/vnd.tcpdump.pcap"
+        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        for (field, value) in Self.securityHeaders { headers.append(HTTPField(name: field, value: value)) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     func auditPage(_ request: Request) async throws -> Response {
         let passage = try await gate(request, scope: .auditRead)
         guard case let .allowed(viewer, _) = passage else { return passage.response }
@@ -549,7 +680,7 @@ extension ConsoleWeb {
                      scheme: String, now: @escaping @Sendable () -> Date) -> ConsoleWeb {
         let settings = configuration.bridge
         return ConsoleWeb(store: store, sessions: ConsoleSessions(), appliance: appliance, runs: runs, audit: audit,
-                          stateDirectory: configuration.stateDir, secure: scheme == "https",
+                          stateDirectory: configuration.stateDir, captureDirectory: configuration.capture.dir, secure: scheme == "https",
                           ports: [("console", "\(scheme)://\(settings.listenAddress):\(settings.consolePort)"),
                                   ("client", "\(scheme)://\(settings.listenAddress):\(settings.clientPort)")],
                           feed: .shared, board: .shared, runPollInterval: .milliseconds(250), now: now)
