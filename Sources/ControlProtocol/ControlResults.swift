@@ -65,12 +65,14 @@ public struct ApplianceCounts: Hashable, Sendable, Codable {
     public var tftpDrops: Int
     /// HTTP requests answered (`netboot_http_requests_total`).
     public var httpRequests: Int
+    /// HTTP connections open now: image downloads in flight (`netboot_http_open_connections`).
+    public var httpConnectionsOpen: Int
     /// Packets in the flight recorder now; nil when it is off.
     public var flightRecorderPackets: Int?
 
     public init(leases: Int? = nil, leasesActive: Int? = nil, dhcpExchanges: Int = 0, dhcpDrops: Int = 0,
                 tftpTransfersRunning: Int = 0, tftpTransfers: Int = 0, tftpDrops: Int = 0, httpRequests: Int = 0,
-                flightRecorderPackets: Int? = nil) {
+                httpConnectionsOpen: Int = 0, flightRecorderPackets: Int? = nil) {
         self.leases = leases
         self.leasesActive = leasesActive
         self.dhcpExchanges = dhcpExchanges
@@ -79,6 +81,7 @@ public struct ApplianceCounts: Hashable, Sendable, Codable {
         self.tftpTransfers = tftpTransfers
         self.tftpDrops = tftpDrops
         self.httpRequests = httpRequests
+        self.httpConnectionsOpen = httpConnectionsOpen
         self.flightRecorderPackets = flightRecorderPackets
     }
 }

@@ -64,7 +64,7 @@ enum StatusText {
         }
         lines.append("dhcp exchanges:   \(c.dhcpExchanges) (\(c.dhcpDrops) dropped)")
         lines.append("tftp transfers:   \(c.tftpTransfersRunning) running, \(c.tftpTransfers) finished, \(c.tftpDrops) datagrams dropped")
-        lines.append("http requests:    \(c.httpRequests)")
+        lines.append("http requests:    \(c.httpRequests) (\(c.httpConnectionsOpen) connections open)")
         lines.append("flight recorder:  \(c.flightRecorderPackets.map { "\($0) packets" } ?? "off")")
         return lines.joined(separator: "\n")
     }

@@ -125,6 +125,7 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
             # TFTP transfers running, from the appliance's control socket status (none now).
             assert driver.find_element(By.ID, "count-transfers").text == "0"
+            assert driver.find_element(By.ID, "count-downloads").text.isdigit()
             cookie = next(c for c in driver.get_cookies() if c["name"] == "nb_console")
             assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
             status, _, headers = console.call(console_port, "GET", "/console/login")

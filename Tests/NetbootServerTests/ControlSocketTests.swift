@@ -93,6 +93,7 @@ import Testing
         factory.makeCounter(label: "netboot_dhcp_exchanges_total",
                             dimensions: [("received", "unknown"), ("decision", "drop"), ("reason", "malformed")]).increment(by: 2)
         factory.makeRecorder(label: "netboot_tftp_active_transfers", dimensions: [], aggregate: false).record(Int64(3))
+        factory.makeRecorder(label: "netboot_http_open_connections", dimensions: [], aggregate: false).record(Int64(4))
         var configuration = NetbootConfiguration.defaults
         configuration.dhcp.mode = .authoritative
         let state = ApplianceState(version: "9.9", configuration: configuration, configurationFile: "f.yaml",
@@ -105,6 +106,7 @@ import Testing
         #expect(snapshot.counts.dhcpExchanges == 7)
         #expect(snapshot.counts.dhcpDrops == 2)
         #expect(snapshot.counts.tftpTransfersRunning == 3)
+        #expect(snapshot.counts.httpConnectionsOpen == 4)
         #expect(snapshot.counts.leases == 0, "authoritative: counted, none yet")
         #expect(snapshot.counts.flightRecorderPackets == 0)
         #expect(snapshot.services == [ServiceStatus(name: "tftp", state: .running, addresses: ["udp 0.0.0.0:69"])])

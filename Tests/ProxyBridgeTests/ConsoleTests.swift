@@ -100,9 +100,13 @@ import Testing
     @Test func theOverviewCountsTransfersRunningOrSaysItCannot() {
         var model = ConsolePages.Overview(services: [], bridgePorts: [], leasesActive: 0, leasesTotal: 0, devices: 0, clientsSeenToday: 0,
                                           runs: [:], events: [], inProcess: false, transfersRunning: 3)
+        model.downloadsRunning = 7
         #expect(ConsolePages.overview(model, viewer: monitor).contains("<dt>TFTP transfers running</dt><dd id=\"count-transfers\">3</dd>"))
+        #expect(ConsolePages.overview(model, viewer: monitor).contains("<dt>HTTP downloads open</dt><dd id=\"count-downloads\">7</dd>"))
         model.transfersRunning = nil
+        model.downloadsRunning = nil
         #expect(ConsolePages.overview(model, viewer: monitor).contains("<dd id=\"count-transfers\">–</dd>"))
+        #expect(ConsolePages.overview(model, viewer: monitor).contains("<dd id=\"count-downloads\">–</dd>"))
     }
 
     @Test func theClientPageExplainsEachImageTheBootDecisionAndShowsLogs() {

@@ -47,6 +47,7 @@ final class ControlResponder: Sendable {
             tftpTransfers: reading.count(TFTPMetrics.transfersLabel),
             tftpDrops: reading.count(TFTPMetrics.dropsLabel),
             httpRequests: reading.count(HTTPServerMetrics.requestsLabel),
+            httpConnectionsOpen: reading.count(HTTPServerMetrics.openConnectionsLabel),
             flightRecorderPackets: flightRecorder.isEnabled ? flightRecorder.snapshot().entries.count : nil)
         return ControlSnapshot(
             version: state.version, pid: Int(getpid()), configuration: state.configurationOrigin,

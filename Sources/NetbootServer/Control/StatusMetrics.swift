@@ -13,4 +13,5 @@ extension TFTPMetrics {
 
 extension HTTPServerMetrics {
     static let requestsLabel = "netboot_http_requests_total"
+    static let openConnectionsLabel = "netboot_http_open_connections"
 }

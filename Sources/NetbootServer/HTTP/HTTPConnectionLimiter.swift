@@ -22,7 +22,7 @@ final class HTTPConnectionLimiter: Sendable {
     let max: Int
     let maxPerClient: Int
     private let open = Mutex<(total: Int, perClient: [String: Int])>((0, [:]))
-    private let gauge = Gauge(label: "netboot_http_open_connections")
+    private let gauge = Gauge(label: HTTPServerMetrics.openConnectionsLabel)
 
     init(max: Int, maxPerClient: Int = .max) {
         self.max = max

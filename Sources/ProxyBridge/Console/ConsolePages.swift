@@ -42,6 +42,8 @@ enum ConsolePages {
         /// TFTP transfers running now (the control socket's `status`, `netboot_tftp_active_transfers`);
         /// nil when no appliance answers.
         var transfersRunning: Int? = nil
+        /// HTTP connections open on the image server (downloads in flight); nil when unknown.
+        var downloadsRunning: Int? = nil
     }
 
     static func overview(_ model: Overview, viewer: ConsoleHTML.Viewer) -> String {
@@ -54,6 +56,7 @@ enum ConsolePages {
         ]
         for (id, label, value) in counts { body += "<div><dt>\(label)</dt><dd id=\"count-\(id)\">\(value)</dd></div>" }
         body += "<div><dt>TFTP transfers running</dt><dd id=\"count-transfers\">\(model.transfersRunning.map(String.init) ?? "–")</dd></div>"
+        body += "<div><dt>HTTP downloads open</dt><dd id=\"count-downloads\">\(model.downloadsRunning.map(String.init) ?? "–")</dd></div>"
         body += "</dl></section>"
 
         body += "<section aria-labelledby=\"services-h\"><h2 id=\"services-h\">Services</h2>"

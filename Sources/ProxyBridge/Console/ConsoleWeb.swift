@@ -269,10 +269,12 @@ struct ConsoleWeb: Sendable {
         guard case let .allowed(viewer, _) = passage else { return passage.response }
         let web = self
         var transfers: Int?
+        var downloads: Int?
         do throws(ApplianceFailure) {
             if case let .object(report)? = JSONValue.parse(try await appliance.call { try $0.status() }),
-               case let .object(counts)? = report["counts"], case let .number(running)? = counts["tftpTransfersRunning"] {
-                transfers = Int(exactly: running)
+               case let .object(counts)? = report["counts"] {
+                if case let .number(running)? = counts["tftpTransfersRunning"] { transfers = Int(exactly: running) }
+                if case let .number(open)? = counts["httpConnectionsOpen"] { downloads = Int(exactly: open) }
             }
         } catch {
             transfers = nil
@@ -290,6 +292,7 @@ struct ConsoleWeb: Sendable {
                                          events: events, inProcess: !web.board.all.isEmpty)
         }
         model.transfersRunning = transfers
+        model.downloadsRunning = downloads
         return Self.html(ConsolePages.overview(model, viewer: viewer), acceptEncoding: request.headers[.acceptEncoding])
     }
 
