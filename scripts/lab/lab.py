@@ -159,6 +159,14 @@ def start_dnsmasq(lab, root, dhcp_only=False, script_scheme="http", pxe=True):
     lab.spawn(lab.server_ns, args, "dnsmasq.log")
 
 
+def serve_checked(lab, binary, config):
+    """`netboot config check` the lab's config (a rejected one names file:line:col), then `netboot serve` it."""
+    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
+    return lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
+
+
 def start_netboot(lab, root, binary):
     """The appliance alone serves the lab: authoritative DHCP with PXE/iPXE/HTTP-boot answers,
     TFTP and HTTP, over one images directory whose pxe/lab/ image iPXE is scripted to boot.
@@ -190,10 +198,7 @@ pxe:
     - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "{LAB_CMDLINE}" }}
   default-image: lab
 """)
-    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
-    if check.returncode != 0:
-        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
-    lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
+    serve_checked(lab, binary, config)
 
 
 def start_http_peer(lab, root):
@@ -480,10 +485,7 @@ pxe:
     - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "{LAB_CMDLINE} {cmdline_extra}" }}
   default-image: lab
 """)
-    check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
-    if check.returncode != 0:
-        raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
-    process = lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
+    process = serve_checked(lab, binary, config)
     ready = all(wait_for_port(lab, proto, port) for proto, port in
                 (("udp", 67), ("udp", 69), ("tcp", 80), ("tcp", 8761)))
     if not ready:
