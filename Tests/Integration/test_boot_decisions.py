@@ -150,7 +150,7 @@ def test_image_applied_boots_the_disk_until_a_failed_run_or_new_deployment(tmp_p
         post_event(b, client, run, 2, "finish", apply["pointer"], "apply", result="success", exit_code=0)
         text = script(b)
         assert text == f"#!ipxe\necho netboot: booting from the local disk: run {run} of 'deploy lab' applied its image (step 'apply') " \
-                       "and is running (it resumes from the disk): boot from the local disk until a new deployment\nexit\n", text
+                       "and is running (it resumes from the disk): boot from the local disk until a new deployment\nexit 1\n", text
         assert "kernel" not in text and "netboot.token" not in text
         decision = json.loads(explain(b, "--json"))["boot_decision"]
         assert decision == {"action": "local-disk", "basis": "image-applied", "run": run, "reason": decision["reason"]}
@@ -165,7 +165,7 @@ def test_image_applied_boots_the_disk_until_a_failed_run_or_new_deployment(tmp_p
         # Finished: stays on the disk.
         status, done, _ = b.client("POST", f"/v1/runs/{run}/finish", client, body={"outcome": "succeeded", "at_ms": 1_800_000_000_100})
         assert status == 200, done
-        assert script(b).endswith("\nexit\n")
+        assert script(b).endswith("\nexit 1\n")
         assert json.loads(explain(b, "--json"))["boot_decision"]["action"] == "local-disk"
 
         # A new deployment to its collection sends it back to the menu.

@@ -101,7 +101,7 @@ def test_wrong_checksum_fails_the_step_and_the_run(capsys):
     assert lab.DISK_MARKER not in console
     # A failed run gets the menu again, not the half-written disk.
     after = result.get("boot_script_after", "")
-    assert "kernel " in after and "\nexit\n" not in after, after
+    assert "kernel " in after and "\nexit 1\n" not in after, after
     # The measurement: the runner wrote the whole image before the digest check failed; then the
     # same initramfs wrote the same image with busybox, in the same boot (printed, not asserted).
     apply, wget, raw = result["phases"].get("image apply"), result.get("wget") or {}, result["raw_bytes"]

@@ -605,7 +605,7 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
                 # the disk (seen in this lab, TCG), so the lab puts the disk first for this boot
                 # and records what the appliance decided.
                 script = boot_script(lab, DEPLOY_MAC)
-                local = "\nexit\n" in script
+                local = "\nexit 1\n" in script
                 result["local_boot_decision"] = local
                 say("phase 2: the VM restarts into its disk (disk first; the appliance's script for it says "
                     + ("exit: local disk)" if local else "the menu)"))

@@ -91,9 +91,11 @@ public struct IPXEBootMenu: Equatable, Sendable {
     public func script(for client: Client, session: IPXEBootSession = IPXEBootSession()) -> String {
         var out = "#!ipxe\n"
         if let reason = session.localBoot {
-            // `exit` hands control back to the firmware, which tries its next boot device
+            // `exit 1` hands control back to the firmware, which tries its next boot device:
+            // UEFI's boot manager goes on to the next Boot#### option only when one fails, and a
+            // bare `exit` (status 0, EFI_SUCCESS) ends the boot loop in the Boot Manager menu
             // (docs/pxe.md "Boot decisions": why not `sanboot --drive 0x80`).
-            return out + "echo netboot: booting from the local disk: " + Self.clean(reason) + "\nexit\n"
+            return out + "echo netboot: booting from the local disk: " + Self.clean(reason) + "\nexit 1\n"
         }
         let host = IPXEDiscovery.host(of: client.server)
         for (name, value) in discovery.variables {

@@ -56,7 +56,7 @@ import Testing
         #expect(menu.script(for: IPXEBootMenuTests.client, session: session) == """
             #!ipxe
             echo netboot: booting from the local disk: run r1 applied its image shell
-            exit
+            exit 1
 
             """)
     }

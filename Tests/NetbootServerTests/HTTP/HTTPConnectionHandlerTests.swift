@@ -182,7 +182,7 @@ import Testing
         #expect(HTTPConnectionHandlerTests.statuses(text) == ["200", "200", "200"], "\(text)")
         let menu = try #require(text.range(of: "kernel http://boot/pxe/deb/vmlinuz netboot.token=nbt_52:54:00:00:00:02\n"))
         let health = try #require(text.range(of: "\r\n\r\nok\n"))
-        let local = try #require(text.range(of: "echo netboot: booting from the local disk: image applied\nexit\n"))
+        let local = try #require(text.range(of: "echo netboot: booting from the local disk: image applied\nexit 1\n"))
         #expect(menu.lowerBound < health.lowerBound && health.lowerBound < local.lowerBound)
         #expect(text.contains("Cache-Control: no-store"))
     }
