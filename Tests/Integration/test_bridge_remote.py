@@ -44,7 +44,8 @@ def tokens(state, role):
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def test_a_bridge_on_another_host_forwards_to_the_appliance(netns, tmp_path):
+def start_appliance(netns, tmp_path):
+    """`netboot serve` with its bridge in the server namespace, and an empty directory for the remote bridge."""
     require_tool("openssl")
     appliance_dir = tmp_path / "appliance"
     appliance_dir.mkdir()
@@ -53,6 +54,11 @@ def test_a_bridge_on_another_host_forwards_to_the_appliance(netns, tmp_path):
         f"  console-port: {APPLIANCE_CONSOLE}\n  client-port: {APPLIANCE_CONSOLE + 1}\n"))
     remote_dir = tmp_path / "remote"
     remote_dir.mkdir()
+    return server, remote_dir
+
+
+def test_a_bridge_on_another_host_forwards_to_the_appliance(netns, tmp_path):
+    server, remote_dir = start_appliance(netns, tmp_path)
     remote_state = remote_dir / "var"
     output = remote_dir / "bridge.out"
     remote = None
@@ -120,14 +126,7 @@ def test_a_bridge_on_another_host_forwards_to_the_appliance(netns, tmp_path):
 
 
 def test_a_remote_bridge_refuses_an_appliance_certificate_it_did_not_pin(netns, tmp_path):
-    require_tool("openssl")
-    appliance_dir = tmp_path / "appliance"
-    appliance_dir.mkdir()
-    server = start_control_server(netns, appliance_dir, extra=(
-        f"bridge:\n  enabled: true\n  listen-address: {netns.server_ip}\n"
-        f"  console-port: {APPLIANCE_CONSOLE}\n  client-port: {APPLIANCE_CONSOLE + 1}\n"))
-    remote_dir = tmp_path / "remote"
-    remote_dir.mkdir()
+    server, remote_dir = start_appliance(netns, tmp_path)
     remote_state = remote_dir / "var"
     output = remote_dir / "bridge.out"
     remote = None
