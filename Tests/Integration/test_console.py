@@ -116,7 +116,9 @@ def test_console_live_pages_roles_and_accessibility(netns, tmp_path):
             check_page(driver, "login")
             driver.find_element(By.ID, "token").send_keys("nbt_" + "A" * 43)
             driver.find_element(By.CSS_SELECTOR, "form.login button").click()
-            assert "not a live console token" in driver.find_element(By.TAG_NAME, "main").text
+            # The click only starts the POST: wait for the answer page rather than read the old one.
+            wait_until(lambda: "not a live console token" in driver.find_element(By.TAG_NAME, "main").text,
+                       what="the wrong token refused")
             # The refused login is answered 401, which the browser logs as a failed load: expected here.
             assert [e["message"] for e in console_errors(driver)] == [
                 f"{console.base}/console/login - Failed to load resource: the server responded with a status of 401 (Unauthorized)"]
