@@ -45,8 +45,9 @@ struct BridgeCommand: AsyncParsableCommand {
         let logger = Logger(label: "netboot.bridge")
         let bridge: ProxyBridge
         do {
+            let records = try ConfiguredStore.openBridgeRecords(configuration, migrate: true, logger: logger)
             bridge = try ProxyBridge(configuration: configuration, logger: logger, reportBatch: reportBatch,
-                                 appliance: LocalAppliance(configuration: configuration))
+                                     appliance: LocalAppliance(configuration: configuration), records: records)
         } catch {
             FileHandle.standardError.write(Data("netboot: bridge not starting: \(error)\n".utf8))
             throw ExitCode(1)

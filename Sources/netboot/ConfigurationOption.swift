@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import NetbootConfig
+import Logging
 import NetbootServer
+import NetbootStore
 
 /// Which configuration file `netboot` commands read when `--config` is not given.
 enum ConfigurationFile {
@@ -77,5 +79,32 @@ struct BridgeStateOption: ParsableArguments {
     /// The state directory; exits 1 after printing the errors of a broken configuration.
     func directory() throws -> String {
         try stateDir ?? config.load().configuration.stateDir
+    }
+
+    /// The bridge's records (docs/store.md "The bridge's records"): `bridge.sqlite` in
+    /// `--state-dir`, or, without it, wherever the configuration's `store:` keeps them (the
+    /// state-dir's `bridge.sqlite`, or the shared PostgreSQL database). With `write`, the
+    /// records are created or migrated; without, nil (with a note) when there are none yet.
+    func records(write: Bool) throws -> (any BridgeRecords)? {
+        var configuration: NetbootConfiguration
+        if let stateDir {
+            configuration = .defaults
+            configuration.stateDir = stateDir
+        } else {
+            configuration = try config.load().configuration
+        }
+        guard case .postgresql = configuration.store else {
+            return write ? try BridgeStore(stateDirectory: configuration.stateDir) : try BridgeStoreFile.open(configuration.stateDir)
+        }
+        do {
+            let store = try ConfiguredStore.openBridgeRecords(configuration, migrate: write, logger: Logger(label: "netboot.store"))
+            if !write, let backend = store as? any StoreBackend, try backend.schemaVersion() < StoreSchema.version {
+                FileHandle.standardError.write(Data("netboot: no bridge records in \(ConfiguredStore.location(configuration)) yet (netboot store migrate)\n".utf8))
+                return nil
+            }
+            return store
+        } catch {
+            throw ValidationError("cannot open the bridge's records in \(ConfiguredStore.location(configuration)): \(error)")
+        }
     }
 }

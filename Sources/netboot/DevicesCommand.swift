@@ -27,7 +27,7 @@ struct DevicesListCommand: ParsableCommand {
     @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let devices = try BridgeStoreFile.open(state.directory())?.devices() ?? []
+        let devices = try state.records(write: false)?.devices() ?? []
         if json {
             print(try CLIJSON.string(["devices": devices]))
         } else {
@@ -55,7 +55,7 @@ struct DevicesShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let key = MACText.normalized(mac), let store = try BridgeStoreFile.open(state.directory()),
+        guard let key = MACText.normalized(mac), let store = try state.records(write: false),
               let device = try store.device(mac: key) else {
             throw ValidationError("no enrolled device \(mac)")
         }

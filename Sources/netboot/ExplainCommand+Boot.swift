@@ -1,6 +1,8 @@
 import BridgeCore
 import Foundation
+import Logging
 import NetbootConfig
+import NetbootServer
 import NetbootStore
 import NetbootWire
 import ProxyBridge
@@ -13,9 +15,11 @@ extension ExplainCommand {
     /// nil when the bridge is off (every machine gets the menu; no run state is kept).
     static func readBootDecision(_ configuration: NetbootConfiguration, mac: MACAddress) throws -> BootDecision? {
         guard configuration.bridge.enabled else { return nil }
-        let path = (configuration.stateDir as NSString).appendingPathComponent(BridgeStore.fileName)
-        guard FileManager.default.fileExists(atPath: path) else { return BootDecision.decide(run: nil, events: []) }
-        let store = try BridgeStore(stateDirectory: configuration.stateDir, readOnly: true)
+        if case .sqlite = configuration.store {
+            let path = (configuration.stateDir as NSString).appendingPathComponent(BridgeStore.fileName)
+            guard FileManager.default.fileExists(atPath: path) else { return BootDecision.decide(run: nil, events: []) }
+        }
+        let store = try ConfiguredStore.openBridgeRecords(configuration, migrate: false, logger: Logger(label: "netboot.store"))
         return try BootDecisions(store: store, inventoryFile: configuration.bridge.inventory).decision(for: mac)
     }
 

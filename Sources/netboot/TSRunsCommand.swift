@@ -21,7 +21,7 @@ struct TSRunsCommand: ParsableCommand {
 
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    static func views(_ store: BridgeStore, limit: Int) throws -> [RunView] {
+    static func views(_ store: any BridgeRecords, limit: Int) throws -> [RunView] {
         guard try store.hasRunTables() else { return [] }
         let now = nowMilliseconds()
         return try store.runs(limit: limit).map { RunView.fold($0, events: try store.runEvents(id: $0.id), nowMilliseconds: now) }

@@ -54,7 +54,7 @@ struct TokensIssueCommand: ParsableCommand {
     func run() throws {
         guard let role = BridgeRole(rawValue: role) else { throw ExitCode(2) }
         let seconds = ttl.flatMap(TTL.seconds) ?? (role == .enrollment ? 86400 : nil)
-        let store = try BridgeStore(stateDirectory: state.directory())
+        guard let store = try state.records(write: true) else { throw ExitCode(1) }
         let now = Date()
         let (token, record) = try store.issueToken(role: role, label: label, ttl: seconds.map(TimeInterval.init), now: now)
         try store.appendAudit(AuditEntry(at: now, actor: "cli", role: "cli", action: "token.issue",
@@ -82,7 +82,7 @@ struct TokensListCommand: ParsableCommand {
 
     func run() throws {
         let now = Date()
-        let tokens = try BridgeStoreFile.open(state.directory())?.tokens().map { TokenListing(record: $0, now: now) } ?? []
+        let tokens = try state.records(write: false)?.tokens().map { TokenListing(record: $0, now: now) } ?? []
         if json {
             print(try CLIJSON.string(["tokens": tokens]))
         } else {
@@ -104,7 +104,7 @@ struct TokensRevokeCommand: ParsableCommand {
     @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let store = try BridgeStore(stateDirectory: state.directory())
+        guard let store = try state.records(write: true) else { throw ExitCode(1) }
         let now = Date()
         guard let record = try store.revokeToken(id: id, now: now) else {
             throw ValidationError("no token with id \(id)")
