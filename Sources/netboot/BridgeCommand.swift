@@ -7,8 +7,9 @@ import ProxyBridge
 import ServiceLifecycle
 
 /// `netboot bridge [--config FILE]`: the proxy bridge alone (docs/bridge.md), against the
-/// configuration's state directory, whether or not `bridge.enabled` is set (that key is for
-/// `netboot serve`). Runs until SIGTERM or SIGINT.
+/// configuration's state directory and its store's bridge records (`bridge.sqlite`, or the
+/// shared PostgreSQL database when `store:` names one), whether or not `bridge.enabled` is set
+/// (that key is for `netboot serve`). Runs until SIGTERM or SIGINT.
 struct BridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",

@@ -67,13 +67,14 @@ func printToStandardError(_ text: String) {
 }
 
 /// `--config FILE` and `--state-dir DIR` for the commands that read the proxy bridge's store
-/// (`tokens`, `devices`): `bridge.sqlite` in the configuration's `state-dir`, as `netboot serve`
-/// and `netboot bridge` write it, unless `--state-dir` names another directory.
+/// (`tokens`, `devices`): where `netboot serve` and `netboot bridge` keep it — `bridge.sqlite`
+/// in the configuration's `state-dir`, or the PostgreSQL store `store:` names — unless
+/// `--state-dir` names a directory whose `bridge.sqlite` to use.
 struct BridgeStateOption: ParsableArguments {
     @OptionGroup var config: ConfigurationOption
 
     @Option(name: .long, help: ArgumentHelp(
-        "The state directory holding bridge.sqlite (default: the configuration's state-dir).", valueName: "dir"))
+        "A state directory whose bridge.sqlite to use (default: where the configuration's store keeps the bridge's records).", valueName: "dir"))
     var stateDir: String?
 
     /// The state directory; exits 1 after printing the errors of a broken configuration.

@@ -9,8 +9,9 @@ import ProxyBridge
 
 /// The boot decision part of `netboot explain --mac` (issue 17 §3, docs/pxe.md "Boot decisions"):
 /// with `bridge.enabled`, what `netboot serve` would tell this machine's iPXE now — the menu or
-/// its local disk — and why, from the run state in `state-dir/bridge.sqlite` (opened read-only),
-/// through the same ``BootDecisions`` the script route uses.
+/// its local disk — and why, from the run state in the bridge's records (`state-dir/bridge.sqlite`
+/// opened read-only, or the PostgreSQL store), through the same ``BootDecisions`` the script
+/// route uses.
 extension ExplainCommand {
     /// nil when the bridge is off (every machine gets the menu; no run state is kept).
     static func readBootDecision(_ configuration: NetbootConfiguration, mac: MACAddress) throws -> BootDecision? {
