@@ -597,12 +597,12 @@ def test_postgresql_stopped_mid_load_no_ack_without_commit_and_both_resume(netns
 # The bridge's records on PostgreSQL (docs/store.md "The bridge's records"): two `netboot serve`
 # appliances with the bridge on (loopback ports, TLS with their own certificates), one database.
 
-def bridge_appliance(cluster, tmp_path, name):
+def bridge_appliance(cluster, tmp_path, name, bridge_extra=""):
     from bridge_support import Bridge, free_port
     directory = tmp_path / name
     images = directory / "images"
     images.mkdir(parents=True)
-    b = Bridge(directory, extra=(f"  enabled: true\ndhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
+    b = Bridge(directory, extra=(f"  enabled: true\n{bridge_extra}dhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
                                  f"bsdp:\n  enabled: false\n"
                                  f"http:\n  port: {free_port()}\n  listen: [127.0.0.1]\n  root: {images}\nimages-dir: {images}\n"
                                  f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"))
@@ -664,3 +664,48 @@ def test_two_appliances_share_the_bridges_devices_tokens_and_reports(cluster, tm
     finally:
         a.stop()
         b.stop()
+
+
+def test_two_bridges_relay_one_outbox_each_event_once_in_order(cluster, tmp_path):
+    """Both appliances relay the shared outbox to one upstream: every event is sent once (the
+    per-pass claim; the upstream answers 409 to a repeat, none is seen) and each client's
+    events arrive in order, whichever appliance took each report. The upstream answers after
+    0.4 s, so without the claim the other bridge's next pass (every 0.25 s) would send the
+    event being sent again."""
+    from test_bridge_relay import Upstream, make_pki, report, wait_for
+    from bridge_support import free_port
+    make_pki(tmp_path)
+    upstream = Upstream(tmp_path, free_port())
+    relay = (f"  upstream: https://127.0.0.1:{upstream.port}/events\n  upstream-ca: {tmp_path / 'ca.pem'}\n"
+             "  upstream-timeout: 5\n")
+    a, b = bridge_appliance(cluster, tmp_path, "a", relay), bridge_appliance(cluster, tmp_path, "b", relay)
+    try:
+        upstream.start(delay=0.4)
+        a.start(command=("serve",))
+        b.start(command=("serve",))
+        clients = {}
+        for index, mac in enumerate(["02:00:00:00:01:01", "02:00:00:00:01:02", "02:00:00:00:01:03"]):
+            via = (a, b)[index % 2]
+            status, body, _ = via.client("POST", "/v1/enroll", cli_token(via, "enrollment"), body={"mac": mac})
+            assert status == 201, body
+            clients[mac] = body["token"]
+        for sequence in range(1, 9):
+            for index, (mac, token) in enumerate(clients.items()):
+                via = (a, b)[(sequence + index) % 2]
+                assert via.client("POST", "/v1/reports", token, body=report(sequence))[0] == 202
+        total = len(clients) * 9
+        assert wait_for(lambda: len(upstream.accepted_keys()) == total), upstream.received()
+        assert wait_for(lambda: cluster.psql(
+            "SELECT count(*) FROM bridge_outbox WHERE delivered_at IS NULL AND rejected_at IS NULL").strip() == "0")
+        time.sleep(1)  # a second sender's repeat, were there one, would land now
+    finally:
+        a.stop()
+        b.stop()
+        upstream.kill()
+    received = upstream.received()
+    keys = [r["key"] for r in received]
+    assert len(keys) == len(set(keys)) == total, keys
+    assert all(r["status"] == 202 for r in received)
+    for mac in clients:
+        mine = [k for k in keys if k.startswith(mac + "/")]
+        assert "/enroll/" in mine[0] and mine[1:] == [f"{mac}/report/{n}" for n in range(1, 9)], mine
