@@ -709,3 +709,37 @@ def test_two_bridges_relay_one_outbox_each_event_once_in_order(cluster, tmp_path
     for mac in clients:
         mine = [k for k in keys if k.startswith(mac + "/")]
         assert "/enroll/" in mine[0] and mine[1:] == [f"{mac}/report/{n}" for n in range(1, 9)], mine
+
+
+def test_a_run_started_through_one_appliance_is_reported_through_the_other(cluster, tmp_path):
+    from test_bridge_runs import MAC, appliance_files, event
+    extra, _ = appliance_files(tmp_path)
+    a, b = bridge_appliance(cluster, tmp_path, "a", extra), bridge_appliance(cluster, tmp_path, "b", extra)
+    try:
+        a.start(command=("serve",))
+        b.start(command=("serve",))
+        status, body, _ = a.client("POST", "/v1/enroll", cli_token(a, "enrollment"), body={"mac": MAC})
+        assert status == 201, body
+        client = body["token"]
+        status, started, _ = a.client("POST", "/v1/runs", client, body={"sequence": "deploy-lab"})
+        assert status == 201, started
+        run = started["run"]["id"]
+        start = event(1, "start", 0, "apply")
+        assert b.client("POST", f"/v1/runs/{run}/events", client, body=start)[1] == {"sequence": 1, "duplicate": False}
+        assert a.client("POST", f"/v1/runs/{run}/events", client, body=start)[1] == {"sequence": 1, "duplicate": True}
+        assert a.client("POST", f"/v1/runs/{run}/events", client, body=event(1, "log", 0, "apply", text="x"))[0] == 409
+        assert b.client("POST", f"/v1/runs/{run}/events", client,
+                        body=event(2, "finish", 0, "apply", result="success", exit_code=0))[0] == 202
+        finish = {"outcome": "failed", "at_ms": 1_800_000_000_100}
+        assert b.client("POST", f"/v1/runs/{run}/finish", client, body=finish)[0] == 200
+        assert a.client("POST", f"/v1/runs/{run}/finish", client, body={**finish, "outcome": "succeeded"})[0] == 409
+        # A new run started through B numbers its events after the last one A and B stored.
+        status, again, _ = b.client("POST", "/v1/runs", client, body={"sequence": "deploy lab"})
+        assert status == 201 and again["next_event_sequence"] == 3, again
+        shown = netboot("ts", "runs", "show", run, "--json", "--config", str(a.config))
+        assert shown.returncode == 0, shown.stderr
+        view = json.loads(shown.stdout)
+        assert view["state"] == "failed" and view["events"] == 2 and view["steps"][0]["state"] == "success", view
+    finally:
+        a.stop()
+        b.stop()
