@@ -27,7 +27,7 @@ import lab  # noqa: E402
 def prerequisites():
     require_root()
     for tool in ("qemu-system-x86_64", "apt-get", "curl", "sfdisk", "mke2fs", "debugfs", "mkfs.fat", "mcopy",
-                 "grub-mkstandalone", "strip"):
+                 "grub-mkstandalone", "strip", "tc", "ss"):
         require_tool(tool)
     if not os.path.exists(lab.OVMF_CODE):
         pytest.skip("ovmf not installed (scripts/install-deps test)")
