@@ -18,6 +18,7 @@ Usage:
     scripts/lab/lab.py boot --firmware bios|uefi-pxe|uefi-http --server netboot|dnsmasq
     scripts/lab/lab.py demo
     scripts/lab/lab.py deploy [--fault checksum [--bench] | --fault used-token] [--restart-appliance] [--keep]
+    scripts/lab/lab.py fallthrough [--nbp snponly.efi|ipxe.efi] [--ipv6] [--timeout S]
 
 `deploy` is the zero-touch deployment (docs/lab.md "Deployment"): an unknown OVMF VM with an
 empty 2 GiB disk boots the runner initramfs (scripts/lab/build-runner-initrd) from the
@@ -806,6 +807,71 @@ def deploy_tour(binary, args):
     return 0 if result["ok"] or args.fault else 1
 
 
+def fallthrough(nbp, ipv6, timeout=300):
+    """The network-first fall-through probe behind docs/lab.md "Network-first restart under OVMF":
+    an OVMF VM, NIC first, whose disk already holds the lab image, boots from dnsmasq, which hands
+    out `nbp` (an iPXE build from /usr/lib/ipxe) and a script that says `exit 1`. Prints the
+    console's boot-manager and iPXE lines with the seconds since QEMU started, until the disk's
+    marker or `timeout`. `ipv6`: leave OVMF's IPv6 stack on (its HTTPv6 option)."""
+    import gzip
+    import threading
+    workdir = tempfile.mkdtemp(prefix="netboot-lab-fallthrough-")
+    try:
+        payload_dir()
+        disk_dir = os.path.join(REPO, "var", "lab", "disk")
+        subprocess.run([os.path.join(REPO, "scripts", "lab", "build-disk-image")], check=True,
+                       env={**os.environ, "OUT": disk_dir, "LAB_CACHE": os.path.join(REPO, "var", "lab", "cache")})
+        root = os.path.join(workdir, "root")
+        os.makedirs(root)
+        shutil.copy(os.path.join("/usr/lib/ipxe", nbp), os.path.join(root, "ipxe.efi"))
+        with open(os.path.join(root, "boot-http.ipxe"), "w") as script:
+            script.write("#!ipxe\necho netboot: booting from the local disk\nexit 1\n")
+        disk = os.path.join(workdir, "disk.raw")
+        with gzip.open(os.path.join(disk_dir, "lab-disk.img.gz")) as src, open(disk, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.truncate(2 << 30)
+        vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
+        shutil.copy(OVMF_VARS, vars_copy)
+        with Lab(workdir) as lab:
+            start_dnsmasq(lab, root, script_scheme="http")
+            start_http_peer(lab, root)
+            if not wait_for_port(lab, "udp", 67):
+                return 1
+            args = deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy)
+            if ipv6:
+                knob = args.index("name=opt/org.tianocore/IPv6Support,string=n")
+                del args[knob - 1:knob + 1]
+            process = subprocess.Popen(["ip", "netns", "exec", lab.lan_ns, *args], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            lab.processes.append(process)
+            start = time.monotonic()
+            lines = []
+
+            def read():
+                for raw in iter(process.stdout.readline, b""):
+                    for part in re.split(r"[\r\n]+", raw.decode(errors="replace")):
+                        found = re.search(r"BdsDxe|>>Start|netboot:|No more|Error|NETBOOT-LAB-DISK", part)
+                        if found:
+                            lines.append(f"{time.monotonic() - start:7.1f} s  {part[found.start():].strip()[:150]}")
+                            print(lines[-1], flush=True)
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            while time.monotonic() - start < timeout and process.poll() is None:
+                if any(f"{DISK_MARKER} booted" in line for line in lines):
+                    break
+                time.sleep(0.5)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            reader.join(5)
+            reached = any(f"{DISK_MARKER} booted" in line for line in lines)
+            log(f"{nbp}, OVMF IPv6 {'on' if ipv6 else 'off'}: " +
+                (f"the disk booted after {time.monotonic() - start:.1f} s" if reached else f"no disk within {timeout} s"))
+            return 0 if reached else 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -815,6 +881,10 @@ def main():
     b.add_argument("--timeout", type=int, default=240)
     b.add_argument("--keep", action="store_true", help="keep the work directory")
     sub.add_parser("demo", help="a newcomer's tour: BIOS PXE boot from the appliance")
+    f = sub.add_parser("fallthrough", help="which boot options OVMF tries after iPXE's exit 1 (docs/lab.md)")
+    f.add_argument("--nbp", choices=["snponly.efi", "ipxe.efi"], default="snponly.efi")
+    f.add_argument("--ipv6", action="store_true", help="leave OVMF's IPv6 stack (its HTTPv6 option) on")
+    f.add_argument("--timeout", type=int, default=300)
     d = sub.add_parser("deploy", help="zero-touch deployment: a VM images its disk, reboots into it, resumes")
     d.add_argument("--fault", choices=["checksum", "used-token"], help="run a fault case instead")
     d.add_argument("--bench", action="store_true",
@@ -830,6 +900,8 @@ def main():
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
     if args.command == "deploy":
         sys.exit(deploy_tour(binary, args))
+    if args.command == "fallthrough":
+        sys.exit(fallthrough(args.nbp, args.ipv6, args.timeout))
     if args.command == "demo":
         args.firmware, args.server, args.timeout, args.keep = "bios", "netboot", 300, False
     seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep,
