@@ -34,6 +34,111 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // The proxy bridge's records (``BridgeRecords``), shared by every appliance's bridge.
+        // Times are seconds since 1970 as `double precision`, as in bridge.sqlite, so both
+        // backends hand back identical `Date`s; text that lists sort by is `COLLATE "C"` (byte
+        // order, as SQLite's BINARY).
+        (2, "bridge records", [
+            """
+            CREATE TABLE bridge_device (
+                mac text COLLATE "C" PRIMARY KEY,
+                serial text, model text, hostname text, os_version text,
+                enrolled_at double precision NOT NULL, updated_at double precision NOT NULL,
+                last_seen double precision NOT NULL,
+                last_sequence bigint NOT NULL DEFAULT 0,
+                report_count bigint NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE bridge_token (
+                digest text COLLATE "C" PRIMARY KEY CHECK (length(digest) = 64),
+                role text NOT NULL,
+                label text NOT NULL DEFAULT '',
+                created_at double precision NOT NULL,
+                expires_at double precision, used_at double precision, revoked_at double precision,
+                device_mac text
+            )
+            """,
+            "CREATE INDEX bridge_token_device ON bridge_token (device_mac)",
+            """
+            CREATE TABLE bridge_report (
+                mac text NOT NULL,
+                sequence bigint NOT NULL,
+                kind text NOT NULL,
+                body bytea NOT NULL,
+                digest text NOT NULL,
+                received_at double precision NOT NULL,
+                PRIMARY KEY (mac, sequence)
+            )
+            """,
+            """
+            CREATE TABLE bridge_audit (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at double precision NOT NULL, actor text NOT NULL, role text NOT NULL,
+                action text NOT NULL, target text NOT NULL, outcome text NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE bridge_outbox (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                mac text NOT NULL,
+                idempotency_key text NOT NULL UNIQUE,
+                kind text NOT NULL,
+                body bytea NOT NULL,
+                created_at double precision NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at double precision NOT NULL,
+                delivered_at double precision,
+                rejected_at double precision,
+                last_error text
+            )
+            """,
+            "CREATE INDEX bridge_outbox_pending ON bridge_outbox (mac, id) WHERE delivered_at IS NULL AND rejected_at IS NULL",
+            """
+            CREATE TABLE bridge_run (
+                id text COLLATE "C" PRIMARY KEY,
+                mac text NOT NULL,
+                sequence text NOT NULL,
+                steps bytea NOT NULL,
+                state text NOT NULL,
+                started_ms bigint NOT NULL,
+                finished_ms bigint,
+                inserted bigint GENERATED ALWAYS AS IDENTITY
+            )
+            """,
+            "CREATE INDEX bridge_run_mac ON bridge_run (mac, started_ms)",
+            """
+            CREATE TABLE bridge_run_event (
+                mac text NOT NULL,
+                sequence bigint NOT NULL,
+                run_id text NOT NULL,
+                body bytea NOT NULL,
+                digest text NOT NULL,
+                received_at double precision NOT NULL,
+                PRIMARY KEY (mac, sequence)
+            )
+            """,
+            "CREATE INDEX bridge_run_event_run ON bridge_run_event (run_id, sequence)",
+            """
+            CREATE TABLE bridge_deployment (
+                sequence text COLLATE "C" NOT NULL,
+                collection text COLLATE "C" NOT NULL,
+                created_at double precision NOT NULL,
+                actor text NOT NULL,
+                PRIMARY KEY (sequence, collection)
+            )
+            """,
+            """
+            CREATE TABLE bridge_escrow (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                mac text NOT NULL,
+                kind text NOT NULL,
+                sealed bytea NOT NULL,
+                escrowed_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX bridge_escrow_device ON bridge_escrow (mac, id)",
+        ]),
     ]
 
     static func version(on connection: PostgresConnection, store: PostgresStore) throws -> Int {

@@ -13,11 +13,11 @@ import TaskSequence
 /// ``BootSessions``) and by `netboot explain --mac`, so both say the same. Blocking: call it off
 /// the event loop.
 public struct BootDecisions: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     /// `bridge.inventory`: which collections a machine is in.
     let inventoryFile: String
 
-    public init(store: BridgeStore, inventoryFile: String) {
+    public init(store: any BridgeRecords, inventoryFile: String) {
         self.store = store
         self.inventoryFile = inventoryFile
     }
@@ -61,13 +61,13 @@ public struct BootDecisions: Sendable {
 /// names the decision, never the token.
 public struct BootSessions: IPXEBootSessionSource {
     let decisions: BootDecisions
-    let store: BridgeStore
+    let store: any BridgeRecords
     /// nil: no enrollment token in scripts (`bridge.boot-enrollment: false`).
     let tokenLifetime: TimeInterval?
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(store: BridgeStore, configuration: NetbootConfiguration, logger: Logger,
+    public init(store: any BridgeRecords, configuration: NetbootConfiguration, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         let bridge = configuration.bridge
         decisions = BootDecisions(store: store, inventoryFile: bridge.inventory)

@@ -19,18 +19,20 @@ public struct ProxyBridge: Sendable {
     public let fingerprint: String?
     /// The bridge's URL parts and fingerprint for booting machines (docs/bridge.md, "Discovery").
     public let discovery: BridgeDiscovery
-    public let store: BridgeStore
+    public let store: any BridgeRecords
 
     /// Opens the store, loads or makes the certificate (logging its fingerprint, or a warning
     /// for plain HTTP) and builds both ports. Throws on a store or certificate it cannot use.
     /// `reportBatch` is the most reports one transaction commits (1: one commit per report, for
     /// the benchmark's comparison; scripts/bench/bridge).
     /// `appliance` answers the image and lease-release routes (``ApplianceLink``); without one
-    /// they answer 503.
+    /// they answer 503. `records` is the store the caller opened for the configuration's
+    /// `store:` (a shared PostgreSQL database); nil opens `state-dir/bridge.sqlite`.
     public init(configuration: NetbootConfiguration, logger: Logger, reportBatch: Int = 512,
-                appliance: (any ApplianceLink)? = nil, now: @escaping @Sendable () -> Date = { Date() }) throws {
+                appliance: (any ApplianceLink)? = nil, records: (any BridgeRecords)? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
         let settings = configuration.bridge
-        store = try BridgeStore(stateDirectory: configuration.stateDir)
+        store = try records ?? BridgeStore(stateDirectory: configuration.stateDir)
         let scheme: String
         let server: HTTPServerBuilder
         let headTimeout = TimeAmount.seconds(Int64(settings.requestTimeout))

@@ -8,7 +8,7 @@ import NetbootStore
 /// The handlers of the client port (8761): enrollment, reports, files. Each is a few lines
 /// around a pure decoder and one store call; who may call was decided by ``RoleMiddleware``.
 struct ClientAPI: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let committer: ReportCommitter
     let audit: AuditTrail
     let filesDirectory: String

@@ -8,7 +8,7 @@ import NetbootStore
 /// The handlers of the console port (8760): devices, reports, leases, tokens, audit. Who may
 /// call each was decided by ``RoleMiddleware``; every change is written to the audit log.
 struct ConsoleAPI: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let audit: AuditTrail
     /// The appliance's state directory, for `netboot.sqlite` (leases).
     let stateDirectory: String

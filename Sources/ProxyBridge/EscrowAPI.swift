@@ -10,7 +10,7 @@ import NetbootStore
 /// one answer that reads it and nowhere else — not in logs, the audit log (which records who
 /// read which device's secrets), the outbox, status or the device record.
 struct EscrowAPI: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let seal: EscrowSeal
     let audit: AuditTrail
     let maxBodyBytes: Int

@@ -17,7 +17,7 @@ struct ImageCaptureAPI: Sendable {
     /// The header declaring the raw content's SHA-256 up front (64 hex digits).
     static let digestHeader = HTTPField.Name("Netboot-Image-SHA256")!
 
-    let store: BridgeStore
+    let store: any BridgeRecords
     let audit: AuditTrail
     /// The appliance's `images-dir`; nil for a bridge in remote mode (503).
     let imagesDirectory: String?

@@ -11,17 +11,21 @@ import ServiceLifecycle
 /// undelivered event, one at a time per client so they arrive in order, `POST`ed as JSON with an
 /// `Idempotency-Key`; the answer is judged by ``OutboxSchedule/outcome(status:)`` and recorded
 /// before the next event of that client is sent. Survives restarts (the outbox is on disk) and
-/// upstream outages (retries with backoff).
+/// upstream outages (retries with backoff). On a shared PostgreSQL store several bridges may
+/// run this sender; each pass claims the events it sends (``OutboxRecords``), so each event goes
+/// out from one of them at a time, still in order per client (docs/store.md "The bridge's records").
 final class OutboxSender: Service {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let url: String
     let schedule: OutboxSchedule
     let timeout: TimeAmount
+    /// How long a pass's events stay claimed from other bridges on a shared store (``OutboxClaim``).
+    let claim: TimeInterval
     let client: HTTPClient
     let logger: Logger
     let now: @Sendable () -> Date
 
-    init(store: BridgeStore, url: String, trustRoots: String, timeout: Int, retryMax: Int,
+    init(store: any BridgeRecords, url: String, trustRoots: String, timeout: Int, retryMax: Int,
          logger: Logger, now: @escaping @Sendable () -> Date) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
@@ -36,6 +40,7 @@ final class OutboxSender: Service {
         self.url = url
         schedule = OutboxSchedule(base: 1, cap: TimeInterval(retryMax))
         self.timeout = .seconds(Int64(timeout))
+        claim = OutboxClaim.seconds(requestTimeout: timeout)
         self.logger = logger
         self.now = now
     }
@@ -56,7 +61,7 @@ final class OutboxSender: Service {
     func pass() async -> Int {
         let due: [OutboxEvent]
         do {
-            due = try store.dueOutboxEvents(now: now())
+            due = try store.dueOutboxEvents(now: now(), limit: 64, claim: claim)
         } catch {
             logger.error("bridge outbox: cannot read: \(error)")
             return 0

@@ -11,7 +11,7 @@ import Synchronization
 final class ReportCommitter: Sendable {
     private let commit: GroupCommit<ReportSubmission, ReportAdmission>
 
-    init(store: BridgeStore, relay: Bool, maxBatch: Int = 512, now: @escaping @Sendable () -> Date) {
+    init(store: any BridgeRecords, relay: Bool, maxBatch: Int = 512, now: @escaping @Sendable () -> Date) {
         commit = GroupCommit(label: "netboot.bridge.reports", maxBatch: maxBatch) { batch in
             try store.submit(batch, now: now(), relay: relay)
         }

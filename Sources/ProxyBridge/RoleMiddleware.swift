@@ -24,7 +24,7 @@ struct RoleMiddleware: RouterMiddleware {
     let clientCertificates: Bool
     let now: @Sendable () -> Date
 
-    init(routes: [BridgeRoute], store: BridgeStore, rate: RateLimit, audit: AuditTrail, clientCertificates: Bool = false,
+    init(routes: [BridgeRoute], store: any BridgeRecords, rate: RateLimit, audit: AuditTrail, clientCertificates: Bool = false,
          now: @escaping @Sendable () -> Date) {
         self.init(routes: routes, lookup: { try store.token(digest: $0) }, rate: rate, audit: audit,
                   clientCertificates: clientCertificates, now: now)
@@ -97,7 +97,7 @@ struct RoleMiddleware: RouterMiddleware {
 
 /// Writes the audit log: a row in the store and a log line (never a token's text).
 struct AuditTrail: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let logger: Logger
 
     func record(actor: TokenRecord, action: String, target: String, outcome: String, at: Date) async {

@@ -14,19 +14,19 @@ typealias JSONValue = BridgeCore.JSONValue
 /// never stored), posts step events and finishes; on the console port admins deploy a
 /// sequence to a collection and read runs. Who may call was decided by ``RoleMiddleware``.
 struct RunAPI: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let catalog: SequenceCatalog
     let audit: AuditTrail
     let maxBodyBytes: Int
     let now: @Sendable () -> Date
     /// Run events are committed in groups, as reports are.
-    let events: GroupCommit<BridgeStore.RunEventSubmission, RunEventAdmission>
+    let events: GroupCommit<RunEventSubmission, RunEventAdmission>
 
     /// Where the appliance's HTTP image server serves the disk-image catalog, told to runners
     /// in the start and plan answers (`image_server`); nil when it does not.
     let imageServer: ImageServerLocation?
 
-    init(store: BridgeStore, catalog: SequenceCatalog, audit: AuditTrail, maxBodyBytes: Int, imageServer: ImageServerLocation? = nil,
+    init(store: any BridgeRecords, catalog: SequenceCatalog, audit: AuditTrail, maxBodyBytes: Int, imageServer: ImageServerLocation? = nil,
          now: @escaping @Sendable () -> Date) {
         self.imageServer = imageServer
         self.store = store
@@ -141,7 +141,7 @@ struct RunAPI: Sendable {
         let body = try await request.collectBody(limit: maxBodyBytes)
         let event: RunEvent
         do { event = try RunEvent.decode(body) } catch { throw BridgeError.badRequest(error) }
-        switch try await events.submit(BridgeStore.RunEventSubmission(event: event, runID: id, mac: mac)) {
+        switch try await events.submit(RunEventSubmission(event: event, runID: id, mac: mac)) {
         case .unknownRun:
             throw BridgeError.notFound
         case .finished:

@@ -11,7 +11,7 @@ struct RunGauges: Service {
     static let label = "netboot_runs"
     static let states = ["running", "succeeded", "failed"]
 
-    let store: BridgeStore
+    let store: any BridgeRecords
     let interval: Duration
     let logger: Logger
 

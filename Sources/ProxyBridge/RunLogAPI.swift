@@ -79,7 +79,7 @@ public enum RunLogFiles {
 /// the runner before they reach a file, and the bridge stores them as they come (≤
 /// `max-body-bytes`).
 struct RunLogAPI: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let stateDirectory: String
     let maxBodyBytes: Int
     let audit: AuditTrail

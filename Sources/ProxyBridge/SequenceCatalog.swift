@@ -46,7 +46,7 @@ struct SequenceCatalog: Sendable {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    func load(store: BridgeStore) throws -> Loaded {
+    func load(store: any BridgeRecords) throws -> Loaded {
         var inventory = Inventory()
         if let data = FileManager.default.contents(atPath: inventoryFile) {
             let (read, diagnostics) = Linter.inventory(data: data, file: inventoryFile)

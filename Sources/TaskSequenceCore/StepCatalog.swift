@@ -83,6 +83,8 @@ public enum StepCatalog {
                                     PropertySpec("account", required: true, variable: "OSDCaptureAccount", "account that may write to the share"),
                                     PropertySpec("password", required: true, variable: "PmmOSDCaptureAccountPassword", secret: true, "the account's password"),
                                     PropertySpec("sourceDisk", variable: "PmmOSDSourceDisk", "device node of the source disk (/dev/disk0s2)"),
+                                    PropertySpec("extent", default: "disk",
+                                                 "how much of the source to read: disk (all of it) or partitions (up to the end of the last partition in its MBR or GPT)"),
                                 ], commandLike: false, destructive: false, changesTarget: false, seed: "L4525-4614")
         case .joinDomain:
             return StepTypeSpec(type: type, label: "Join Domain", summary: "Joins the Mac to an Active Directory domain.",

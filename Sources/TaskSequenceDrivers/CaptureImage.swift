@@ -10,7 +10,8 @@ import Glibc
 /// `New image distributed: NAME`. In a run through the bridge (`context.imageUploader`) the
 /// compressed stream goes to the appliance, which registers it in its catalog; otherwise into
 /// the catalog of `--images DIR`. `share`, `account` and `password` are for the Mac's SMB share
-/// and are not used here.
+/// and are not used here. `extent: partitions` reads only up to the end of the last partition in
+/// the disk's MBR or GPT (``PartitionExtent``) instead of the whole device.
 public struct CaptureImageDriver: StepDriver {
     public init() {}
 
@@ -20,8 +21,22 @@ public struct CaptureImageDriver: StepDriver {
         }
         let name = step.properties["directory"] ?? ""
         guard DiskImageCatalog.isValidName(name) else { return .failed("'\(name)' is not a valid image name for the captured image") }
+        let limit: Int?
+        switch step.properties["extent"] ?? "disk" {
+        case "disk": limit = nil
+        case "partitions":
+            switch Self.partitionsEnd(source) {
+            case .success(let found):
+                context.log("capture: \(source) up to the end of its last partition (\(found.table.rawValue.uppercased())): \(found.end) bytes")
+                limit = found.end
+            case .failure(let failure):
+                return .failed("extent partitions: \(source): \(failure)")
+            }
+        case let other:
+            return .failed("extent '\(other)' is neither 'disk' nor 'partitions'")
+        }
         if let uploader = context.imageUploader {
-            return upload(source, as: name, to: uploader, context: context)
+            return upload(source, as: name, to: uploader, limit: limit, context: context)
         }
         guard let directory = context.imagesDirectory, !directory.hasPrefix("http://") else {
             return .failed("capturing needs a local images directory (--images DIR) or a run through the bridge (--bridge)")
@@ -32,7 +47,7 @@ public struct CaptureImageDriver: StepDriver {
         }
         do {
             let image = try DiskImageCatalog.capture(source: source, name: name, imagesDirectory: directory,
-                                                     cancellation: context.cancellation)
+                                                     limit: limit, cancellation: context.cancellation)
             context.log("captured \(source): \(image.rawSize) bytes, \(image.size) compressed, sha256 \(image.sha256)")
             context.log("New image distributed: \(image.name)")
             return .exited(0)
@@ -43,7 +58,30 @@ public struct CaptureImageDriver: StepDriver {
 
     /// Streams the compressed image to the appliance, its digest in a ``CaptureDigestFrame`` at
     /// the end; the appliance checks it, registers the image and says so.
-    private func upload(_ source: String, as name: String, to uploader: any ImageUploader, context: StepContext) -> DriverResult {
+    /// Where `source`'s last partition ends, from its first sectors.
+    static func partitionsEnd(_ source: String) -> Result<(table: PartitionExtent.Table, end: Int), PartitionExtent.Failure> {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { return .failure(.init(description: "cannot open it: \(String(cString: strerror(errno)))")) }
+        defer { close(input) }
+        var head = [UInt8](repeating: 0, count: PartitionExtent.headBytes)
+        var got = 0
+        while got < head.count {
+            let n = head.withUnsafeMutableBytes { pread(input, $0.baseAddress.map { $0 + got }, $0.count - got, off_t(got)) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { return .failure(.init(description: "read: \(String(cString: strerror(errno)))")) }
+            if n == 0 { break }
+            got += n
+        }
+        do {
+            let found = try PartitionExtent.end(of: Array(head[0..<got]))
+            return .success(found)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func upload(_ source: String, as name: String, to uploader: any ImageUploader, limit: Int?,
+                        context: StepContext) -> DriverResult {
         if context.dryRun {
             context.log("would capture \(source) as \(name) and send it to \(uploader.destination)")
             return .exited(0)
@@ -54,12 +92,13 @@ public struct CaptureImageDriver: StepDriver {
         var total: Int?
         var info = stat()
         if fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total = Int(info.st_size) }
+        if let limit { total = min(total ?? limit, limit) }
         var meter = TransferProgress(startedAt: Date().timeIntervalSince1970, sourceTotal: total)
         var reported = meter.startedAt
         var captured: ZstdCapture.Result?
         do {
             let answer = try uploader.upload(name: name) { send in
-                let result = try ZstdCapture.compress(input, source: source, cancellation: context.cancellation, emit: send) { raw in
+                let result = try ZstdCapture.compress(input, source: source, limit: limit, cancellation: context.cancellation, emit: send) { raw in
                     meter.sourceRead = raw
                     meter.written = raw
                     let now = Date().timeIntervalSince1970
@@ -102,9 +141,9 @@ enum ZstdCapture {
         var sha256: String
     }
 
-    /// Reads `input` to its end and hands every compressed piece to `emit`; `read` sees the
-    /// raw bytes read so far.
-    static func compress(_ input: Int32, source: String, cancellation: Cancellation,
+    /// Reads `input` to its end (or its first `limit` bytes) and hands every compressed piece to
+    /// `emit`; `read` sees the raw bytes read so far.
+    static func compress(_ input: Int32, source: String, limit: Int? = nil, cancellation: Cancellation,
                          emit: (UnsafeRawBufferPointer) throws -> Void, read rawProgress: (Int) -> Void = { _ in }) throws -> Result {
         guard let context = ZSTD_createCCtx() else { throw DiskImageCatalog.Failure(description: "zstd could not start") }
         defer { ZSTD_freeCCtx(context) }
@@ -122,7 +161,8 @@ enum ZstdCapture {
         var finished = false
         while !finished {
             if cancellation.isCancelled { throw DiskImageCatalog.Failure(description: "cancelled after \(rawSize) bytes") }
-            let n = read(input, inBuffer.baseAddress, inBuffer.count)
+            let wanted = limit.map { min(inBuffer.count, max(0, $0 - rawSize)) } ?? inBuffer.count
+            let n = wanted == 0 ? 0 : read(input, inBuffer.baseAddress, wanted)
             if n < 0, errno == EINTR { continue }
             guard n >= 0 else { throw DiskImageCatalog.Failure(description: "read \(source): \(String(cString: strerror(errno)))") }
             hasher.update(UnsafeRawBufferPointer(rebasing: inBuffer[0..<n]))
@@ -150,10 +190,10 @@ enum ZstdCapture {
 }
 
 extension DiskImageCatalog {
-    /// Reads `source` whole, compresses it with zstd (level 3, two worker threads) into
-    /// `<images>/disk/NAME.img.zst` and writes its `.sha256` and record, like `add`.
+    /// Reads `source` whole (or its first `limit` bytes), compresses it with zstd (level 3, two
+    /// worker threads) into `<images>/disk/NAME.img.zst` and writes its `.sha256` and record, like `add`.
     public static func capture(source: String, name: String, imagesDirectory: String, replace: Bool = true,
-                               cancellation: Cancellation = Cancellation(),
+                               limit: Int? = nil, cancellation: Cancellation = Cancellation(),
                                now: Double = Date().timeIntervalSince1970) throws -> DiskImage {
         let (directory, input) = try destination(name: name, imagesDirectory: imagesDirectory, replace: replace, source: source)
         defer { close(input) }
@@ -166,7 +206,7 @@ extension DiskImageCatalog {
             close(output)
             if !keep { unlink(temporary) }
         }
-        let result = try ZstdCapture.compress(input, source: source, cancellation: cancellation) { chunk in
+        let result = try ZstdCapture.compress(input, source: source, limit: limit, cancellation: cancellation) { chunk in
             var done = 0
             while done < chunk.count {
                 let n = write(output, chunk.baseAddress.map { $0 + done }, chunk.count - done)

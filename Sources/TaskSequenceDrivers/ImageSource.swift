@@ -208,6 +208,27 @@ final class HTTPImageSource: ImageSource {
         }
     }
 
+    /// Connects again after a drop; while the server is away (the appliance restarting: its
+    /// port refuses), tries again after 0.25, 0.5, 1, 2, 2, … s until `reconnectPatience` has
+    /// passed, then gives up with the last failure.
+    private func reconnect(from start: Int) throws {
+        var waited = 0.0
+        var pause = 0.25
+        while true {
+            do {
+                return try connect(from: start)
+            } catch let failure as SourceFailure {
+                guard waited < Self.reconnectPatience else { throw failure }
+                usleep(useconds_t(pause * 1_000_000))
+                waited += pause
+                pause = min(pause * 2, 2)
+            }
+        }
+    }
+
+    /// How long a dropped image stream waits for the server to come back (seconds).
+    static let reconnectPatience = 60.0
+
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
         for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
@@ -259,7 +280,7 @@ final class HTTPImageSource: ImageSource {
                 throw SourceFailure(description: "\(location.host): the connection dropped \(reconnects) times at byte \(offset) of \(size)")
             }
             reconnects += 1
-            try connect(from: offset)
+            try reconnect(from: offset)
             if !pending.isEmpty { return try readWire(into: buffer) }
         }
     }

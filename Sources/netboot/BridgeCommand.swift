@@ -7,8 +7,9 @@ import ProxyBridge
 import ServiceLifecycle
 
 /// `netboot bridge [--config FILE]`: the proxy bridge alone (docs/bridge.md), against the
-/// configuration's state directory, whether or not `bridge.enabled` is set (that key is for
-/// `netboot serve`). Runs until SIGTERM or SIGINT.
+/// configuration's state directory and its store's bridge records (`bridge.sqlite`, or the
+/// shared PostgreSQL database when `store:` names one), whether or not `bridge.enabled` is set
+/// (that key is for `netboot serve`). Runs until SIGTERM or SIGINT.
 struct BridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",
@@ -45,8 +46,9 @@ struct BridgeCommand: AsyncParsableCommand {
         let logger = Logger(label: "netboot.bridge")
         let bridge: ProxyBridge
         do {
+            let records = try ConfiguredStore.openBridgeRecords(configuration, migrate: true, logger: logger)
             bridge = try ProxyBridge(configuration: configuration, logger: logger, reportBatch: reportBatch,
-                                 appliance: LocalAppliance(configuration: configuration))
+                                     appliance: LocalAppliance(configuration: configuration), records: records)
         } catch {
             FileHandle.standardError.write(Data("netboot: bridge not starting: \(error)\n".utf8))
             throw ExitCode(1)

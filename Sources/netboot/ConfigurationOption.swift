@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import NetbootConfig
+import Logging
 import NetbootServer
+import NetbootStore
 
 /// Which configuration file `netboot` commands read when `--config` is not given.
 enum ConfigurationFile {
@@ -65,17 +67,45 @@ func printToStandardError(_ text: String) {
 }
 
 /// `--config FILE` and `--state-dir DIR` for the commands that read the proxy bridge's store
-/// (`tokens`, `devices`): `bridge.sqlite` in the configuration's `state-dir`, as `netboot serve`
-/// and `netboot bridge` write it, unless `--state-dir` names another directory.
+/// (`tokens`, `devices`): where `netboot serve` and `netboot bridge` keep it — `bridge.sqlite`
+/// in the configuration's `state-dir`, or the PostgreSQL store `store:` names — unless
+/// `--state-dir` names a directory whose `bridge.sqlite` to use.
 struct BridgeStateOption: ParsableArguments {
     @OptionGroup var config: ConfigurationOption
 
     @Option(name: .long, help: ArgumentHelp(
-        "The state directory holding bridge.sqlite (default: the configuration's state-dir).", valueName: "dir"))
+        "A state directory whose bridge.sqlite to use (default: where the configuration's store keeps the bridge's records).", valueName: "dir"))
     var stateDir: String?
 
     /// The state directory; exits 1 after printing the errors of a broken configuration.
     func directory() throws -> String {
         try stateDir ?? config.load().configuration.stateDir
+    }
+
+    /// The bridge's records (docs/store.md "The bridge's records"): `bridge.sqlite` in
+    /// `--state-dir`, or, without it, wherever the configuration's `store:` keeps them (the
+    /// state-dir's `bridge.sqlite`, or the shared PostgreSQL database). With `write`, the
+    /// records are created or migrated; without, nil (with a note) when there are none yet.
+    func records(write: Bool) throws -> (any BridgeRecords)? {
+        var configuration: NetbootConfiguration
+        if let stateDir {
+            configuration = .defaults
+            configuration.stateDir = stateDir
+        } else {
+            configuration = try config.load().configuration
+        }
+        guard case .postgresql = configuration.store else {
+            return write ? try BridgeStore(stateDirectory: configuration.stateDir) : try BridgeStoreFile.open(configuration.stateDir)
+        }
+        do {
+            let store = try ConfiguredStore.openBridgeRecords(configuration, migrate: write, logger: Logger(label: "netboot.store"))
+            if !write, let backend = store as? any StoreBackend, try backend.schemaVersion() < StoreSchema.version {
+                FileHandle.standardError.write(Data("netboot: no bridge records in \(ConfiguredStore.location(configuration)) yet (netboot store migrate)\n".utf8))
+                return nil
+            }
+            return store
+        } catch {
+            throw ValidationError("cannot open the bridge's records in \(ConfiguredStore.location(configuration)): \(error)")
+        }
     }
 }

@@ -11,7 +11,7 @@ struct DevicesCommand: ParsableCommand {
         abstract: "Show the machines enrolled through the proxy bridge.",
         discussion: HelpText.discussion(
             examples: [("netboot devices list", "every enrolled machine"), ("netboot devices show 52:54:00:12:34:56", "one machine and its tokens")],
-            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]),
+            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read")]),
         subcommands: [DevicesListCommand.self, DevicesShowCommand.self, DevicesEscrowCommand.self]
     )
 }
@@ -21,13 +21,13 @@ struct DevicesListCommand: ParsableCommand {
         commandName: "list", abstract: "List devices: MAC, host name, model, serial, last seen.",
         discussion: HelpText.discussion(
             examples: [("netboot devices list --json", "as JSON"), ("netboot devices list --state-dir /srv/netboot", "another state directory")],
-            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]))
+            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let devices = try BridgeStoreFile.open(state.directory())?.devices() ?? []
+        let devices = try state.records(write: false)?.devices() ?? []
         if json {
             print(try CLIJSON.string(["devices": devices]))
         } else {
@@ -44,7 +44,7 @@ struct DevicesShowCommand: ParsableCommand {
         commandName: "show", abstract: "One device's record and its latest reports.",
         discussion: HelpText.discussion(
             examples: [("netboot devices show 52:54:00:12:34:56 --json", "the record and its tokens as JSON")],
-            exitCodes: [(0, "shown"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (64, "not a MAC address, or no device enrolled with it")]))
+            exitCodes: [(0, "shown"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read"), (64, "not a MAC address, or no device enrolled with it")]))
 
     @Argument(help: "The device's MAC address.") var mac: String
     @Flag(help: "Print JSON.") var json = false
@@ -55,7 +55,7 @@ struct DevicesShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let key = MACText.normalized(mac), let store = try BridgeStoreFile.open(state.directory()),
+        guard let key = MACText.normalized(mac), let store = try state.records(write: false),
               let device = try store.device(mac: key) else {
             throw ValidationError("no enrolled device \(mac)")
         }

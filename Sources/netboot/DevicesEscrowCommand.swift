@@ -27,8 +27,8 @@ struct DevicesEscrowCommand: ParsableCommand {
 
     func run() throws {
         let directory = try state.directory()
-        guard let key = MACText.normalized(mac), try BridgeStoreFile.open(directory) != nil else { throw ValidationError("no bridge database") }
-        let store = try BridgeStore(stateDirectory: directory)
+        guard let key = MACText.normalized(mac), try state.records(write: false) != nil,
+              let store = try state.records(write: true) else { throw ValidationError("no bridge database") }
         let entries = try store.escrowed(mac: key)
         let now = Date()
         guard !entries.isEmpty else {

@@ -1,21 +1,26 @@
 import BridgeCore
 import Foundation
+import Logging
 import NetbootConfig
+import NetbootServer
 import NetbootStore
 import NetbootWire
 import ProxyBridge
 
 /// The boot decision part of `netboot explain --mac` (issue 17 §3, docs/pxe.md "Boot decisions"):
 /// with `bridge.enabled`, what `netboot serve` would tell this machine's iPXE now — the menu or
-/// its local disk — and why, from the run state in `state-dir/bridge.sqlite` (opened read-only),
-/// through the same ``BootDecisions`` the script route uses.
+/// its local disk — and why, from the run state in the bridge's records (`state-dir/bridge.sqlite`
+/// opened read-only, or the PostgreSQL store), through the same ``BootDecisions`` the script
+/// route uses.
 extension ExplainCommand {
     /// nil when the bridge is off (every machine gets the menu; no run state is kept).
     static func readBootDecision(_ configuration: NetbootConfiguration, mac: MACAddress) throws -> BootDecision? {
         guard configuration.bridge.enabled else { return nil }
-        let path = (configuration.stateDir as NSString).appendingPathComponent(BridgeStore.fileName)
-        guard FileManager.default.fileExists(atPath: path) else { return BootDecision.decide(run: nil, events: []) }
-        let store = try BridgeStore(stateDirectory: configuration.stateDir, readOnly: true)
+        if case .sqlite = configuration.store {
+            let path = (configuration.stateDir as NSString).appendingPathComponent(BridgeStore.fileName)
+            guard FileManager.default.fileExists(atPath: path) else { return BootDecision.decide(run: nil, events: []) }
+        }
+        let store = try ConfiguredStore.openBridgeRecords(configuration, migrate: false, logger: Logger(label: "netboot.store"))
         return try BootDecisions(store: store, inventoryFile: configuration.bridge.inventory).decision(for: mac)
     }
 

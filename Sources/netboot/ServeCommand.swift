@@ -65,8 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
         var bootSessions: BootSessions?
         if configuration.bridge.enabled {
             do {
-                let bridge = try ProxyBridge(configuration: configuration, logger: Logger(label: "netboot.bridge"),
-                                             appliance: LocalAppliance(configuration: configuration))
+                let bridgeLogger = Logger(label: "netboot.bridge")
+                let records = try ConfiguredStore.openBridgeRecords(configuration, migrate: true, logger: bridgeLogger)
+                let bridge = try ProxyBridge(configuration: configuration, logger: bridgeLogger,
+                                             appliance: LocalAppliance(configuration: configuration), records: records)
                 additional = bridge.services.map { ServiceAssembly.Entry(name: "bridge", service: $0) }
                 discovery = IPXEDiscovery(variables: bridge.discovery.ipxeVariables(host: "{host}"),
                                           kernelArguments: bridge.discovery.kernelArguments(host: "{host}"))

@@ -53,9 +53,9 @@ struct StoreCheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Say whether the store is reachable and at this build's schema version.",
         discussion: HelpText.discussion(
-            examples: [("netboot store check", "the store of etc/netboot.yaml")],
-            exitCodes: [(0, "reachable and at this build's schema version"),
-                        (1, "\(HelpText.configurationError), unreachable, or at another schema version")])
+            examples: [("netboot store check", "the store of etc/netboot.yaml; with PostgreSQL also the clock skew")],
+            exitCodes: [(0, "reachable, at this build's schema version, and (PostgreSQL) the clocks within store.max-clock-skew"),
+                        (1, "\(HelpText.configurationError), unreachable, at another schema version, or the clock skew beyond store.max-clock-skew")])
     )
 
     @OptionGroup var config: ConfigurationOption
@@ -64,8 +64,15 @@ struct StoreCheckCommand: ParsableCommand {
         let configuration = try config.load().configuration
         let location = ConfiguredStore.location(configuration)
         let check: StoreCheck
+        var measureClock = false
+        var bound: TimeInterval = 30
+        if case .postgresql(let settings) = configuration.store {
+            measureClock = true
+            bound = TimeInterval(settings.maxClockSkew)
+        }
         do {
-            check = StoreCheck.of(try ConfiguredStore.open(configuration, migrate: false, logger: Logger(label: "netboot.store")))
+            check = StoreCheck.of(try ConfiguredStore.open(configuration, migrate: false, logger: Logger(label: "netboot.store")),
+                                  measureClock: measureClock, maxClockSkew: bound)
         } catch {
             check = StoreCheck(reachable: false, schemaVersion: nil, problem: "\(error)")
         }
@@ -73,11 +80,16 @@ struct StoreCheckCommand: ParsableCommand {
             printToStandardError("netboot: store \(location): unreachable: \(check.problem ?? "?")")
             throw ExitCode(1)
         }
+        let clock = check.clockSkew.map { "; clock skew \(String(format: "%+.3f", $0)) s (this machine against the database, bound \(Int(bound)) s)" } ?? ""
         if version == StoreSchema.version {
-            print("\(location): reachable, schema version \(version) (current)")
+            print("\(location): reachable, schema version \(version) (current)\(clock)")
         } else {
             let advice = version < StoreSchema.version ? "run netboot store migrate" : "this build is older than the schema; upgrade netboot"
             printToStandardError("netboot: store \(location): schema version \(version), this build needs \(StoreSchema.version): \(advice)")
+            throw ExitCode(1)
+        }
+        if let problem = check.clockProblem {
+            printToStandardError("netboot: store \(location): \(problem)")
             throw ExitCode(1)
         }
     }

@@ -5,23 +5,23 @@ import NetbootStore
 import ProxyBridge
 
 /// `netboot ts runs [--json]` and `netboot ts runs show ID [--json]`: the task-sequence runs
-/// machines started through the bridge (issue 16 §6), read from `state-dir/bridge.sqlite`
-/// (read-only, beside a running `netboot serve`, as `netboot devices`). Never a variable value:
-/// the store holds none.
+/// machines started through the bridge (issue 16 §6), read from the bridge's records as
+/// `netboot devices` reads them (`state-dir/bridge.sqlite` read-only, beside a running `netboot
+/// serve`, or the PostgreSQL store `store:` names). Never a variable value: the store holds none.
 struct TSRunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "Show the task-sequence runs machines started through the bridge.",
         discussion: HelpText.discussion(examples: [("netboot ts runs", "every run, newest first"),
                                                    ("netboot ts runs show 3f2a9c1e-… --json", "one run, every step and its times")],
-                                        exitCodes: [(0, "the runs were printed"), (1, "bridge.sqlite cannot be read")]),
+                                        exitCodes: [(0, "the runs were printed"), (1, "the bridge's records cannot be read")]),
         subcommands: [TSRunsListCommand.self, TSRunsShowCommand.self],
         defaultSubcommand: TSRunsListCommand.self
     )
 
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-    static func views(_ store: BridgeStore, limit: Int) throws -> [RunView] {
+    static func views(_ store: any BridgeRecords, limit: Int) throws -> [RunView] {
         guard try store.hasRunTables() else { return [] }
         let now = nowMilliseconds()
         return try store.runs(limit: limit).map { RunView.fold($0, events: try store.runEvents(id: $0.id), nowMilliseconds: now) }
@@ -66,18 +66,18 @@ struct TSRunsListCommand: ParsableCommand {
         commandName: "list", abstract: "Runs, newest first: state, step x of y, progress, elapsed.",
         discussion: HelpText.discussion(examples: [("netboot ts runs list --json --state-dir /var/lib/netboot", "every run as JSON")],
                                         exitCodes: [(0, "the runs were printed (none yet: an empty list)"),
-                                                    (1, "bridge.sqlite cannot be read")]))
+                                                    (1, "the bridge's records cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "The most runs to show.") var limit = 100
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func validate() throws {
         guard (1...10000).contains(limit) else { throw ValidationError("--limit: expected 1 to 10000") }
     }
 
     func run() throws {
-        let views = try BridgeStoreFile.open(stateDir).map { try TSRunsCommand.views($0, limit: limit) } ?? []
+        let views = try state.records(write: false).map { try TSRunsCommand.views($0, limit: limit) } ?? []
         if json {
             print(try RunJSON.pretty(["runs": views.map { view -> RunView in
                 var summary = view
@@ -111,15 +111,16 @@ struct TSRunsShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "One run: every step with its result and times, and the logs its runner sent.",
         discussion: HelpText.discussion(examples: [("netboot ts runs show 3f2a9c1e-… --json", "one run, every step and its times")],
-                                        exitCodes: [(0, "the run was printed"), (1, "no such run, or bridge.sqlite cannot be read")]))
+                                        exitCodes: [(0, "the run was printed"), (1, "no such run, or the bridge's records cannot be read")]))
 
     @Argument(help: "The run's id (from 'netboot ts runs').") var id: String
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "The state directory holding bridge.sqlite.") var stateDir = "var"
+    @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        guard let store = try BridgeStoreFile.open(stateDir), try store.hasRunTables(), let record = try store.run(id: id) else {
-            FileHandle.standardError.write(Data("netboot: no run \(id) in \(stateDir)/bridge.sqlite\n".utf8))
+        let stateDir = try state.directory()
+        guard let store = try state.records(write: false), try store.hasRunTables(), let record = try store.run(id: id) else {
+            FileHandle.standardError.write(Data("netboot: no run \(id) in the bridge's records\n".utf8))
             throw ExitCode(1)
         }
         let view = RunView.fold(record, events: try store.runEvents(id: id), nowMilliseconds: TSRunsCommand.nowMilliseconds())

@@ -5,8 +5,9 @@ import NetbootStore
 import ProxyBridge
 
 /// `netboot tokens issue|list|revoke`: the bridge's bearer tokens, written straight into
-/// `state-dir/bridge.sqlite` (docs/bridge.md, "Tokens"). This is how the first Administrator
-/// token is made; each change is written to the audit log with actor `cli`.
+/// `state-dir/bridge.sqlite` or the PostgreSQL store `store:` names (docs/bridge.md, "Tokens").
+/// This is how the first Administrator token is made; each change is written to the audit log
+/// with actor `cli`.
 struct TokensCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokens",
@@ -14,7 +15,7 @@ struct TokensCommand: ParsableCommand {
         discussion: HelpText.discussion(
             examples: [("netboot tokens issue --role enrollment --ttl 1h", "a one-time enrollment token, printed once"),
                        ("netboot tokens list", "every token's id, role and state (never the token)")],
-            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (2, "an unknown role")]),
+            exitCodes: [(0, "done"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read"), (2, "an unknown role")]),
         subcommands: [TokensIssueCommand.self, TokensListCommand.self, TokensRevokeCommand.self]
     )
 }
@@ -26,7 +27,7 @@ struct TokensIssueCommand: ParsableCommand {
         discussion: HelpText.discussion(
             examples: [("netboot tokens issue --role administrator --label alice", "a console token for an administrator"),
                        ("netboot tokens issue --role enrollment --ttl 30m --json", "an enrollment token as JSON (id, role, expiry, token)")],
-            exitCodes: [(0, "issued"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (2, "an unknown role")])
+            exitCodes: [(0, "issued"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read"), (2, "an unknown role")])
     )
 
     @Option(help: "administrator, enrollers, problem-monitor-users, key-administrators or enrollment.")
@@ -54,7 +55,7 @@ struct TokensIssueCommand: ParsableCommand {
     func run() throws {
         guard let role = BridgeRole(rawValue: role) else { throw ExitCode(2) }
         let seconds = ttl.flatMap(TTL.seconds) ?? (role == .enrollment ? 86400 : nil)
-        let store = try BridgeStore(stateDirectory: state.directory())
+        guard let store = try state.records(write: true) else { throw ExitCode(1) }
         let now = Date()
         let (token, record) = try store.issueToken(role: role, label: label, ttl: seconds.map(TimeInterval.init), now: now)
         try store.appendAudit(AuditEntry(at: now, actor: "cli", role: "cli", action: "token.issue",
@@ -75,14 +76,14 @@ struct TokensListCommand: ParsableCommand {
         commandName: "list", abstract: "List tokens: id, role, state, label, expiry (never the token).",
         discussion: HelpText.discussion(
             examples: [("netboot tokens list --json", "as JSON"), ("netboot tokens list --config lab.yaml", "the tokens of another configuration's state-dir")],
-            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read")]))
+            exitCodes: [(0, "listed (also when there are none)"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read")]))
 
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var state: BridgeStateOption
 
     func run() throws {
         let now = Date()
-        let tokens = try BridgeStoreFile.open(state.directory())?.tokens().map { TokenListing(record: $0, now: now) } ?? []
+        let tokens = try state.records(write: false)?.tokens().map { TokenListing(record: $0, now: now) } ?? []
         if json {
             print(try CLIJSON.string(["tokens": tokens]))
         } else {
@@ -98,13 +99,13 @@ struct TokensRevokeCommand: ParsableCommand {
         commandName: "revoke", abstract: "Revoke a token by its id (from `tokens list`).",
         discussion: HelpText.discussion(
             examples: [("netboot tokens revoke 3f2a9c01b7de", "the token with that id is refused from now on (401)")],
-            exitCodes: [(0, "revoked"), (1, "\(HelpText.configurationError), or bridge.sqlite cannot be read"), (64, "no token with that id")]))
+            exitCodes: [(0, "revoked"), (1, "\(HelpText.configurationError), or the bridge's records (bridge.sqlite, or the PostgreSQL store) cannot be read"), (64, "no token with that id")]))
 
     @Argument(help: "The token's id: 12 hex digits.") var id: String
     @OptionGroup var state: BridgeStateOption
 
     func run() throws {
-        let store = try BridgeStore(stateDirectory: state.directory())
+        guard let store = try state.records(write: true) else { throw ExitCode(1) }
         let now = Date()
         guard let record = try store.revokeToken(id: id, now: now) else {
             throw ValidationError("no token with id \(id)")

@@ -33,10 +33,11 @@ class Upstream:
         self.log = directory / "received.jsonl"
         self.process = None
 
-    def start(self, fail=0, late=0):
+    def start(self, fail=0, late=0, delay=0):
         self.process = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream_server.py"), str(self.port),
                                          str(self.directory / "up.pem"), str(self.directory / "up.key"), str(self.log),
-                                         "--fail", str(fail), "--late", str(late), "--late-seconds", "5"],
+                                         "--fail", str(fail), "--late", str(late), "--late-seconds", "5",
+                                         "--delay", str(delay)],
                                         stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "ready"
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -415,6 +416,94 @@ def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
     h = hashlib.sha256(disk.read_bytes()).hexdigest()
     assert h == expected
     assert "sha256 " + expected in log_of(state)
+
+
+def test_apply_from_http_waits_for_a_server_that_went_away_and_came_back(workdir):
+    """The appliance restarted in the middle of an image: the first connection drops half-way,
+    the port refuses connections for 2 s (no process behind it), then a new server answers the
+    runner's ranged GET. The runner waits for it instead of failing the step (issue 17)."""
+    import http.server
+    import threading
+    require_tool("zstd")
+    source = workdir / "src"
+    source.mkdir()
+    expected = make_image(str(source))
+    images = workdir / "images"
+    images.mkdir()
+    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
+                            "--images-dir", str(images)], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    stored = (images / "disk" / "base.img.zst").read_bytes()
+    record = (images / "disk" / "base.json").read_bytes()
+    requests = []
+    servers = []
+    gone = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            requests.append((self.path, self.headers.get("Range"), len(servers)))
+            if self.path == "/disk/base.json":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(record)))
+                self.end_headers()
+                self.wfile.write(record)
+                return
+            spec = self.headers.get("Range")
+            if spec is None:
+                # Promise everything, send half, and the whole server goes away.
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(stored)))
+                self.end_headers()
+                self.wfile.write(stored[: len(stored) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                gone.set()
+                return
+            start = int(spec.split("=")[1].rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(stored) - 1}/{len(stored)}")
+            self.send_header("Content-Length", str(len(stored) - start))
+            self.end_headers()
+            self.wfile.write(stored[start:])
+
+    def serve(port):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    def restart(port):
+        gone.wait(60)
+        first = servers[0]
+        first.shutdown()
+        first.server_close()
+        time.sleep(2)  # the appliance's restart: the port refuses for this long
+        serve(port)
+
+    port = serve(0).server_address[1]
+    restarter = threading.Thread(target=restart, args=(port,), daemon=True)
+    restarter.start()
+    try:
+        disk = workdir / "disk.img"
+        seq = workdir / "seq.yaml"
+        seq.write_text(f"name: over http\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n")
+        state = workdir / "state"
+        result = run("run", "--file", str(seq), "--images", f"http://127.0.0.1:{port}/", "--state-dir", str(state))
+        assert result.returncode == 0, result.stderr + log_of(state)
+    finally:
+        restarter.join(10)
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    # The ranged GET was answered by the second server, after the pause.
+    assert ("/disk/base.img.zst", f"bytes={len(stored) // 2}-", 2) in requests, requests
+    assert hashlib.sha256(disk.read_bytes()).hexdigest() == expected
+    steps = json.loads(run("status", "--json", "--state-dir", str(state)).stdout)["steps"]
+    # One attempt: the image source waited, the step was not retried.
+    assert steps[0]["status"] == "succeeded" and steps[0]["attempts"] == 1, steps
 
 
 def test_dry_run_touches_nothing(workdir):

@@ -9,6 +9,7 @@ import glob
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -100,12 +101,15 @@ def test_store_migrate_and_check(cluster, tmp_path):
     assert before.returncode == 1 and "schema version 0" in before.stderr and "netboot store migrate" in before.stderr
     migrated = netboot("store", "migrate", "--config", str(config))
     assert migrated.returncode == 0, migrated.stderr
-    assert "migrated from version 0 to 1" in migrated.stdout
-    assert cluster.psql("SELECT version FROM netboot_schema").split() == ["1"]
+    assert "migrated from version 0 to 2" in migrated.stdout
+    assert cluster.psql("SELECT version FROM netboot_schema ORDER BY version").split() == ["1", "2"]
     again = netboot("store", "migrate", "--config", str(config))
     assert "nothing to do" in again.stdout
     check = netboot("store", "check", "--config", str(config))
-    assert check.returncode == 0 and "reachable, schema version 1 (current)" in check.stdout
+    assert check.returncode == 0 and "reachable, schema version 2 (current)" in check.stdout
+    # The clock skew against the database, with the bound it is judged by (a skew beyond it is
+    # StoreCheckClockTests' part: this machine's clock cannot be moved here).
+    assert re.search(r"; clock skew [+-]\d+\.\d{3} s \(this machine against the database, bound 30 s\)$", check.stdout.strip()), check.stdout
     cluster.stop()
     down = netboot("store", "check", "--config", str(config))
     assert down.returncode == 1 and "unreachable" in down.stderr
@@ -588,3 +592,154 @@ def test_postgresql_stopped_mid_load_no_ack_without_commit_and_both_resume(netns
         lab.check(acks)
     finally:
         lab.close()
+
+
+# The bridge's records on PostgreSQL (docs/store.md "The bridge's records"): two `netboot serve`
+# appliances with the bridge on (loopback ports, TLS with their own certificates), one database.
+
+def bridge_appliance(cluster, tmp_path, name, bridge_extra=""):
+    from bridge_support import Bridge, free_port
+    directory = tmp_path / name
+    images = directory / "images"
+    images.mkdir(parents=True)
+    b = Bridge(directory, extra=(f"  enabled: true\n{bridge_extra}dhcp:\n  enabled: false\ntftp:\n  enabled: false\n"
+                                 f"bsdp:\n  enabled: false\n"
+                                 f"http:\n  port: {free_port()}\n  listen: [127.0.0.1]\n  root: {images}\nimages-dir: {images}\n"
+                                 f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"))
+    return b
+
+
+def cli_token(b, role):
+    """A token from `netboot tokens issue --config`: the records the configuration's store names."""
+    out = netboot("tokens", "issue", "--role", role, "--config", str(b.config))
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_two_appliances_share_the_bridges_devices_tokens_and_reports(cluster, tmp_path):
+    a, b = bridge_appliance(cluster, tmp_path, "a"), bridge_appliance(cluster, tmp_path, "b")
+    try:
+        a.start(command=("serve",))
+        b.start(command=("serve",))
+        # An administrator token made with A's configuration works on B's console.
+        admin = cli_token(a, "administrator")
+        status, issued, _ = b.console("POST", "/v1/tokens", admin, body={"role": "enrollment", "ttl_seconds": 600})
+        assert status == 201, issued
+        # A token issued via B enrolls via A; its replay on B is refused.
+        status, enrolled, _ = a.client("POST", "/v1/enroll", issued["token"], body={"mac": "02:00:00:00:00:01", "hostname": "lab-1"})
+        assert status == 201, enrolled
+        status, body, _ = b.client("POST", "/v1/enroll", issued["token"], body={"mac": "02:00:00:00:00:02"})
+        assert (status, body) == (401, {"error": "unauthorized"})
+        # And the other way round: a CLI token of A's configuration, used on B, replayed on A.
+        token = cli_token(a, "enrollment")
+        assert b.client("POST", "/v1/enroll", token, body={"mac": "02:00:00:00:00:03"})[0] == 201
+        assert a.client("POST", "/v1/enroll", token, body={"mac": "02:00:00:00:00:04"})[0] == 401
+        # One token presented to both at the same moment enrolls once.
+        import concurrent.futures
+        token = cli_token(b, "enrollment")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda pair: pair[0].client("POST", "/v1/enroll", token, body={"mac": pair[1]})[0],
+                                    [(a, "02:00:00:00:00:05"), (b, "02:00:00:00:00:06")]))
+        assert sorted(answers) == [201, 401], answers
+        # A report posted to A is a duplicate on B, another under its number a conflict there, and
+        # B's `netboot devices show` counts it.
+        client = enrolled["token"]
+        report = {"sequence": 7, "kind": "status", "data": {"run": "r1", "step": "Partition", "phase": "start"}}
+        assert a.client("POST", "/v1/reports", client, body=report)[0] == 202
+        assert b.client("POST", "/v1/reports", client, body=report)[0] == 202  # the same again: a duplicate
+        status, body, _ = b.client("POST", "/v1/reports", client, body={**report, "data": {**report["data"], "step": "Other"}})
+        assert status == 409, body
+        shown = netboot("devices", "show", "02:00:00:00:00:01", "--config", str(b.config))
+        assert shown.returncode == 0, shown.stderr
+        assert re.search(r"^reports\s+1$", shown.stdout, re.M) and re.search(r"^hostname\s+lab-1$", shown.stdout, re.M), shown.stdout
+        status, body, _ = b.console("GET", "/v1/devices/02:00:00:00:00:01/reports", admin)
+        assert status == 200 and [r["sequence"] for r in body["reports"]] == [7]
+        listed = netboot("devices", "list", "--json", "--config", str(a.config))
+        macs = sorted(d["mac"] for d in json.loads(listed.stdout)["devices"])
+        assert len(macs) == 3 and macs[:2] == ["02:00:00:00:00:01", "02:00:00:00:00:03"], macs
+        # Nothing of the bridge's went to a bridge.sqlite, and no token text is in the database.
+        assert not (a.state / "bridge.sqlite").exists() and not (b.state / "bridge.sqlite").exists()
+        assert cluster.psql(f"SELECT count(*) FROM bridge_token WHERE digest = '{client}'").strip() == "0"
+        assert int(cluster.psql("SELECT count(*) FROM bridge_audit WHERE action = 'device.enroll'").strip()) == 3
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_two_bridges_relay_one_outbox_each_event_once_in_order(cluster, tmp_path):
+    """Both appliances relay the shared outbox to one upstream: every event is sent once (the
+    per-pass claim; the upstream answers 409 to a repeat, none is seen) and each client's
+    events arrive in order, whichever appliance took each report. The upstream answers after
+    0.4 s, so without the claim the other bridge's next pass (every 0.25 s) would send the
+    event being sent again."""
+    from test_bridge_relay import Upstream, make_pki, report, wait_for
+    from bridge_support import free_port
+    make_pki(tmp_path)
+    upstream = Upstream(tmp_path, free_port())
+    relay = (f"  upstream: https://127.0.0.1:{upstream.port}/events\n  upstream-ca: {tmp_path / 'ca.pem'}\n"
+             "  upstream-timeout: 5\n")
+    a, b = bridge_appliance(cluster, tmp_path, "a", relay), bridge_appliance(cluster, tmp_path, "b", relay)
+    try:
+        upstream.start(delay=0.4)
+        a.start(command=("serve",))
+        b.start(command=("serve",))
+        clients = {}
+        for index, mac in enumerate(["02:00:00:00:01:01", "02:00:00:00:01:02", "02:00:00:00:01:03"]):
+            via = (a, b)[index % 2]
+            status, body, _ = via.client("POST", "/v1/enroll", cli_token(via, "enrollment"), body={"mac": mac})
+            assert status == 201, body
+            clients[mac] = body["token"]
+        for sequence in range(1, 9):
+            for index, (mac, token) in enumerate(clients.items()):
+                via = (a, b)[(sequence + index) % 2]
+                assert via.client("POST", "/v1/reports", token, body=report(sequence))[0] == 202
+        total = len(clients) * 9
+        assert wait_for(lambda: len(upstream.accepted_keys()) == total), upstream.received()
+        assert wait_for(lambda: cluster.psql(
+            "SELECT count(*) FROM bridge_outbox WHERE delivered_at IS NULL AND rejected_at IS NULL").strip() == "0")
+        time.sleep(1)  # a second sender's repeat, were there one, would land now
+    finally:
+        a.stop()
+        b.stop()
+        upstream.kill()
+    received = upstream.received()
+    keys = [r["key"] for r in received]
+    assert len(keys) == len(set(keys)) == total, keys
+    assert all(r["status"] == 202 for r in received)
+    for mac in clients:
+        mine = [k for k in keys if k.startswith(mac + "/")]
+        assert "/enroll/" in mine[0] and mine[1:] == [f"{mac}/report/{n}" for n in range(1, 9)], mine
+
+
+def test_a_run_started_through_one_appliance_is_reported_through_the_other(cluster, tmp_path):
+    from test_bridge_runs import MAC, appliance_files, event
+    extra, _ = appliance_files(tmp_path)
+    a, b = bridge_appliance(cluster, tmp_path, "a", extra), bridge_appliance(cluster, tmp_path, "b", extra)
+    try:
+        a.start(command=("serve",))
+        b.start(command=("serve",))
+        status, body, _ = a.client("POST", "/v1/enroll", cli_token(a, "enrollment"), body={"mac": MAC})
+        assert status == 201, body
+        client = body["token"]
+        status, started, _ = a.client("POST", "/v1/runs", client, body={"sequence": "deploy-lab"})
+        assert status == 201, started
+        run = started["run"]["id"]
+        start = event(1, "start", 0, "apply")
+        assert b.client("POST", f"/v1/runs/{run}/events", client, body=start)[1] == {"sequence": 1, "duplicate": False}
+        assert a.client("POST", f"/v1/runs/{run}/events", client, body=start)[1] == {"sequence": 1, "duplicate": True}
+        assert a.client("POST", f"/v1/runs/{run}/events", client, body=event(1, "log", 0, "apply", text="x"))[0] == 409
+        assert b.client("POST", f"/v1/runs/{run}/events", client,
+                        body=event(2, "finish", 0, "apply", result="success", exit_code=0))[0] == 202
+        finish = {"outcome": "failed", "at_ms": 1_800_000_000_100}
+        assert b.client("POST", f"/v1/runs/{run}/finish", client, body=finish)[0] == 200
+        assert a.client("POST", f"/v1/runs/{run}/finish", client, body={**finish, "outcome": "succeeded"})[0] == 409
+        # A new run started through B numbers its events after the last one A and B stored.
+        status, again, _ = b.client("POST", "/v1/runs", client, body={"sequence": "deploy lab"})
+        assert status == 201 and again["next_event_sequence"] == 3, again
+        shown = netboot("ts", "runs", "show", run, "--json", "--config", str(a.config))
+        assert shown.returncode == 0, shown.stderr
+        view = json.loads(shown.stdout)
+        assert view["state"] == "failed" and view["events"] == 2 and view["steps"][0]["state"] == "success", view
+    finally:
+        a.stop()
+        b.stop()

@@ -2,9 +2,10 @@
 JSON line (key, device, kind, sequence) in a file, answers 500 to the first --fail requests,
 answers 409 to a key it has already accepted (as an idempotent upstream does), and with --late N
 accepts the next N events but answers only after --late-seconds (the bridge times out first, so
-its retry must not make a duplicate).
+its retry must not make a duplicate). --delay S answers every request after S seconds (a slow
+upstream: a second sender would send the same event meanwhile).
 
-Usage: upstream_server.py PORT CERT KEY LOG [--fail N] [--late N] [--late-seconds S]"""
+Usage: upstream_server.py PORT CERT KEY LOG [--fail N] [--late N] [--late-seconds S] [--delay S]"""
 import json
 import ssl
 import sys
@@ -16,6 +17,7 @@ port, cert, key, log = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 fail = int(sys.argv[sys.argv.index("--fail") + 1]) if "--fail" in sys.argv else 0
 late = int(sys.argv[sys.argv.index("--late") + 1]) if "--late" in sys.argv else 0
 late_seconds = float(sys.argv[sys.argv.index("--late-seconds") + 1]) if "--late-seconds" in sys.argv else 0
+every_delay = float(sys.argv[sys.argv.index("--delay") + 1]) if "--delay" in sys.argv else 0
 lock = threading.Lock()
 seen = set()
 try:
@@ -30,7 +32,7 @@ class Handler(BaseHTTPRequestHandler):
         global fail, late
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         key = self.headers["Idempotency-Key"]
-        delay = 0
+        delay = every_delay
         with lock:
             if fail > 0:
                 fail -= 1

@@ -286,3 +286,36 @@ import Testing
         #expect("\(ClockSkewError(skew: -90, bound: 30))".contains("90 s behind the database's"))
     }
 }
+
+/// `netboot store check`'s clock part: the skew between this machine and the database, judged
+/// by the same ``ClockSkewGuard`` the lease commits apply.
+@Suite(.serialized) struct StoreCheckClockTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func theSkewIsJudgedAgainstTheBound() {
+        var check = StoreCheck(reachable: true, schemaVersion: StoreSchema.version, problem: nil)
+        check.judgeClock(local: t0 + 29.5, database: t0, bound: 30)
+        #expect(check.clockSkew == 29.5 && check.clockProblem == nil && check.isHealthy)
+        check.judgeClock(local: t0 - 31, database: t0, bound: 30)
+        #expect(check.clockSkew == -31 && !check.isHealthy)
+        #expect(check.clockProblem?.description.hasPrefix("this clock is 31 s behind the database's") == true)
+        check.judgeClock(local: t0, database: t0, bound: 30)
+        #expect(check.isHealthy)
+    }
+
+    /// Against a real database, with this machine's clock made to run 120 s ahead.
+    @Test(arguments: StoreKind.allCases)
+    func aClockAheadOfTheDatabaseFailsTheCheck(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            let fine = StoreCheck.of(store, measureClock: true, maxClockSkew: 30)
+            #expect(fine.isHealthy && abs(fine.clockSkew ?? 99) < 5)
+            let ahead = StoreCheck.of(store, measureClock: true, maxClockSkew: 30, clock: { Date().addingTimeInterval(120) })
+            #expect(ahead.isCurrent && !ahead.isHealthy)
+            #expect(abs((ahead.clockSkew ?? 0) - 120) < 5)
+            #expect(ahead.clockProblem?.description.contains("ahead of the database's") == true)
+            // Not measured: nothing judged.
+            #expect(StoreCheck.of(store, measureClock: false, maxClockSkew: 30).clockSkew == nil)
+        }
+    }
+}

@@ -17,7 +17,8 @@ console and powers off.
 Usage:
     scripts/lab/lab.py boot --firmware bios|uefi-pxe|uefi-http --server netboot|dnsmasq
     scripts/lab/lab.py demo
-    scripts/lab/lab.py deploy [--fault checksum [--bench] | --fault used-token] [--keep]
+    scripts/lab/lab.py deploy [--fault checksum [--bench] | --fault used-token] [--restart-appliance] [--keep]
+    scripts/lab/lab.py fallthrough [--nbp snponly.efi|ipxe.efi] [--ipv6] [--timeout S]
 
 `deploy` is the zero-touch deployment (docs/lab.md "Deployment"): an unknown OVMF VM with an
 empty 2 GiB disk boots the runner initramfs (scripts/lab/build-runner-initrd) from the
@@ -159,12 +160,12 @@ def start_dnsmasq(lab, root, dhcp_only=False, script_scheme="http", pxe=True):
     lab.spawn(lab.server_ns, args, "dnsmasq.log")
 
 
-def serve_checked(lab, binary, config):
+def serve_checked(lab, binary, config, log_name="netboot.log"):
     """`netboot config check` the lab's config (a rejected one names file:line:col), then `netboot serve` it."""
     check = subprocess.run([binary, "config", "check", config], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError(f"lab config rejected:\n{check.stdout}{check.stderr}")
-    return lab.spawn(lab.server_ns, [binary, "serve", "--config", config], "netboot.log")
+    return lab.spawn(lab.server_ns, [binary, "serve", "--config", config], log_name)
 
 
 def start_netboot(lab, root, binary):
@@ -346,6 +347,7 @@ steps:
     account: imaging
     directory: {name}
     sourceDisk: /dev/vda
+    extent: partitions
 """
 DEPLOY_INVENTORY = """collections:
   - name: Unknown Computers
@@ -405,9 +407,10 @@ class Console:
         return text
 
 
-def run_vm(lab, name, args, console, until, watch, timeout, fail=()):
+def run_vm(lab, name, args, console, until, watch, timeout, fail=(), during=None):
     """Runs QEMU until one of `until` is on the console, QEMU exits or `timeout` passes; notes the
-    time of each line in `watch`. Returns True when a line of `until` was seen."""
+    time of each line in `watch`; `during(text)` is called at each look at the console (a fault
+    to inject at the right moment). Returns True when a line of `until` was seen."""
     with open(console.path, "a") as out:
         process = subprocess.Popen(["ip", "netns", "exec", lab.lan_ns, *args], stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -417,6 +420,8 @@ def run_vm(lab, name, args, console, until, watch, timeout, fail=()):
     done = False
     while time.monotonic() - start < timeout:
         text = console.note([*watch, *until, *fail])
+        if during:
+            during(text)
         if any(line in text for line in until) or any(line in text for line in fail):
             done = any(line in text for line in until)
             break
@@ -441,11 +446,69 @@ def deploy_qemu(lab, disk, mac, network_first, vars_copy):
             "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
             "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
             "-device", f"virtio-net-pci,netdev=n0,mac={mac},romfile=,bootindex={1 if network_first else 2}",
-            # IPv4 PXE only: after the appliance's `exit`, OVMF goes on to the disk at once instead
-            # of trying IPv6 PXE first.
+            # No IPv6 network stack in OVMF: the NIC's boot options are then PXEv4 and HTTPv4 only.
+            # With it, OVMF also tries the NIC's "UEFI HTTPv6" option after the appliance's `exit 1`,
+            # which waits 68 s for a DHCPv6 server this lab (and the appliance) does not have
+            # (docs/lab.md "Network-first restart"). The lab has no IPv6 boot path to lose.
+            "-fw_cfg", "name=opt/org.tianocore/IPv6Support,string=n",
             "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=n",
             "-drive", f"if=none,id=d0,format=raw,cache=unsafe,file={disk}",
             "-device", f"virtio-blk-pci,drive=d0,bootindex={2 if network_first else 1}"]
+
+
+class ApplianceRestart:
+    """Fault: the appliance is killed (SIGKILL: no goodbye to any connection) while the VM streams
+    its image, and started again with the same state directory and config. Deterministic, no
+    sleeps: once the runner starts, the lab slows the server's side of the link to 1 MB/s
+    (`tc tbf` on srv0), so the 11 MB image takes at least 10 s to send; the kill comes when the
+    kernel says a connection opened since the runner started has had 1 MiB acknowledged (`ss
+    -ti`, bytes_acked) — the image's GET, the only large one — i.e. in its middle; the throttle
+    goes when the appliance is back."""
+
+    def __init__(self, lab, binary, config, process, say):
+        self.lab, self.binary, self.config, self.process, self.say = lab, binary, config, process, say
+        self.state = "waiting for the runner"
+        self.result = {}
+
+    def __call__(self, text):
+        if self.state == "waiting for the runner" and f"{MARKER} runner: starting" in text:
+            sh("ip", "netns", "exec", self.lab.server_ns, "tc", "qdisc", "add", "dev", "srv0", "root",
+               "tbf", "rate", "8mbit", "burst", "64kb", "latency", "1s")
+            self.before = set(http_connections(self.lab))
+            self.state = "throttled"
+        elif self.state == "throttled":
+            fresh = [acked for peer, acked in http_connections(self.lab).items() if peer not in self.before]
+            if fresh and max(fresh) >= 1 << 20:
+                self.restart(max(fresh))
+
+    def restart(self, acked):
+        self.say(f"fault: killing the appliance (SIGKILL) with {acked} bytes of the image sent")
+        killed = time.monotonic()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.process = serve_checked(self.lab, self.binary, self.config, "netboot-restarted.log")
+        ready = all(wait_for_port(self.lab, proto, port) for proto, port in
+                    (("udp", 67), ("udp", 69), ("tcp", 80), ("tcp", 8761)))
+        sh("ip", "netns", "exec", self.lab.server_ns, "tc", "qdisc", "del", "dev", "srv0", "root", check=False)
+        self.result = {"bytes_acked_at_kill": acked, "down_seconds": time.monotonic() - killed, "ready": ready}
+        self.say(f"fault: the appliance is back after {self.result['down_seconds']:.1f} s (same state dir, same config)")
+        self.state = "restarted"
+
+
+def http_connections(lab):
+    """The appliance's established HTTP connections: {peer address:port: bytes the peer acknowledged}
+    (`ss -tni`). iPXE leaves its connections (the kernel's and initramfs's downloads) open when it
+    boots the kernel, so the lab tells the image's connection from them by its peer port."""
+    out = sh("ip", "netns", "exec", lab.server_ns, "ss", "-tniH", "state", "established", "( sport = :80 )",
+             check=False).stdout
+    connections, peer = {}, None
+    for line in out.splitlines():
+        if line and not line[0].isspace():
+            peer = line.split()[-1]
+            connections[peer] = 0
+        elif peer and (acked := re.search(r"bytes_acked:(\d+)", line)):
+            connections[peer] = int(acked.group(1))
+    return connections
 
 
 def start_deploy_appliance(lab, root, binary, cmdline_extra, image_file):
@@ -477,9 +540,11 @@ bridge:
   sequences-dir: {work}/sequences
   inventory: {work}/inventory.yaml
 pxe:
-  uefi-x64: ipxe.efi
+  # snponly.efi, not ipxe.efi: Debian's ipxe.efi never hands control back to OVMF after the
+  # local-disk script's `exit 1` (docs/lab.md "Network-first restart"); snponly.efi does at once.
+  uefi-x64: snponly.efi
   bios: undionly.kpxe
-  http-boot-url: "http://{{server}}/ipxe.efi"
+  http-boot-url: "http://{{server}}/snponly.efi"
   ipxe-script-url: "http://{{server}}/boot/ipxe?mac={{mac}}"
   images:
     - {{ name: lab, kernel: vmlinuz, initrd: initrd.img, cmdline: "{LAB_CMDLINE} {cmdline_extra}" }}
@@ -520,14 +585,16 @@ def disk_file(disk, path, partition=2):
     return out.stdout if out.returncode == 0 else None
 
 
-def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench=False, say=log, tour=False):
+def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench=False, say=log, tour=False,
+               restart_appliance=False):
     """Zero-touch deployment of one VM on the appliance alone (issue 17 item 4). Returns a dict:
     ok, phases (seconds), run (netboot ts runs show --json), console, hostname (read from the
     disk), appliance log. `fault`: "checksum" makes the image's recorded SHA-256 wrong on the
     appliance; "used-token" spends the enrollment token before the VM boots. `bench`: when the
     runner ends in the initramfs (a fault), the initramfs then writes the same image with busybox
     `wget -O- | gunzip | dd` to the same disk (`wget`: seconds, dd's line) — the reference for
-    the runner's apply rate, same VM, same appliance, same boot."""
+    the runner's apply rate, same VM, same appliance, same boot. `restart_appliance`: the
+    appliance is killed and started again while the VM streams its image (`ApplianceRestart`)."""
     workdir = tempfile.mkdtemp(prefix="netboot-lab-deploy-")
     result = {"ok": False, "phases": {}, "workdir": workdir}
     try:
@@ -537,7 +604,7 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
         os.makedirs(root)
         shutil.copy(os.path.join(payload, "vmlinuz"), root)
         shutil.copy(os.path.join(payload, "initrd-runner.img"), os.path.join(root, "initrd.img"))
-        for name in ("undionly.kpxe", "ipxe.efi"):
+        for name in ("undionly.kpxe", "snponly.efi"):
             shutil.copy(os.path.join("/usr/lib/ipxe", name), root)
         added = subprocess.run([binary, "images", "add", image, "--name", IMAGE_NAME, "--images-dir", root, "--json"],
                                capture_output=True, text=True)
@@ -581,7 +648,8 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
             if bench:
                 record = json.load(open(os.path.join(root, "disk", f"{IMAGE_NAME}.json")))
                 extra += f" netboot.lab_bench=wget netboot.lab_image={record['file']}"
-            config, _ = start_deploy_appliance(lab, root, binary, extra, image)
+            config, appliance = start_deploy_appliance(lab, root, binary, extra, image)
+            restart = ApplianceRestart(lab, binary, config, appliance, say) if restart_appliance else None
             say(f"appliance up: DHCP, TFTP, HTTP, bridge; lab-deploy deployed to Unknown Computers, "
                 f"OSDComputerName={hostname}")
             if fault == "used-token":
@@ -594,22 +662,23 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
                      f"{MARKER} probe:", f"{MARKER} restart:", f"{DISK_MARKER} booted from disk",
                      f"{MARKER} resume: starting", f"{MARKER} after-restart:", f"{MARKER} resume exited",
                      f"{MARKER} capture run: starting", f"{MARKER} capture run exited", f"{DISK_MARKER} done"]
-            say("phase 1: the VM network-boots (OVMF → ipxe.efi → iPXE script → kernel + runner initramfs)")
+            say("phase 1: the VM network-boots (OVMF → snponly.efi → iPXE script → kernel + runner initramfs)")
             first = run_vm(lab, "network", deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy), console,
                            until=[f"{MARKER} restart: runner and journal"], watch=watch, timeout=timeout,
-                           fail=[f"{MARKER} wget-apply:" if bench else f"{MARKER} runner exited"])
+                           fail=[f"{MARKER} wget-apply:" if bench else f"{MARKER} runner exited"], during=restart)
+            if restart:
+                result["appliance_restart"] = {"state": restart.state, **restart.result}
             if first:
                 # The appliance's decision (docs/pxe.md "Boot decisions"): once the run has applied
-                # its image, its script for this MAC says `exit` (local disk). Under OVMF that
-                # leaves ipxe.efi at "No more network devices" without the firmware going on to
-                # the disk (seen in this lab, TCG), so the lab puts the disk first for this boot
-                # and records what the appliance decided.
+                # its image, its script for this MAC says `exit 1` (local disk). The VM restarts
+                # network first, as the issue asks: OVMF PXE → snponly.efi → that script → back to
+                # OVMF, which goes on to the NIC's HTTPv4 option (the same answer) and then the disk.
                 script = boot_script(lab, DEPLOY_MAC)
                 local = "\nexit 1\n" in script
                 result["local_boot_decision"] = local
-                say("phase 2: the VM restarts into its disk (disk first; the appliance's script for it says "
-                    + ("exit: local disk)" if local else "the menu)"))
-                run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, False, vars_copy), console,
+                say("phase 2: the VM restarts network first; the appliance's script for it says "
+                    + ("exit 1: local disk" if local else "the menu"))
+                run_vm(lab, "disk", deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy), console,
                        until=[f"{DISK_MARKER} done"], watch=watch, timeout=timeout)
             runs = ts_runs(binary, state)["runs"]
             deploys = [run for run in runs if run.get("sequence") == "lab-deploy"]
@@ -625,9 +694,19 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
                 result["disk_images"] = []
             result["boot_script_after"] = boot_script(lab, DEPLOY_MAC)
         result["console"] = console.text()
+        result["restart_boot"] = restart_boot(result["console"])
         if bench:
             result["wget"] = wget_reference(result["console"])
         result["appliance_log"] = logs(workdir)
+        result["boot_decisions"], result["image_requests"], result["enrollments"] = [], [], []
+        for name in ("netboot.log", "netboot-restarted.log"):
+            if os.path.exists(os.path.join(workdir, name)):
+                with open(os.path.join(workdir, name), errors="replace") as f:
+                    for line in f:
+                        if "boot decision for" in line or "enrolled" in line:
+                            result["boot_decisions" if "boot decision" in line else "enrollments"].append(line.strip())
+                        if f"/disk/{IMAGE_NAME}.img" in line:
+                            result["image_requests"].append(f"{name}: {line.strip()}")
         result["hostname"] = disk_file(disk, "/etc/hostname")
         result["expected_hostname"] = hostname
         result["phases"] = phases(console.seen, result.get("run"))
@@ -637,6 +716,22 @@ def run_deploy(binary, runner, tsvar, timeout=900, keep=False, fault=None, bench
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def restart_boot(console_text):
+    """What the firmware did between the runner's restart and the disk's init: OVMF's boot
+    manager lines (`BdsDxe: loading|starting|failed to load|failed to start BootNNNN "name"`)
+    and iPXE's local-disk echo, in order — the network-first fall-through, as seen on the console."""
+    start = console_text.find(f"{MARKER} restart:")
+    if start < 0:
+        return []
+    end = console_text.find(f"{DISK_MARKER} booted from disk", start)
+    section = console_text[start:end if end >= 0 else len(console_text)]
+    seen = []
+    for found in re.finditer(r'BdsDxe: (loading|starting|failed to load|failed to start) (Boot[0-9A-F]{4}) "([^"]*)"'
+                             r'|netboot: booting from the local disk', section):
+        seen.append(f"{found.group(1)} {found.group(2)} {found.group(3)}" if found.group(1) else "ipxe: local disk")
+    return seen
 
 
 def wget_reference(console_text):
@@ -682,7 +777,8 @@ def deploy_tour(binary, args):
     bin_dir = os.path.dirname(binary)
     runner = os.environ.get("NETBOOT_RUNNER") or os.path.join(bin_dir, "netboot-runner")
     tsvar = os.environ.get("NETBOOT_TSVAR") or os.path.join(bin_dir, "tsvar")
-    result = run_deploy(binary, runner, tsvar, keep=args.keep, fault=args.fault, bench=args.bench, tour=True)
+    result = run_deploy(binary, runner, tsvar, keep=args.keep, fault=args.fault, bench=args.bench, tour=True,
+                        restart_appliance=args.restart_appliance)
     run = result.get("run")
     if run:
         log(f"run {run['id']}: {run['state']}, {run.get('steps_done')} of {run.get('steps_total')} steps done")
@@ -691,6 +787,10 @@ def deploy_tour(binary, args):
             took = f"{(end - start) / 1000:6.1f} s" if start is not None and end is not None else "      -"
             log(f"  {step.get('name', '?'):<28} {step.get('state', '?'):<10} {took}  {step.get('message') or ''}")
     log(f"disk's hostname: {(result.get('hostname') or '(unreadable)').strip()}")
+    if result.get("restart_boot"):
+        log("network-first restart: " + " → ".join(result["restart_boot"]))
+    if result.get("appliance_restart"):
+        log(f"appliance restart during the apply: {result['appliance_restart']}")
     for name, seconds in result["phases"].items():
         log(f"phase {name:<46} " + (f"{seconds:6.1f} s" if seconds is not None else "     -"))
     apply = result["phases"].get("image apply")
@@ -707,6 +807,71 @@ def deploy_tour(binary, args):
     return 0 if result["ok"] or args.fault else 1
 
 
+def fallthrough(nbp, ipv6, timeout=300):
+    """The network-first fall-through probe behind docs/lab.md "Network-first restart under OVMF":
+    an OVMF VM, NIC first, whose disk already holds the lab image, boots from dnsmasq, which hands
+    out `nbp` (an iPXE build from /usr/lib/ipxe) and a script that says `exit 1`. Prints the
+    console's boot-manager and iPXE lines with the seconds since QEMU started, until the disk's
+    marker or `timeout`. `ipv6`: leave OVMF's IPv6 stack on (its HTTPv6 option)."""
+    import gzip
+    import threading
+    workdir = tempfile.mkdtemp(prefix="netboot-lab-fallthrough-")
+    try:
+        payload_dir()
+        disk_dir = os.path.join(REPO, "var", "lab", "disk")
+        subprocess.run([os.path.join(REPO, "scripts", "lab", "build-disk-image")], check=True,
+                       env={**os.environ, "OUT": disk_dir, "LAB_CACHE": os.path.join(REPO, "var", "lab", "cache")})
+        root = os.path.join(workdir, "root")
+        os.makedirs(root)
+        shutil.copy(os.path.join("/usr/lib/ipxe", nbp), os.path.join(root, "ipxe.efi"))
+        with open(os.path.join(root, "boot-http.ipxe"), "w") as script:
+            script.write("#!ipxe\necho netboot: booting from the local disk\nexit 1\n")
+        disk = os.path.join(workdir, "disk.raw")
+        with gzip.open(os.path.join(disk_dir, "lab-disk.img.gz")) as src, open(disk, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.truncate(2 << 30)
+        vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
+        shutil.copy(OVMF_VARS, vars_copy)
+        with Lab(workdir) as lab:
+            start_dnsmasq(lab, root, script_scheme="http")
+            start_http_peer(lab, root)
+            if not wait_for_port(lab, "udp", 67):
+                return 1
+            args = deploy_qemu(lab, disk, DEPLOY_MAC, True, vars_copy)
+            if ipv6:
+                knob = args.index("name=opt/org.tianocore/IPv6Support,string=n")
+                del args[knob - 1:knob + 1]
+            process = subprocess.Popen(["ip", "netns", "exec", lab.lan_ns, *args], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            lab.processes.append(process)
+            start = time.monotonic()
+            lines = []
+
+            def read():
+                for raw in iter(process.stdout.readline, b""):
+                    for part in re.split(r"[\r\n]+", raw.decode(errors="replace")):
+                        found = re.search(r"BdsDxe|>>Start|netboot:|No more|Error|NETBOOT-LAB-DISK", part)
+                        if found:
+                            lines.append(f"{time.monotonic() - start:7.1f} s  {part[found.start():].strip()[:150]}")
+                            print(lines[-1], flush=True)
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            while time.monotonic() - start < timeout and process.poll() is None:
+                if any(f"{DISK_MARKER} booted" in line for line in lines):
+                    break
+                time.sleep(0.5)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            reader.join(5)
+            reached = any(f"{DISK_MARKER} booted" in line for line in lines)
+            log(f"{nbp}, OVMF IPv6 {'on' if ipv6 else 'off'}: " +
+                (f"the disk booted after {time.monotonic() - start:.1f} s" if reached else f"no disk within {timeout} s"))
+            return 0 if reached else 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -716,10 +881,16 @@ def main():
     b.add_argument("--timeout", type=int, default=240)
     b.add_argument("--keep", action="store_true", help="keep the work directory")
     sub.add_parser("demo", help="a newcomer's tour: BIOS PXE boot from the appliance")
+    f = sub.add_parser("fallthrough", help="which boot options OVMF tries after iPXE's exit 1 (docs/lab.md)")
+    f.add_argument("--nbp", choices=["snponly.efi", "ipxe.efi"], default="snponly.efi")
+    f.add_argument("--ipv6", action="store_true", help="leave OVMF's IPv6 stack (its HTTPv6 option) on")
+    f.add_argument("--timeout", type=int, default=300)
     d = sub.add_parser("deploy", help="zero-touch deployment: a VM images its disk, reboots into it, resumes")
     d.add_argument("--fault", choices=["checksum", "used-token"], help="run a fault case instead")
     d.add_argument("--bench", action="store_true",
                    help="with --fault checksum: then time busybox wget | gunzip | dd of the same image")
+    d.add_argument("--restart-appliance", action="store_true",
+                   help="kill the appliance and start it again while the VM streams its image")
     d.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so the namespaces and QEMU are removed on the way out.
@@ -729,6 +900,8 @@ def main():
     binary = os.environ.get("NETBOOT_BIN") or os.path.join(REPO, ".build", "debug", "netboot")
     if args.command == "deploy":
         sys.exit(deploy_tour(binary, args))
+    if args.command == "fallthrough":
+        sys.exit(fallthrough(args.nbp, args.ipv6, args.timeout))
     if args.command == "demo":
         args.firmware, args.server, args.timeout, args.keep = "bios", "netboot", 300, False
     seconds, output = run_boot(args.firmware, args.server, binary, args.timeout, args.keep,

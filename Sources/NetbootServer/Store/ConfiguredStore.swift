@@ -23,6 +23,22 @@ public enum ConfiguredStore {
         }
     }
 
+    /// Opens the proxy bridge's records (docs/store.md "The bridge's records"): with `store:
+    /// sqlite` the embedded `state-dir/bridge.sqlite` (read-only unless `migrate`), with a
+    /// PostgreSQL store the same database as the leases, with a pool of its own (`store.pool`
+    /// more connections), so that a burst of reports never waits for a lease commit's connection.
+    public static func openBridgeRecords(_ configuration: NetbootConfiguration, migrate: Bool, logger: Logger,
+                                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any BridgeRecords {
+        switch configuration.store {
+        case .sqlite:
+            return try BridgeStore(stateDirectory: configuration.stateDir, readOnly: !migrate)
+        case .postgresql(let settings):
+            let store = try PostgresStore(settings: try postgresSettings(settings, environment: environment), logger: logger)
+            if migrate { try store.migrate() }
+            return store
+        }
+    }
+
     /// Where the store is, for messages: the SQLite file, or the URL (never with a password).
     public static func location(_ configuration: NetbootConfiguration) -> String {
         switch configuration.store {

@@ -18,10 +18,8 @@ extension BridgeStore {
     public func enroll(_ request: EnrollmentRequest, with digest: TokenDigest, now: Date,
                        relay: Bool) throws -> EnrollmentOutcome {
         try database.write { db in
-            guard let record = try Self.token(db, digest: digest),
-                  case .allowed = TokenCheck.evaluate(record, requires: .enroll, now: now) else { return .refused }
-            // An enrollment token minted for one machine (a boot script's) enrolls only that one.
-            if record.role == .enrollment, let bound = record.deviceMAC, bound != request.mac.description { return .refused }
+            guard let record = BridgeRecordRules.enrollmentAdmits(try Self.token(db, digest: digest), mac: request.mac.description,
+                                                                  now: now) else { return .refused }
             let seconds = now.timeIntervalSince1970
             try db.execute(sql: "UPDATE token SET used_at = ? WHERE digest = ? AND used_at IS NULL",
                            arguments: [seconds, digest.hex])
@@ -41,18 +39,8 @@ extension BridgeStore {
             try Self.appendAudit(db, AuditEntry(at: now, actor: record.id, role: record.role.rawValue,
                                                 action: "device.enroll", target: mac, outcome: "allowed"))
             if relay {
-                let event = JSONValue.object([
-                    "kind": .string("enrollment"),
-                    "data": .object([
-                        "mac": .string(mac),
-                        "serial": request.serial.map(JSONValue.string) ?? .null,
-                        "model": request.model.map(JSONValue.string) ?? .null,
-                        "hostname": request.hostname.map(JSONValue.string) ?? .null,
-                        "os_version": request.osVersion.map(JSONValue.string) ?? .null,
-                    ]),
-                ])
-                try Self.enqueue(db, mac: mac, key: "\(mac)/enroll/\(issued.record.id)", kind: "enrollment",
-                                 body: event.canonicalJSON, now: now)
+                let event = BridgeRecordRules.enrollmentEvent(request, clientToken: issued.record)
+                try Self.enqueue(db, mac: mac, key: event.key, kind: "enrollment", body: event.body, now: now)
             }
             guard let device = try Self.device(db, mac: mac) else { return .refused }
             return .enrolled(device, issued.token)

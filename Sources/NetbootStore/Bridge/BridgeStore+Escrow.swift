@@ -9,6 +9,14 @@ public struct StoredEscrow: Sendable, Equatable {
     public var kind: String
     public var sealed: Data
     public var escrowedAt: Date
+
+    public init(id: Int64, mac: String, kind: String, sealed: Data, escrowedAt: Date) {
+        self.id = id
+        self.mac = mac
+        self.kind = kind
+        self.sealed = sealed
+        self.escrowedAt = escrowedAt
+    }
 }
 
 extension BridgeStore {

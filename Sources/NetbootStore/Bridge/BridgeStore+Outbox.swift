@@ -12,6 +12,16 @@ public struct OutboxEvent: Hashable, Sendable {
     public var body: Data
     public var attempts: Int
     public var nextAttemptAt: Date
+
+    public init(id: Int64, mac: String, idempotencyKey: String, kind: String, body: Data, attempts: Int, nextAttemptAt: Date) {
+        self.id = id
+        self.mac = mac
+        self.idempotencyKey = idempotencyKey
+        self.kind = kind
+        self.body = body
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+    }
 }
 
 extension BridgeStore {
@@ -23,8 +33,9 @@ extension BridgeStore {
     }
 
     /// The events due at `now`: for each client, only its oldest undelivered event (so each
-    /// client's events go out in order), and only when that one's retry time has come.
-    public func dueOutboxEvents(now: Date, limit: Int = 64) throws -> [OutboxEvent] {
+    /// client's events go out in order), and only when that one's retry time has come. `claim` is
+    /// not needed here: one bridge.sqlite has one bridge relaying it.
+    public func dueOutboxEvents(now: Date, limit: Int = 64, claim: TimeInterval = 0) throws -> [OutboxEvent] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.* FROM outbox o

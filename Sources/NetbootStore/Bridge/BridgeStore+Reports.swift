@@ -43,7 +43,7 @@ extension BridgeStore {
                     WHERE mac = ?
                     """).execute(arguments: [seconds, report.sequence, submission.mac])
                 if relay {
-                    try Self.enqueue(db, mac: submission.mac, key: "\(submission.mac)/report/\(report.sequence)",
+                    try Self.enqueue(db, mac: submission.mac, key: BridgeRecordRules.reportKey(mac: submission.mac, sequence: report.sequence),
                                      kind: report.kind.rawValue, body: body, now: now)
                 }
                 return admission

@@ -8,6 +8,13 @@ public struct StoredDeployment: Sendable, Equatable, Codable {
     public var collection: String
     public var createdAt: Date
     public var actor: String
+
+    public init(sequence: String, collection: String, createdAt: Date, actor: String) {
+        self.sequence = sequence
+        self.collection = collection
+        self.createdAt = createdAt
+        self.actor = actor
+    }
 }
 
 /// What storing a run event decided, with the run it belongs to.
@@ -81,18 +88,9 @@ extension BridgeStore {
         }
     }
 
-    /// One run event on its way into the store: the event, its run and the device it came from.
-    public struct RunEventSubmission: Sendable {
-        public var event: RunEvent
-        public var runID: String
-        public var mac: String
-
-        public init(event: RunEvent, runID: String, mac: String) {
-            self.event = event
-            self.runID = runID
-            self.mac = mac
-        }
-    }
+    /// The submission type's old name (it is ``NetbootStore/RunEventSubmission`` now, shared by
+    /// every ``BridgeRecords`` backend).
+    public typealias RunEventSubmission = NetbootStore.RunEventSubmission
 
     /// Stores one step event of `runID` from `mac`, deduplicated by ``ReportAdmission`` on
     /// `(mac, sequence)`, in one durable transaction.
@@ -111,14 +109,12 @@ extension BridgeStore {
                 let digest = ReportDigest(canonical: body)
                 let stored = try String.fetchOne(db, sql: "SELECT digest FROM run_event WHERE mac = ? AND sequence = ?",
                                                  arguments: [mac, event.sequence]).map(ReportDigest.init(hex:))
-                let admission = ReportAdmission.decide(stored: stored, incoming: digest)
-                // A duplicate is acknowledged whatever happened to the run since (its answer was lost).
-                guard admission == .store else { return .stored(admission) }
-                guard let state = try String.fetchOne(db, sql: "SELECT state FROM run WHERE id = ? AND mac = ?",
-                                                      arguments: [runID, mac]) else {
-                    return .unknownRun
-                }
-                guard state == "running" else { return .finished }
+                // A duplicate is acknowledged whatever happened to the run since; the run is read
+                // only for a new event.
+                let runState = stored != nil ? nil
+                    : try String.fetchOne(db, sql: "SELECT state FROM run WHERE id = ? AND mac = ?", arguments: [runID, mac])
+                let admission = BridgeRecordRules.runEvent(stored: stored, incoming: digest, runState: runState)
+                guard admission == .stored(.store) else { return admission }
                 try db.execute(sql: """
                     INSERT INTO run_event (mac, sequence, run_id, body, digest, received_at) VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [mac, event.sequence, runID, body, digest.hex, now.timeIntervalSince1970])
@@ -131,16 +127,13 @@ extension BridgeStore {
     /// Marks a run finished; the same outcome again answers the same.
     public func finishRun(id: String, mac: String, outcome: RunFinishRequest.Outcome, atMilliseconds: Int64) throws -> RunFinishAdmission {
         try database.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ? AND mac = ?", arguments: [id, mac]),
-                  var run = Self.run(row) else { return .unknownRun }
-            if run.state == "running" {
+            let stored = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ? AND mac = ?", arguments: [id, mac]).flatMap(Self.run)
+            let decided = BridgeRecordRules.finish(stored, outcome: outcome, atMilliseconds: atMilliseconds)
+            if decided.write {
                 try db.execute(sql: "UPDATE run SET state = ?, finished_ms = ? WHERE id = ?",
                                arguments: [outcome.rawValue, atMilliseconds, id])
-                run.state = outcome.rawValue
-                run.finishedAtMilliseconds = atMilliseconds
-                return .finished(run)
             }
-            return run.state == outcome.rawValue ? .finished(run) : .conflict(run)
+            return decided.admission
         }
     }
 

@@ -62,9 +62,9 @@ extension BridgeStore {
     /// Revokes the token whose public id (the digest's first 12 hex digits) is `id`. Returns it,
     /// or nil when no token has that id. Revoking twice keeps the first time.
     public func revokeToken(id: String, now: Date) throws -> TokenRecord? {
-        guard id.count == 12, id.allSatisfy(\.isHexDigit) else { return nil }
+        guard let id = BridgeRecordRules.revocationID(id) else { return nil }
         return try database.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM token WHERE substr(digest, 1, 12) = ?", arguments: [id.lowercased()])
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM token WHERE substr(digest, 1, 12) = ?", arguments: [id])
             guard rows.count == 1, let record = Self.tokenRecord(rows[0]) else { return nil }
             try db.execute(sql: "UPDATE token SET revoked_at = coalesce(revoked_at, ?) WHERE digest = ?",
                            arguments: [now.timeIntervalSince1970, record.digest.hex])

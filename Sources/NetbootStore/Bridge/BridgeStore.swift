@@ -2,7 +2,7 @@ import BridgeCore
 import Foundation
 import GRDB
 
-/// The proxy bridge's store (docs/bridge.md): devices, tokens (digests only), client reports,
+/// The proxy bridge's embedded store (docs/bridge.md), one of the ``BridgeRecords`` backends: devices, tokens (digests only), client reports,
 /// the audit log and the upstream outbox, in `state-dir/bridge.sqlite` (SQLite, WAL,
 /// `synchronous = FULL`, as ``SQLiteStore``).
 ///
@@ -10,8 +10,10 @@ import GRDB
 /// than the appliance (`netboot bridge`), and a burst of reports never waits for the DHCP
 /// lease writer's lock. The decisions (token check, report deduplication, retry schedule) are
 /// pure code in BridgeCore; this type only reads and writes, each call one transaction.
-public final class BridgeStore: Sendable {
+public final class BridgeStore: BridgeRecords, Sendable {
     public static let fileName = "bridge.sqlite"
+    public var backendName: String { "sqlite" }
+    public var location: String { path }
 
     let database: DatabasePool
     public let path: String

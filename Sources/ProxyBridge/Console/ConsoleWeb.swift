@@ -16,7 +16,7 @@ import TaskSequence
 /// (``ConsoleWeb/gate(_:_:scope:)``); the role middleware passes `/console` paths through to
 /// this check, which looks the session's token up again each time.
 struct ConsoleWeb: Sendable {
-    let store: BridgeStore
+    let store: any BridgeRecords
     let sessions: ConsoleSessions
     /// Failed logins per client address (``ConsoleLoginLimit``).
     let loginLimit = ConsoleLoginLimit()
@@ -508,7 +508,7 @@ struct ConsoleWeb: Sendable {
 
     /// The plan `netboot ts plan --mac` prints, by the same ``Planner`` the run API compiles with:
     /// the machine as enrolled (model and serial), else with the model typed; secrets as `***`.
-    static func plan(_ request: ConsolePages.PlanRequest, loaded: SequenceCatalog.Loaded?, store: BridgeStore) -> Result<String, ConsolePages.ExplainUnavailable> {
+    static func plan(_ request: ConsolePages.PlanRequest, loaded: SequenceCatalog.Loaded?, store: any BridgeRecords) -> Result<String, ConsolePages.ExplainUnavailable> {
         guard let mac = MACText.normalized(request.mac) else { return .failure(.init(message: "'\(request.mac)' is not a MAC address")) }
         guard let loaded else { return .failure(.init(message: "the inventory has errors (netboot ts lint)")) }
         guard let sequence = loaded.sequence(named: request.sequence) else {
@@ -679,7 +679,7 @@ extension ConsoleWeb {
     static func owns(_ path: String) -> Bool { path == "/console" || path.hasPrefix("/console/") }
 
     /// The console of a bridge: its ports for the Overview, the process's boot-event feed.
-    static func make(store: BridgeStore, appliance: ApplianceAPI, runs: RunAPI, audit: AuditTrail, configuration: NetbootConfiguration,
+    static func make(store: any BridgeRecords, appliance: ApplianceAPI, runs: RunAPI, audit: AuditTrail, configuration: NetbootConfiguration,
                      scheme: String, now: @escaping @Sendable () -> Date) -> ConsoleWeb {
         let settings = configuration.bridge
         return ConsoleWeb(store: store, sessions: ConsoleSessions(), appliance: appliance, runs: runs, audit: audit,
