@@ -131,16 +131,22 @@ public final class SparseWriter {
         }
     }
 
-    /// Whether `count` bytes at `base` are all zero (8 bytes at a time).
+    /// A block of zeros to compare with; written once here, only read after
+    /// (`nonisolated(unsafe)`: a raw pointer is not `Sendable`, its memory never changes).
+    nonisolated(unsafe) private static let zeroBlock: UnsafeRawPointer = {
+        let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 4096)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: blockSize)
+        return UnsafeRawPointer(block)
+    }()
+
+    /// Whether `count` bytes at `base` are all zero: `memcmp` with a zero block (libc's vector
+    /// code), a block at a time; a non-zero block usually differs in its first bytes.
     static func isZero(_ base: UnsafeRawPointer, _ count: Int) -> Bool {
         var index = 0
-        while index + 8 <= count {
-            if base.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
-            index += 8
-        }
         while index < count {
-            if base.load(fromByteOffset: index, as: UInt8.self) != 0 { return false }
-            index += 1
+            let n = min(blockSize, count - index)
+            if memcmp(base + index, zeroBlock, n) != 0 { return false }
+            index += n
         }
         return true
     }

@@ -96,6 +96,18 @@ func decodeAll(_ compression: ImageCompression, _ input: Data, chunk: Int) throw
 }
 
 @Suite struct SparseWriterTests {
+    @Test func zeroCheckFindsALoneByteAnywhere() {
+        for count in [1, 7, 4096, 4097, 3 * 4096 + 5] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            #expect(bytes.withUnsafeBytes { SparseWriter.isZero($0.baseAddress!, count) })
+            for position in Set([0, count / 2, count - 1]) {
+                bytes[position] = 1
+                #expect(!bytes.withUnsafeBytes { SparseWriter.isZero($0.baseAddress!, count) }, "count \(count), byte \(position)")
+                bytes[position] = 0
+            }
+        }
+    }
+
     @Test func skipsZeroBlocksAndKeepsTheContent() throws {
         let scratch = try Scratch()
         let path = scratch.path + "/disk"
