@@ -25,6 +25,8 @@ public struct LeaseBatch<Pending> {
     /// not at all.
     public var exchanges: [Range<Int>] { entries.map(\.range) }
     public var count: Int { entries.count }
+    /// What waits on each decision, in order.
+    public var waiting: [Pending] { entries.map(\.pending) }
 
     /// Adds one decision's writes (possibly none) and what waits on them.
     public mutating func append(_ writes: [DHCPLease], for pending: Pending) {

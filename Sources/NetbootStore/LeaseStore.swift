@@ -27,9 +27,16 @@ public protocol LeaseStore: Sendable {
 
     /// The record for one address.
     func lease(at address: IPv4Address) throws -> DHCPLease?
+
+    /// How many `commit` calls may usefully run at once (from as many threads): the DHCP
+    /// service keeps that many batches in flight, on disjoint addresses (`LeaseCommitQueue`).
+    var concurrentCommits: Int { get }
 }
 
 extension LeaseStore {
+    /// One: the store serialises its writers (SQLite has one writer at a time).
+    public var concurrentCommits: Int { 1 }
+
     /// Each write its own exchange.
     public func commit(_ leases: [DHCPLease], now: Date) throws -> [LeaseCommitOutcome] {
         try commit(leases, exchanges: leases.indices.map { $0..<($0 + 1) }, now: now)

@@ -6,86 +6,107 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore: LeaseStore {
-    /// One transaction: the clock-skew guard (`ClockSkewGuard`, against the server's clock),
-    /// then every existing row the writes meet is locked (`FOR UPDATE`) in address order, so
-    /// that two appliances' batches cannot deadlock on each other; then exchange by exchange
-    /// `LeaseWriteRule.decide(group:)` decides against those rows (earlier writes of this commit
-    /// included) and the group is written whole or not at all. A new row raced by another
-    /// appliance's insert (`ON CONFLICT DO NOTHING` did nothing) rolls the group back to its
-    /// savepoint, and the group is decided again against the row that won.
+    /// One transaction of four statements, whatever the batch's size: BEGIN; one SELECT that
+    /// reads the server's clock (the clock-skew guard, `ClockSkewGuard`) and locks every
+    /// existing row the writes meet (`FOR UPDATE`, in address order, so two appliances' batches
+    /// cannot deadlock); then, in memory, exchange by exchange `LeaseWriteRule.decide(group:)`
+    /// against those rows (earlier writes of this commit included), whole or not at all; one
+    /// statement that writes every applied lease (arrays through `unnest`: an UPDATE of the
+    /// locked rows, an `INSERT … ON CONFLICT DO NOTHING` of the new ones in address order);
+    /// COMMIT. A new row raced by another appliance's insert (the INSERT did nothing for it)
+    /// rolls the whole transaction back and the batch is decided again from the start, where
+    /// the row that won is then locked and decided against.
     public func commit(_ leases: [DHCPLease], exchanges: [Range<Int>], now: Date) throws -> [LeaseCommitOutcome] {
         guard !leases.isEmpty else { return [] }
-        return try transaction { connection in
-            // The guard first: a commit decided on a skewed `now` writes nothing.
-            let clock = try run("SELECT clock_timestamp()", on: connection)
-            guard let databaseNow = try clock.first?.decode(Date.self) else { throw PostgresStoreError.failed("no time from the server") }
-            try ClockSkewGuard(bound: settings.maxClockSkew).check(local: now, database: databaseNow)
-            let keys = Set(leases.map { Int64($0.address.rawValue) }).sorted()
-            var rows: [IPv4Address: DHCPLease] = [:]
-            for row in try run("""
-                SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease
-                WHERE address = ANY(\(keys)) ORDER BY address FOR UPDATE
-                """, on: connection) {
-                if let lease = try Self.lease(from: row) { rows[lease.address] = lease }
-            }
-            var outcomes: [LeaseCommitOutcome] = []
-            outcomes.reserveCapacity(leases.count)
-            for range in LeaseWriteRule.groups(exchanges, count: leases.count) {
-                outcomes += try write(group: leases[range], rows: &rows, now: now, on: connection)
-            }
-            return outcomes
-        }
-    }
-
-    private func write(group: ArraySlice<DHCPLease>, rows: inout [IPv4Address: DHCPLease], now: Date,
-                       on connection: PostgresConnection) throws -> [LeaseCommitOutcome] {
-        // Twice is enough (the racing row is then locked here); more is a fault.
+        let keys = Set(leases.map { Int64($0.address.rawValue) }).sorted()
+        // Three times is plenty (each retry finds the raced rows locked); more is a fault.
         for _ in 0..<3 {
-            let decided = LeaseWriteRule.decide(group: group, rows: rows, now: now)
-            guard decided.allSatisfy(\.isApplied) else { return decided }
-            let savepoint = group.count > 1
-            if savepoint { try run("SAVEPOINT netboot_exchange", on: connection) }
-            var raced: IPv4Address?
-            var written: [DHCPLease] = []
-            for lease in group where raced == nil {
-                if try put(lease, exists: rows[lease.address] != nil, now: now, on: connection) {
-                    written.append(lease)
-                } else {
-                    raced = lease.address
+            do {
+                return try transaction { connection in
+                    var rows = try lockRows(keys, now: now, on: connection)
+                    let locked = Set(rows.keys)
+                    var outcomes: [LeaseCommitOutcome] = []
+                    outcomes.reserveCapacity(leases.count)
+                    var written: [IPv4Address: DHCPLease] = [:]
+                    for range in LeaseWriteRule.groups(exchanges, count: leases.count) {
+                        let decided = LeaseWriteRule.decide(group: leases[range], rows: rows, now: now)
+                        if decided.allSatisfy(\.isApplied) {
+                            for lease in leases[range] {
+                                rows[lease.address] = lease
+                                written[lease.address] = lease
+                            }
+                        }
+                        outcomes += decided
+                    }
+                    try write(written.values.sorted { $0.address < $1.address }, locked: locked, now: now,
+                              on: connection)
+                    return outcomes
                 }
+            } catch PostgresStoreError.contention {
+                continue  // raced: rolled back; decided again with the winner's row locked
             }
-            if let raced {
-                if savepoint { try run("ROLLBACK TO SAVEPOINT netboot_exchange", on: connection) }
-                rows[raced] = try fetchLease(at: raced, lock: true, on: connection)
-                continue
-            }
-            if savepoint { try run("RELEASE SAVEPOINT netboot_exchange", on: connection) }
-            for lease in written { rows[lease.address] = lease }
-            return decided
         }
         throw PostgresStoreError.contention
     }
 
-    /// Writes one lease: an UPDATE of the row locked before, or an INSERT that does nothing when
-    /// another transaction inserted the address first (false).
-    private func put(_ lease: DHCPLease, exists: Bool, now: Date, on connection: PostgresConnection) throws -> Bool {
-        let address = Int64(lease.address.rawValue)
-        let clientID = ByteBuffer(bytes: lease.clientID.bytes)
-        let mac = Int64(lease.mac.rawValue)
-        if exists {
-            try run("""
-                UPDATE dhcp_lease SET client_id = \(clientID), mac = \(mac), hostname = \(lease.hostname),
-                    state = \(lease.state.rawValue), expires = \(lease.expires), updated = \(now)
-                WHERE address = \(address)
-                """, on: connection)
-            return true
+    /// One fewer than the pool's connections (the BSDP binding refresh keeps one), at least
+    /// one: batches on different connections are made durable together by the server.
+    public var concurrentCommits: Int { max(1, settings.pool - 1) }
+
+    /// The server's clock, checked against `now` (a commit decided on a skewed `now` writes
+    /// nothing), and the rows at `keys` that exist, locked in address order: one round trip.
+    private func lockRows(_ keys: [Int64], now: Date, on connection: PostgresConnection) throws -> [IPv4Address: DHCPLease] {
+        let result = try run("""
+            WITH locked AS MATERIALIZED (
+                SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease
+                WHERE address = ANY(\(keys)) ORDER BY address FOR UPDATE)
+            SELECT clock_timestamp(), l.address, l.client_id, l.mac, l.hostname, l.state, l.expires
+            FROM (VALUES (0)) AS one LEFT JOIN locked AS l ON true
+            """, on: connection)
+        var databaseNow: Date?
+        var rows: [IPv4Address: DHCPLease] = [:]
+        for row in result {
+            let (clock, address, clientID, mac, hostname, state, expires) =
+                try row.decode((Date, Int64?, ByteBuffer?, Int64?, String?, String?, Date?).self)
+            databaseNow = databaseNow ?? clock
+            guard let address, let clientID, let mac, let state, let expires,
+                  let lease = Self.lease(address: address, clientID: clientID, mac: mac, hostname: hostname,
+                                         state: state, expires: expires) else { continue }
+            rows[lease.address] = lease
         }
-        let inserted = try run("""
+        guard let databaseNow else { throw PostgresStoreError.failed("no time from the server") }
+        try ClockSkewGuard(bound: settings.maxClockSkew).check(local: now, database: databaseNow)
+        return rows
+    }
+
+    /// Writes `leases` (one per address, in address order) in one statement: an UPDATE of the
+    /// rows locked before (`locked`), an INSERT of the others that does nothing for an address
+    /// another transaction inserted first — which throws `.contention`, so that the caller rolls
+    /// everything back rather than leave an exchange half-written, and decides again.
+    private func write(_ leases: [DHCPLease], locked: Set<IPv4Address>, now: Date,
+                       on connection: PostgresConnection) throws {
+        guard !leases.isEmpty else { return }
+        let existing = leases.map { locked.contains($0.address) }
+        let inserts = existing.filter { !$0 }.count
+        let result = try run("""
+            WITH w AS (
+                SELECT * FROM unnest(\(leases.map { Int64($0.address.rawValue) }),
+                                     \(leases.map { ByteBuffer(bytes: $0.clientID.bytes) }),
+                                     \(leases.map { Int64($0.mac.rawValue) }),
+                                     \(leases.map { $0.hostname ?? "" }), \(leases.map { $0.hostname != nil }),
+                                     \(leases.map(\.state.rawValue)), \(leases.map(\.expires)), \(existing))
+                    AS w(address, client_id, mac, hostname, has_hostname, state, expires, existing)),
+            updated AS (
+                UPDATE dhcp_lease AS d SET client_id = w.client_id, mac = w.mac,
+                    hostname = CASE WHEN w.has_hostname THEN w.hostname END, state = w.state,
+                    expires = w.expires, updated = \(now)
+                FROM w WHERE w.existing AND d.address = w.address)
             INSERT INTO dhcp_lease (address, client_id, mac, hostname, state, expires, updated)
-            VALUES (\(address), \(clientID), \(mac), \(lease.hostname), \(lease.state.rawValue), \(lease.expires), \(now))
+            SELECT address, client_id, mac, CASE WHEN has_hostname THEN hostname END, state, expires, \(now)
+            FROM w WHERE NOT existing ORDER BY address
             ON CONFLICT (address) DO NOTHING
             """, on: connection)
-        return inserted.metadata.rows == 1
+        if (result.metadata.rows ?? 0) < inserts { throw PostgresStoreError.contention }
     }
 
     public func allLeases() throws -> [DHCPLease] {
@@ -114,6 +135,11 @@ extension PostgresStore: LeaseStore {
     static func lease(from row: PostgresRow) throws -> DHCPLease? {
         let (address, clientID, mac, hostname, stateText, expires) =
             try row.decode((Int64, ByteBuffer, Int64, String?, String, Date).self)
+        return lease(address: address, clientID: clientID, mac: mac, hostname: hostname, state: stateText, expires: expires)
+    }
+
+    static func lease(address: Int64, clientID: ByteBuffer, mac: Int64, hostname: String?, state stateText: String,
+                      expires: Date) -> DHCPLease? {
         guard let state = DHCPLease.State(rawValue: stateText), let raw = UInt32(exactly: address), mac >= 0 else { return nil }
         return DHCPLease(address: IPv4Address(rawValue: raw), clientID: DHCPClientID(bytes: Array(clientID.readableBytesView)),
                          mac: MACAddress(rawValue: UInt64(mac)), hostname: hostname, state: state, expires: expires)

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The shared store: leases and BSDP selections in one PostgreSQL database that several
 /// appliances use at once (issue 19, docs/store.md). Every write is one transaction with
@@ -82,6 +83,7 @@ public final class PostgresStore: StoreBackend, Sendable {
     let pool: PostgresConnectionPool
     let logger: Logger
     private let group: MultiThreadedEventLoopGroup
+    private let sent = Atomic<Int>(0)
     public var backendName: String { "postgresql" }
     public var location: String { settings.description }
 
@@ -143,8 +145,12 @@ public final class PostgresStore: StoreBackend, Sendable {
 
     @discardableResult
     func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).wait()
+        sent.add(1, ordering: .relaxed)
+        return try connection.query(query, logger: logger).wait()
     }
+
+    /// The statements sent so far (each one round trip to the server), for tests and profiling.
+    public var statementsSent: Int { sent.load(ordering: .relaxed) }
 
     func read<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try PostgresStoreError.described { try pool.withConnection(body) }

@@ -180,13 +180,39 @@ import Testing
         var engine = DHCPLeaseEngine(configuration: Lab.configuration(poolEnd: 100))
         let offerValue = engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0).reply
         let offer = try #require(offerValue)
-        let decision = engine.handle(Lab.message(.request, Lab.mac(1), requested: offer.yiaddr,
+        // The other server gave the client an address of its own (outside this pool).
+        let decision = engine.handle(Lab.message(.request, Lab.mac(1), requested: IPv4Address(10, 0, 0, 150),
                                                  server: IPv4Address(10, 0, 0, 9)), now: Lab.t0)
         #expect(decision.reply == nil)
         #expect(decision.reason == .selectedOtherServer(IPv4Address(10, 0, 0, 9)))
         #expect(decision.writes.isEmpty)
         // The address is free again at once for someone else.
         #expect(engine.handle(Lab.message(.discover, Lab.mac(2)), now: Lab.t0).reply?.yiaddr == offer.yiaddr)
+    }
+
+    /// Two appliances on one store whose pool cursors drifted apart: B sees a client take an
+    /// address from A and keeps it for that client (in memory, nothing written), so B's next
+    /// OFFER is another address and not one A is binding — the conflict that cost perfdhcp
+    /// against two appliances a withheld ACK per taken offer.
+    @Test func anAddressTakenFromAnotherServerIsNotOfferedToTheNextClient() throws {
+        var engine = DHCPLeaseEngine(configuration: Lab.configuration(poolEnd: 110))
+        let peer = IPv4Address(10, 0, 0, 9)
+        let taken = IPv4Address(10, 0, 0, 100)
+        let decision = engine.handle(Lab.message(.request, Lab.mac(1), requested: taken, server: peer), now: Lab.t0)
+        #expect(decision.reply == nil && decision.writes.isEmpty)
+        #expect(engine.lease(at: taken)?.clientID == DHCPClientID(clientIdentifier: nil, chaddr: Lab.mac(1)))
+        let next = try #require(engine.handle(Lab.message(.discover, Lab.mac(2)), now: Lab.t0).reply)
+        #expect(next.yiaddr != taken)
+        // The client itself may still renew it here (any appliance renews any lease).
+        let renewal = engine.handle(Lab.message(.discover, Lab.mac(1)), now: Lab.t0 + 1).reply
+        #expect(renewal?.yiaddr == taken)
+        // An address held here for another client is not overwritten by what a peer says.
+        let offered = try #require(engine.handle(Lab.message(.discover, Lab.mac(3)), now: Lab.t0).reply)
+        _ = engine.handle(Lab.message(.request, Lab.mac(4), requested: offered.yiaddr, server: peer), now: Lab.t0)
+        #expect(engine.lease(at: offered.yiaddr) == nil)
+        // An address outside this engine's pool is not recorded.
+        _ = engine.handle(Lab.message(.request, Lab.mac(5), requested: IPv4Address(10, 0, 0, 200), server: peer), now: Lab.t0)
+        #expect(engine.lease(at: IPv4Address(10, 0, 0, 200)) == nil)
     }
 
     @Test func selectingWithoutRequestedAddressIsDropped() {

@@ -305,6 +305,55 @@ def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, clust
             b.kill()
 
 
+# X takes .150 from A (a REQUEST naming A, as after A's OFFER); then Y asks for .150 in its
+# DISCOVER. Every OFFER Y gets within 1.5 s: [[yiaddr, server_id], ...].
+PEER_LEASE = PRELUDE + r'''
+s = udp_socket(68)
+s.sendto(dhcp("request", "02:00:00:00:41:01", 0x7501, [("requested_addr", "TAKEN"), ("server_id", "A_ADDRESS")]),
+         ("255.255.255.255", 67))
+ack = None
+end = time.time() + 3
+while time.time() < end and ack is None:
+    got = wait_reply(s, 0x7501, timeout=max(0.01, end - time.time()))
+    if got and got[1].get("message-type") == 5:
+        ack = got[0].yiaddr
+s.sendto(dhcp("discover", "02:00:00:00:41:02", 0x7502, [("requested_addr", "TAKEN")]), ("255.255.255.255", 67))
+offers = []
+end = time.time() + 1.5
+while time.time() < end:
+    got = wait_reply(s, 0x7502, timeout=max(0.01, end - time.time()), want=2)
+    if got:
+        offers.append([got[0].yiaddr, got[1]["server_id"]])
+print(json.dumps({"ack": ack, "offers": offers}))
+'''
+
+
+def test_an_appliance_does_not_offer_what_a_client_just_took_from_the_other(netns, cluster, tmp_path):
+    """A and B share one database. X takes .150 from A (B sees the broadcast REQUEST naming A);
+    Y then asks for .150 in its DISCOVER: A knows it is X's, and B — which wrote nothing and read
+    nothing since — must not offer it either (before, B offered it, and Y taking B's offer cost
+    a refused write and a withheld ACK: the two-appliance drops of scripts/bench/store)."""
+    b_address = f"{netns.prefix}.3"
+    taken = f"{netns.prefix}.150"
+    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
+    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = Server(netns, tmp_path / "a", extra=store).start()
+    b = None
+    try:
+        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        got = run_client_script(netns, PEER_LEASE.replace("TAKEN", taken).replace("A_ADDRESS", netns.server_ip))
+        assert got["ack"] == taken, (got, a.log()[-2000:])
+        servers = {server for _, server in got["offers"]}
+        assert b_address in servers and netns.server_ip in servers, (got, b.log()[-2000:])
+        assert all(address != taken for address, _ in got["offers"]), got
+    finally:
+        a.kill()
+        if b:
+            b.kill()
+
+
 def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(netns, cluster, tmp_path):
     """A and B (distinct server identifiers) share one database; A is killed with SIGKILL: B
     alone serves new clients; A restarted serves again, knowing B's leases from the database."""

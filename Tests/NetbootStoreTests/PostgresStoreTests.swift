@@ -75,6 +75,43 @@ import Testing
         }
     }
 
+    /// A batch costs four statements (round trips) whatever its size: BEGIN, the clock read
+    /// with the rows locked, one write of every applied lease, COMMIT. Before, every lease was
+    /// a statement of its own and every exchange of two writes three more (its savepoint).
+    @Test func aBatchCostsFourStatementsWhateverItsSize() throws {
+        try PostgresTestCluster.withCluster { cluster in
+            let store = try PostgresStore(settings: cluster.settings())
+            try store.migrate()
+            let now = Date()
+            let first = (0..<40).map { (n: Int) -> DHCPLease in lease(UInt8(100 + n), client: UInt8(n), expires: now + 3600) }
+            var before = store.statementsSent
+            #expect(try store.commit(first, now: now) == Array(repeating: .applied, count: 40))
+            #expect(store.statementsSent - before == 4)
+            // Renewals, new leases with the release of an older one, and refusals, mixed.
+            var batch: [DHCPLease] = []
+            var exchanges: [Range<Int>] = []
+            for n in 0..<20 {
+                var old = first[n]
+                old.state = .released
+                old.expires = now
+                let start = batch.count
+                batch += [lease(UInt8(200 + n), client: UInt8(n), expires: now + 3600), old]
+                exchanges.append(start..<batch.count)
+            }
+            batch += (20..<40).map { (n: Int) -> DHCPLease in lease(UInt8(100 + n), client: UInt8(n), expires: now + 7200) }
+            batch.append(lease(100, client: 99, expires: now + 3600))  // held by client 0? released above
+            batch.append(lease(121, client: 98, expires: now + 3600))  // held by client 21: refused
+            exchanges += (40..<batch.count).map { $0..<($0 + 1) }
+            before = store.statementsSent
+            let outcomes = try store.commit(batch, exchanges: exchanges, now: now)
+            #expect(store.statementsSent - before == 4)
+            #expect(outcomes.filter(\.isApplied).count == batch.count - 1)
+            #expect(try store.lease(at: IPv4Address(10, 0, 0, 100))?.mac == MACAddress(rawValue: 0x0200_0000_0000 + 99))
+            #expect(try store.lease(at: IPv4Address(10, 0, 0, 121))?.mac == MACAddress(rawValue: 0x0200_0000_0000 + 21))
+            #expect(try store.allLeases().count == 60)
+        }
+    }
+
     /// A database whose schema is newer than this build is refused, not written to.
     @Test func aNewerSchemaIsRefused() throws {
         try PostgresTestCluster.withCluster { cluster in

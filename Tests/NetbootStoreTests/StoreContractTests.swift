@@ -178,6 +178,89 @@ import Testing
         }
     }
 
+    /// A batch where every other write meets an address another client holds: the others land
+    /// around the refusals, each refusal names its holder, and an exchange whose new lease is
+    /// refused keeps its release unwritten even when its release comes first in the batch.
+    @Test(arguments: StoreKind.allCases)
+    func aBatchWhereHalfTheWritesConflictAppliesTheOtherHalf(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let store = try fixture.open()
+            let holders = (0..<10).map { (n: Int) -> DHCPLease in
+                lease(UInt8(100 + 2 * n), client: UInt8(100 + n), expires: t0 + 3600)
+            }
+            #expect(try store.commit(holders, now: t0) == Array(repeating: .applied, count: 10))
+            // Client n wants .100+n: the even addresses are held, the odd ones are free.
+            let batch = (0..<20).map { (n: Int) -> DHCPLease in lease(UInt8(100 + n), client: UInt8(n), expires: t0 + 3700) }
+            let expected = (0..<20).map { (n: Int) -> LeaseCommitOutcome in
+                n % 2 == 0 ? .refused(holder: holders[n / 2]) : .applied
+            }
+            #expect(try store.commit(batch, now: t0 + 100) == expected)
+            // An exchange: release first, then the new lease, which is refused.
+            var released = batch[1]
+            released.state = .released
+            released.expires = t0 + 200
+            let refused = lease(100, client: 1, expires: t0 + 3800)
+            let free = lease(130, client: 30, expires: t0 + 3800)
+            #expect(try store.commit([released, refused, free], exchanges: [0..<2, 2..<3], now: t0 + 200)
+                    == [.refused(holder: batch[1]), .refused(holder: holders[0]), .applied])
+            let stored = try store.allLeases()
+            #expect(stored.count == 21)
+            #expect(stored.filter { $0.state == .bound }.count == 21)
+            #expect(try store.lease(at: batch[1].address) == batch[1])
+            #expect(try store.lease(at: free.address) == free)
+        }
+    }
+
+    /// Appliances racing for new addresses with exchanges of two writes (a new lease and the
+    /// release of the client's older one): an exchange lands whole or not at all — a client that
+    /// never won keeps its older lease bound — and each address goes to one client.
+    @Test(arguments: StoreKind.allCases)
+    func racingExchangesAreWholeOrNothing(_ kind: StoreKind) throws {
+        try withStore(kind) { fixture in
+            let writers = 4, rounds = 12
+            let stores = try (0..<writers).map { _ in try fixture.open() }
+            // Each writer's client holds an old lease .1+writer.
+            let olds = (0..<writers).map { (w: Int) -> DHCPLease in lease(UInt8(1 + w), client: UInt8(1 + w), expires: t0 + 3600) }
+            _ = try stores[0].commit(olds, now: t0)
+            let results = NSLock()
+            nonisolated(unsafe) var failures: [String] = []
+            nonisolated(unsafe) var won: [Int: [UInt8]] = [:]
+            DispatchQueue.concurrentPerform(iterations: writers) { w in
+                var release = olds[w]
+                release.state = .released
+                release.expires = t0 + 10
+                for round in 0..<rounds {
+                    // Every writer wants the same new address this round.
+                    let wanted = lease(UInt8(100 + round), client: UInt8(1 + w), expires: t0 + 3600)
+                    do {
+                        let outcomes = try stores[w].commit([wanted, release], exchanges: [0..<2], now: t0 + 10)
+                        if outcomes == [.applied, .applied] {
+                            results.withLock { won[w, default: []].append(UInt8(100 + round)) }
+                        } else if outcomes.contains(.applied) {
+                            results.withLock { failures.append("half an exchange applied: \(outcomes)") }
+                        }
+                    } catch {
+                        results.withLock { failures.append("\(error)") }
+                    }
+                }
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            let stored = try fixture.open().allLeases()
+            // Every contested address went to exactly one writer, and the store names its client.
+            #expect(won.values.reduce(0) { $0 + $1.count } == rounds)
+            for (w, addresses) in won {
+                for last in addresses {
+                    #expect(stored.first { $0.address == IPv4Address(10, 0, 0, last) }?.mac == olds[w].mac)
+                }
+            }
+            // The older lease is released exactly for the writers that won something.
+            for w in 0..<writers {
+                let old = stored.first { $0.address == olds[w].address }
+                #expect(old?.state == (won[w] == nil ? .bound : .released), "writer \(w)")
+            }
+        }
+    }
+
     /// A Mac selects appliance A; B, seeing the broadcast SELECT, forgets only a binding that
     /// names B — before or after A saved its new one, A's selection stays.
     @Test(arguments: StoreKind.allCases)

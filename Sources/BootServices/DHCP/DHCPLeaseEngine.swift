@@ -101,6 +101,7 @@ public struct DHCPLeaseEngine: Sendable {
             // SELECTING.
             guard serverID == request.receivedOn.address else {
                 if table.withdrawOffer(of: client) != nil { exhaustedUntil.removeAll() }
+                notePeerLease(request, now: now)
                 return .silence(.selectedOtherServer(serverID))
             }
             let requested = request.requestedAddress ?? (request.ciaddr.isUnspecified ? nil : request.ciaddr)
@@ -126,6 +127,22 @@ public struct DHCPLeaseEngine: Sendable {
             || reservationsByMAC[request.chaddr]?.address == requested
         guard isClients else { return nak(request, "requested address \(requested) is not this client's") }
         return confirm(requested, request: request, now: now)
+    }
+
+    /// The client takes `requested` from another server: another appliance sharing the store
+    /// (docs/store.md "The HA model") or any server on the link. Unless the address is held
+    /// for someone else here, it is recorded as that client's for a lease time — in memory
+    /// only, nothing is written — so this engine does not offer it to the next client while
+    /// the other server binds it. Without this, two appliances whose pool cursors drifted
+    /// apart offer each other's fresh leases, and every such offer taken costs a refused write
+    /// and a withheld ACK (perfdhcp against two appliances, docs/store.md "Benchmark").
+    private mutating func notePeerLease(_ request: DHCPLeaseRequest, now: Date) {
+        guard let address = request.requestedAddress, let index = subnetIndex(for: request),
+              isAssignable(address, to: request, subnet: index), table.isFree(address, for: request.clientID, now: now)
+        else { return }
+        let leaseTime = grantedLeaseTime(request, subnet: configuration.subnets[index])
+        table.put(DHCPLease(address: address, clientID: request.clientID, mac: request.chaddr, hostname: request.hostname,
+                            state: .bound, expires: now.addingTimeInterval(TimeInterval(leaseTime))))
     }
 
     /// ACK `address` to the client if it is on the client's network, in the pool or reserved for

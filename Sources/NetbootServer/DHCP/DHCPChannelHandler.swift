@@ -84,11 +84,18 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Records the link-layer replies, which bypass the channel and its `FlightRecorderTap`.
     private let flightRecorder: FlightRecorder?
     private let outage: StoreOutageBox
-    private var batch = LeaseBatch<[DHCPOutgoing]>()
-    private var bindingChanges: [BSDPBindingChange] = []
-    /// A commit is running on the thread pool; writes that arrive meanwhile wait and go in the
-    /// next transaction together (group commit: one sync for the whole burst).
-    private var committing = false
+    /// Decisions waiting for their writes to land, and the batches in flight: one transaction
+    /// per batch; writes that arrive while `queue.limit` commits run wait and go in the next
+    /// transaction together (group commit: one sync for the whole burst). A store with several
+    /// connections (`LeaseStore.concurrentCommits`) runs that many batches at once, on disjoint
+    /// addresses and Macs (`LeaseCommitQueue`).
+    private var queue: LeaseCommitQueue<Waiting>
+
+    /// One decision's replies and the BSDP binding change saved before they leave.
+    private struct Waiting {
+        var replies: [DHCPOutgoing]
+        var bindingChange: BSDPBindingChange?
+    }
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
          threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
@@ -103,6 +110,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.metrics = metrics
         self.flightRecorder = flightRecorder
         self.outage = outage
+        queue = LeaseCommitQueue(limit: store?.concurrentCommits ?? 1)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -121,8 +129,12 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         if exchange.writes.isEmpty && exchange.bindingChange == nil {
             for reply in outgoing { send(reply, context: context) }
         } else {
-            batch.append(exchange.writes, for: outgoing)
-            if let change = exchange.bindingChange { bindingChanges.append(change) }
+            let mac: MACAddress? = switch exchange.bindingChange {
+            case .save(let binding)?: binding.mac
+            case .remove(let mac, _)?: mac
+            case nil: nil
+            }
+            queue.append(exchange.writes, bindingOf: mac, for: Waiting(replies: outgoing, bindingChange: exchange.bindingChange))
         }
     }
 
@@ -131,15 +143,19 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func flush(context: ChannelHandlerContext) {
-        guard !batch.isEmpty, !committing else { return }
-        let pending = batch
-        let changes = bindingChanges
-        batch = LeaseBatch()
-        bindingChanges = []
-        guard let store else {
-            logger.error("lease writes without a lease store: \(pending.count) replies withheld")
-            return
+        while case let (id, batch)? = queue.start() {
+            guard let store else {
+                queue.finished(id)
+                logger.error("lease writes without a lease store: \(batch.count) replies withheld")
+                continue
+            }
+            commit(batch, id: id, store: store, context: context)
         }
+    }
+
+    private func commit(_ pending: LeaseBatch<Waiting>, id: Int, store: any LeaseStore & BSDPBindingStore,
+                        context: ChannelHandlerContext) {
+        let changes = pending.waiting.compactMap(\.bindingChange)
         let leases = pending.leases
         let exchanges = pending.exchanges
         let now = Date()
@@ -157,10 +173,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return try store.commit(leases, exchanges: exchanges, now: now)
         }
         let contextBox = NIOLoopBound(context, eventLoop: loop)
-        committing = true
         commit.whenComplete { [self] result in
             let context = contextBox.value
-            committing = false
+            queue.finished(id)
             defer { flush(context: context) }
             switch result {
             case .success(let outcomes):
@@ -168,8 +183,9 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                     logger.notice("lease store is back after \(Int(duration)) s (\(withheld) replies were withheld); acknowledging again")
                 }
                 let settled = pending.settle(outcomes)
-                for replies in settled.ready { replies.forEach { send($0, context: context) } }
-                for (outgoing, holders) in settled.refused {
+                for waiting in settled.ready { waiting.replies.forEach { send($0, context: context) } }
+                for (waiting, holders) in settled.refused {
+                    let outgoing = waiting.replies
                     core.adopt(holders)
                     metrics.refused.increment()
                     logger.warning("lease store refused a write (address held by another client); \(outgoing.map { "\($0.messageType)" }) withheld")

@@ -40,6 +40,28 @@ public struct DHCPService: Service {
                               pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), bsdp: bsdp)
     }
 
+    /// Names each of the pool's `count` threads: every naming task waits until all have
+    /// started, so each runs on a thread of its own.
+    static func nameThreads(of pool: NIOThreadPool, count: Int, _ name: String) async {
+        let barrier = NSCondition()
+        nonisolated(unsafe) var arrived = 0
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    _ = try? await pool.runIfActive {
+                        ProcessPriority.name(name)
+                        let deadline = Date() + 2  // a pool shutting down meanwhile does not hang the start
+                        barrier.withLock {
+                            arrived += 1
+                            barrier.broadcast()
+                            while arrived < count && barrier.wait(until: deadline) {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Paths of the images directory as the TFTP and HTTP services see it.
     static func bsdpConfiguration(_ c: NetbootConfiguration) -> BSDPResponder.Configuration {
         BSDPResponder.Configuration(
@@ -109,9 +131,11 @@ public struct DHCPService: Service {
         // image traffic (`ProcessPriority`, issue 21). Named so that `top -H` tells them apart.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         try? await group.next().submit { ProcessPriority.name("dhcp-loop") }.get()
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        // One store thread per commit in flight: one with SQLite, `store.pool` − 1 with PostgreSQL.
+        let storeThreads = max(1, store.concurrentCommits)
+        let threadPool = NIOThreadPool(numberOfThreads: storeThreads)
         threadPool.start()
-        _ = try? await threadPool.runIfActive { ProcessPriority.name("dhcp-store") }
+        await Self.nameThreads(of: threadPool, count: storeThreads, "dhcp-store")
         var channels: [any Channel] = []
         do {
             var ports = [UInt16(clamping: configuration.dhcp.port)]
