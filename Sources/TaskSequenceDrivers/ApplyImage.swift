@@ -20,7 +20,14 @@ public struct ApplyImageDriver: StepDriver {
     /// Extensions tried after the bare name, in order.
     public static let extensions = ["", ".img", ".raw", ".img.zst", ".zst", ".img.gz", ".gz", ".img.xz", ".xz"]
 
-    public init() {}
+    /// Whether decoding, hashing and writing run on three threads (`ChunkRing`) or on the
+    /// step's thread alone: threads only pay with a second CPU — on one (a small VM) they
+    /// only add thread switches.
+    public let parallel: Bool
+
+    public init(parallel: Bool = ProcessInfo.processInfo.activeProcessorCount > 1) {
+        self.parallel = parallel
+    }
 
     public func run(_ step: ResolvedStep, context: StepContext) -> DriverResult {
         guard let image = step.properties["image"], !image.isEmpty else { return .failed("no image given") }
@@ -99,33 +106,38 @@ public struct ApplyImageDriver: StepDriver {
         var lastLog = progress.startedAt
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 4096)
         defer { buffer.deallocate() }
-        // Decoding on this thread; hashing, and zero checks and writes, on a thread each.
-        let ring = ChunkRing(chunkSize: Self.chunkSize, count: Self.ringChunks, consumers: 2)
+        // Decoding on this thread; hashing, and zero checks and writes, on a thread each when
+        // there is more than one CPU, else everything here.
         let sinks = Sinks(hasher: hasher, writer: writer)
-        Thread { ring.drain(consumer: 0) { sinks.hasher.update($0) } }.start()
-        Thread { ring.drain(consumer: 1) { try sinks.writer.write($0) } }.start()
+        let ring = parallel ? ChunkRing(chunkSize: Self.chunkSize, count: Self.ringChunks, consumers: 2) : nil
+        if let ring {
+            Thread { ring.drain(consumer: 0) { sinks.hasher.update($0) } }.start()
+            Thread { ring.drain(consumer: 1) { try sinks.writer.write($0) } }.start()
+        }
+        let sink: (UnsafeRawBufferPointer) throws -> Void
+        if let ring { sink = ring.append } else { sink = sinks.consume }
         do {
             while true {
                 if context.cancellation.isCancelled {
-                    ring.abandon()
-                    return .failed("cancelled after \(ring.consumed) bytes")
+                    ring?.abandon()
+                    return .failed("cancelled after \(ring?.consumed ?? writer.offset) bytes")
                 }
                 let n = try input.read(into: buffer)
                 if n == 0 { break }
                 progress.sourceRead += n
-                try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: ring.append)
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: sink)
                 let now = Monotonic.now()
                 if now - lastLog >= 1 {
                     lastLog = now
-                    progress.written = ring.consumed
+                    progress.written = ring?.consumed ?? writer.offset
                     context.log("progress: \(progress.line(now: now))")
                     context.progress(progress.written, Int(progress.rate(now: now)), progress.eta(now: now).map { Int($0.rounded()) })
                 }
             }
-            try decoder.finish(sink: ring.append)
-            try ring.close()
+            try decoder.finish(sink: sink)
+            try ring?.close()
         } catch {
-            ring.abandon()
+            ring?.abandon()
             throw error
         }
         progress.written = writer.offset
@@ -178,7 +190,8 @@ public struct ApplyImageDriver: StepDriver {
     }
 }
 
-/// The hasher and the writer, each used by one of the ring's consuming threads.
+/// The hasher and the writer, each used by one of the ring's consuming threads (or both by
+/// the step's thread, without a ring).
 ///
 /// `@unchecked Sendable`: each field is used by its one consumer thread until
 /// `ChunkRing.close` or `abandon` has returned (both wait for the consumers to finish), and
@@ -190,6 +203,12 @@ private final class Sinks: @unchecked Sendable {
     init(hasher: SHA256Stream, writer: SparseWriter) {
         self.hasher = hasher
         self.writer = writer
+    }
+
+    /// Both on the calling thread (one CPU).
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        hasher.update(chunk)
+        try writer.write(chunk)
     }
 }
 

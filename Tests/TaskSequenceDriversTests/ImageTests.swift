@@ -177,7 +177,8 @@ func decodeAll(_ compression: ImageCompression, _ input: Data, chunk: Int) throw
         ResolvedStep(pointer: 0, attempt: 1, name: "apply", type: .applyImage, properties: ["image": image, "destination": destination])
     }
 
-    @Test func appliesVerifiesAndRefusesAMismatch() throws {
+    @Test(arguments: [true, false])
+    func appliesVerifiesAndRefusesAMismatch(parallel: Bool) throws {
         let scratch = try Scratch()
         try FileManager.default.createDirectory(atPath: scratch.path + "/images", withIntermediateDirectories: true)
         let content = sampleContent()
@@ -188,11 +189,11 @@ func decodeAll(_ compression: ImageCompression, _ input: Data, chunk: Int) throw
         let disk = scratch.path + "/disk"
         var verifying = context(scratch)
         verifying.verifyAfterWrite = true
-        #expect(ApplyImageDriver().run(step("base", disk), context: verifying) == .exited(0))
+        #expect(ApplyImageDriver(parallel: parallel).run(step("base", disk), context: verifying) == .exited(0))
         #expect(try Data(contentsOf: URL(fileURLWithPath: disk)) == content)
 
         try (String(repeating: "0", count: 64) + "\n").write(toFile: scratch.path + "/images/base.img.zst.sha256", atomically: true, encoding: .utf8)
-        guard case .failed(let message) = ApplyImageDriver().run(step("base", disk), context: context(scratch)) else {
+        guard case .failed(let message) = ApplyImageDriver(parallel: parallel).run(step("base", disk), context: context(scratch)) else {
             Issue.record("a wrong checksum did not fail the step"); return
         }
         #expect(message.contains("SHA-256 mismatch"))
