@@ -402,7 +402,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             ? context.eventLoop.makePromise(of: Void.self) : nil
         connection.answerQueued(closes: !exchange.keepAlive, awaited: promise != nil)
         let corked = file != nil && bodyBytes >= Self.corkThreshold && setCork(true, context: context)
-        if let file {
+        let streamed: Bool
+        if let file, file.parts.count == 1, file.trailer == nil, file.parts[0].0 == nil, let promise,
+            FileResponse.length(file.parts[0].1) > Self.writeBudget
+        {
+            // A large body goes out a slice per loop turn, so one fast reader cannot keep the
+            // loop from its other connections; nothing else is answered or read meanwhile.
+            streamed = true
+            connection.lookupStarted()
+            if output.readableBytes > 0 { context.write(Self.wrapOutboundOut(.byteBuffer(output)), promise: nil) }
+            writeSlices(context: context, file.handle, file.parts[0].1, done: promise)
+        } else if let file {
+            streamed = false
             var text = output
             for (index, (prefix, range)) in file.parts.enumerated() {
                 if let prefix { text.writeString(prefix) }
@@ -418,6 +429,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                               promise: promise)
             }
         } else {
+            streamed = false
             context.write(Self.wrapOutboundOut(.byteBuffer(output)), promise: promise)
         }
         guard let promise else {
@@ -428,7 +440,40 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             if corked, let context = self.context { _ = setCork(false, context: context) }
             try? handle?.close()
+            if streamed { connection.lookupFinished() }
             completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
+            if streamed, let context = self.context { drain(context: context) }  // the next request, held reads
+        }
+    }
+
+    /// How many bytes of one body a connection hands to the channel per event-loop turn
+    /// (nginx: `sendfile_max_chunk`, 2 MiB). Without it one `sendfile` writes as much as the
+    /// client's receive window takes — several MiB for a fast reader on a fast link — and
+    /// NIO repeats it up to 16 times before the loop's next connection gets a turn.
+    static let writeBudget: UInt64 = 1 << 20
+
+    /// Writes `range` of `handle` a ``writeBudget`` slice at a time: when one slice is
+    /// written the next is queued as a task of the event loop, which runs after the other
+    /// connections' ready events of this turn. `done` completes with the last slice, or fails
+    /// with the first slice that fails (the client went away).
+    private func writeSlices(context: ChannelHandlerContext, _ handle: NIOFileHandle, _ range: ClosedRange<UInt64>,
+                             done: EventLoopPromise<Void>) {
+        let last = range.lowerBound + min(Self.writeBudget, FileResponse.length(range)) - 1
+        let region = FileRegion(fileHandle: handle, readerIndex: Int(clamping: range.lowerBound),
+                                endIndex: Int(clamping: last) + 1)
+        guard last < range.upperBound else {
+            return context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: done)
+        }
+        let rest = (last + 1)...range.upperBound
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { [self] result in
+            if case let .failure(error) = result { return done.fail(error) }
+            done.futureResult.eventLoop.assumeIsolated().execute { [self] in
+                guard let context = self.context else { return done.fail(ChannelError.ioOnClosedChannel) }
+                writeSlices(context: context, handle, rest, done: done)
+                context.flush()
+            }
         }
     }
 
