@@ -347,11 +347,9 @@ steps:
     assert run("resume", "--state-dir", str(state)).returncode == 0
 
 
-def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
-    """The runner fetches the catalog record and the image over HTTP; the server drops the first
-    connection half-way, and the runner asks again with a Range from where it stopped."""
-    import http.server
-    import threading
+def catalog_image(workdir):
+    """A zstd image registered with `netboot images add` in workdir/images: its raw content's
+    SHA-256, the stored file's bytes and its catalog record."""
     require_tool("zstd")
     source = workdir / "src"
     source.mkdir()
@@ -361,54 +359,74 @@ def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
     added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
                             "--images-dir", str(images)], capture_output=True, text=True)
     assert added.returncode == 0, added.stderr
-    stored = (images / "disk" / "base.img.zst").read_bytes()
-    record = (images / "disk" / "base.json").read_bytes()
-    requests = []
+    return expected, (images / "disk" / "base.img.zst").read_bytes(), (images / "disk" / "base.json").read_bytes()
+
+
+def dropping_image_handler(record, stored, requests, dropped=lambda: None, tag=lambda: ()):
+    """An HTTP handler for the catalog record and the image: a GET of the image without a Range
+    is promised everything and gets half, then a hang-up (and `dropped()`); a ranged GET gets
+    the rest (206). Each request is noted in `requests` as (path, Range) + `tag()`."""
+    import http.server
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
+        def send_body(self, status, body, headers=()):
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_GET(self):
-            requests.append((self.path, self.headers.get("Range")))
+            requests.append((self.path, self.headers.get("Range")) + tag())
             if self.path == "/disk/base.json":
-                body = record
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_body(200, record)
                 return
             if self.path != "/disk/base.img.zst":
                 self.send_error(404)
                 return
             spec = self.headers.get("Range")
             if spec is None:
-                # Promise everything, send half, hang up.
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(stored)))
                 self.end_headers()
                 self.wfile.write(stored[: len(stored) // 2])
                 self.wfile.flush()
                 self.close_connection = True
+                dropped()
                 return
             start = int(spec.split("=")[1].rstrip("-"))
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(stored) - 1}/{len(stored)}")
-            self.send_header("Content-Length", str(len(stored) - start))
-            self.end_headers()
-            self.wfile.write(stored[start:])
+            self.send_body(206, stored[start:], [("Content-Range", f"bytes {start}-{len(stored) - 1}/{len(stored)}")])
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    return Handler
+
+
+def apply_over_http(workdir, port):
+    """Runs a one-step sequence applying image `base` from http://127.0.0.1:PORT/; returns the
+    disk file and the state dir."""
+    disk = workdir / "disk.img"
+    seq = workdir / "seq.yaml"
+    seq.write_text(f"name: over http\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n")
+    state = workdir / "state"
+    result = run("run", "--file", str(seq), "--images", f"http://127.0.0.1:{port}/", "--state-dir", str(state))
+    assert result.returncode == 0, result.stderr + log_of(state)
+    return disk, state
+
+
+def test_apply_from_http_goes_on_after_a_dropped_connection(workdir):
+    """The runner fetches the catalog record and the image over HTTP; the server drops the first
+    connection half-way, and the runner asks again with a Range from where it stopped."""
+    import http.server
+    import threading
+    expected, stored, record = catalog_image(workdir)
+    requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), dropping_image_handler(record, stored, requests))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        port = server.server_address[1]
-        disk = workdir / "disk.img"
-        seq = workdir / "seq.yaml"
-        seq.write_text(f"name: over http\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n")
-        state = workdir / "state"
-        result = run("run", "--file", str(seq), "--images", f"http://127.0.0.1:{port}/", "--state-dir", str(state))
-        assert result.returncode == 0, result.stderr + log_of(state)
+        disk, state = apply_over_http(workdir, server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()
@@ -424,53 +442,14 @@ def test_apply_from_http_waits_for_a_server_that_went_away_and_came_back(workdir
     runner's ranged GET. The runner waits for it instead of failing the step (issue 17)."""
     import http.server
     import threading
-    require_tool("zstd")
-    source = workdir / "src"
-    source.mkdir()
-    expected = make_image(str(source))
-    images = workdir / "images"
-    images.mkdir()
-    added = subprocess.run([netboot_bin(), "images", "add", str(source / "base.img.zst"), "--name", "base",
-                            "--images-dir", str(images)], capture_output=True, text=True)
-    assert added.returncode == 0, added.stderr
-    stored = (images / "disk" / "base.img.zst").read_bytes()
-    record = (images / "disk" / "base.json").read_bytes()
+    expected, stored, record = catalog_image(workdir)
     requests = []
     servers = []
     gone = threading.Event()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            requests.append((self.path, self.headers.get("Range"), len(servers)))
-            if self.path == "/disk/base.json":
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(record)))
-                self.end_headers()
-                self.wfile.write(record)
-                return
-            spec = self.headers.get("Range")
-            if spec is None:
-                # Promise everything, send half, and the whole server goes away.
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(stored)))
-                self.end_headers()
-                self.wfile.write(stored[: len(stored) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                gone.set()
-                return
-            start = int(spec.split("=")[1].rstrip("-"))
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(stored) - 1}/{len(stored)}")
-            self.send_header("Content-Length", str(len(stored) - start))
-            self.end_headers()
-            self.wfile.write(stored[start:])
+    handler = dropping_image_handler(record, stored, requests, dropped=gone.set, tag=lambda: (len(servers),))
 
     def serve(port):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         servers.append(server)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server
@@ -487,12 +466,7 @@ def test_apply_from_http_waits_for_a_server_that_went_away_and_came_back(workdir
     restarter = threading.Thread(target=restart, args=(port,), daemon=True)
     restarter.start()
     try:
-        disk = workdir / "disk.img"
-        seq = workdir / "seq.yaml"
-        seq.write_text(f"name: over http\nsteps:\n  - {{type: applyImage, image: base, destination: {disk}}}\n")
-        state = workdir / "state"
-        result = run("run", "--file", str(seq), "--images", f"http://127.0.0.1:{port}/", "--state-dir", str(state))
-        assert result.returncode == 0, result.stderr + log_of(state)
+        disk, state = apply_over_http(workdir, port)
     finally:
         restarter.join(10)
         for server in servers:

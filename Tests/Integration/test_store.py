@@ -274,21 +274,47 @@ print(json.dumps({"y": y_ack, "x": x_ack, "x_retry": x_retry}))
 '''
 
 
+class SitePair:
+    """Two appliances on one database, for a `with` block: A on the namespace's server address,
+    B on `b_address` (.3) with its own server identifier, each with its own state dir; both
+    are killed when the block ends, also when a test fails."""
+
+    def __init__(self, netns, cluster, tmp_path, store_extra="", **server_args):
+        self.netns, self.tmp_path, self.server_args = netns, tmp_path, server_args
+        self.b_address = f"{netns.prefix}.3"
+        netns.run(netns.server, "ip", "addr", "add", f"{self.b_address}/24", "dev", netns.server_if)
+        self.store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n{store_extra}"
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        self.a = self.b = None
+
+    def start_a(self):
+        self.a = Server(self.netns, self.tmp_path / "a", extra=self.store, **self.server_args).start()
+        return self.a
+
+    def start_b(self):
+        self.b = Server(self.netns, self.tmp_path / "b", extra=self.store + f"server-address: {self.b_address}\n",
+                        **self.server_args).start()
+        return self.b
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for server in (self.a, self.b):
+            if server:
+                server.kill()
+
+
 def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, cluster, tmp_path):
     """A offers .100 to X; B, started after (it cannot know A's offer), offers .100 to Y, who
     takes it first. X's REQUEST to A is then refused by the database: A sends no ACK, adopts
     Y's lease, and X's next DISCOVER gets another address."""
-    b_address = f"{netns.prefix}.3"
-    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
-    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = Server(netns, tmp_path / "a", extra=store).start()
-    b = None
-    try:
+    with SitePair(netns, cluster, tmp_path) as site:
+        a, b_address = site.start_a(), site.b_address
         x_offer = run_client_script(netns, OFFER_ONLY)
         assert x_offer == [f"{netns.prefix}.100", netns.server_ip]
-        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+        b = site.start_b()
         race = run_client_script(netns, RACE.replace("B_ADDRESS", b_address).replace("A_ADDRESS", netns.server_ip)
                                  .replace("X_ADDRESS", x_offer[0]))
         assert race["y"] == [5, f"{netns.prefix}.100"], (race, b.log()[-2000:])
@@ -299,10 +325,6 @@ def test_the_first_writer_wins_and_the_loser_offers_another_address(netns, clust
         rows = dict(row.split("|") for row in cluster.psql(
             "SELECT address, mac FROM dhcp_lease WHERE state = 'bound'").split())
         assert rows[str(0xC6336464)] == str(0x020000004002)
-    finally:
-        a.kill()
-        if b:
-            b.kill()
 
 
 # X takes .150 from A (a REQUEST naming A, as after A's OFFER); then Y asks for .150 in its
@@ -333,39 +355,21 @@ def test_an_appliance_does_not_offer_what_a_client_just_took_from_the_other(netn
     Y then asks for .150 in its DISCOVER: A knows it is X's, and B — which wrote nothing and read
     nothing since — must not offer it either (before, B offered it, and Y taking B's offer cost
     a refused write and a withheld ACK: the two-appliance drops of scripts/bench/store)."""
-    b_address = f"{netns.prefix}.3"
     taken = f"{netns.prefix}.150"
-    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
-    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = Server(netns, tmp_path / "a", extra=store).start()
-    b = None
-    try:
-        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+    with SitePair(netns, cluster, tmp_path) as site:
+        a, b, b_address = site.start_a(), site.start_b(), site.b_address
         got = run_client_script(netns, PEER_LEASE.replace("TAKEN", taken).replace("A_ADDRESS", netns.server_ip))
         assert got["ack"] == taken, (got, a.log()[-2000:])
         servers = {server for _, server in got["offers"]}
         assert b_address in servers and netns.server_ip in servers, (got, b.log()[-2000:])
         assert all(address != taken for address, _ in got["offers"]), got
-    finally:
-        a.kill()
-        if b:
-            b.kill()
 
 
 def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(netns, cluster, tmp_path):
     """A and B (distinct server identifiers) share one database; A is killed with SIGKILL: B
     alone serves new clients; A restarted serves again, knowing B's leases from the database."""
-    b_address = f"{netns.prefix}.3"
-    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
-    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = Server(netns, tmp_path / "a", extra=store).start()
-    b = None
-    try:
-        b = Server(netns, tmp_path / "b", extra=store + f"server-address: {b_address}\n").start()
+    with SitePair(netns, cluster, tmp_path) as site:
+        a, b = site.start_a(), site.start_b()
         first = clients(netns, "02:00:00:00:50:01/29953", "02:00:00:00:50:02/29954")
         assert None not in first
         a.kill(signal.SIGKILL)
@@ -377,10 +381,6 @@ def test_kill_9_one_appliance_the_other_serves_and_the_killed_one_comes_back(net
         assert None not in after and not set(after) & set(first + during)
         held = cluster.psql("SELECT count(DISTINCT address), count(*) FROM dhcp_lease WHERE state = 'bound'").strip()
         assert held == "6|6", held
-    finally:
-        a.kill()
-        if b:
-            b.kill()
 
 
 # Broadcast INFORM[LIST] (or SELECT naming SELECT_SERVER of image SELECT_IMAGE) and collect
@@ -431,19 +431,11 @@ def test_a_selection_made_through_one_appliance_is_honoured_by_the_other(netns, 
     DISCOVER with an OFFER* of it once A is gone — read from the shared store, no restart. B
     itself stays silent to the SELECT naming A and does not delete A's binding."""
     from test_bsdp import DISCOVER, make_images
-    b_address = f"{netns.prefix}.3"
-    netns.run(netns.server, "ip", "addr", "add", f"{b_address}/24", "dev", netns.server_if)
     images = tmp_path / "images"
     make_images(images, count=5)
-    store = f"store:\n  postgresql: \"{cluster.url}\"\n  pool: 2\n  binding-refresh: 1\n"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = Server(netns, tmp_path / "a", mode="proxy", images_dir=images, extra=store).start()
-    b = None
     mac = "00:17:f2:00:00:21"
-    try:
-        b = Server(netns, tmp_path / "b", mode="proxy", images_dir=images,
-                   extra=store + f"server-address: {b_address}\n").start()
+    with SitePair(netns, cluster, tmp_path, "  binding-refresh: 1\n", mode="proxy", images_dir=images) as site:
+        a, b, b_address = site.start_a(), site.start_b(), site.b_address
         before = site_bsdp(netns, mac)
         assert set(before) == {netns.server_ip, b_address}, before
         assert all(answer["selected"] is None for answer in before.values()), before
@@ -466,10 +458,6 @@ def test_a_selection_made_through_one_appliance_is_honoured_by_the_other(netns, 
         assert offer["o43"].startswith("0804%08x" % chosen), offer
         # A's binding is still in the database: B's "selected other server" deleted nothing.
         assert cluster.psql("SELECT count(*) FROM bsdp_binding").strip() == "1"
-    finally:
-        a.kill()
-        if b:
-            b.kill()
 
 
 # Every DHCP reply on the client's link for SECONDS: [time, type, yiaddr, chaddr, server_id].
