@@ -80,6 +80,18 @@ static inline int netboot_current_nice(void) {
     return getpriority(PRIO_PROCESS, 0);
 }
 
+/// Puts the calling thread in SCHED_RR at `priority` (1–99), or back in SCHED_OTHER with 0
+/// (sched_setscheduler(2) with pid 0 acts on the calling thread on Linux). SCHED_RESET_ON_FORK:
+/// a child it forks starts in the normal class. 0 or -1 with errno (EPERM without
+/// CAP_SYS_NICE or an RLIMIT_RTPRIO that allows it).
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000  /* linux/sched.h; glibc's sched.h shows it only with _GNU_SOURCE */
+#endif
+static inline int netboot_set_thread_realtime(int priority) {
+    struct sched_param param = { .sched_priority = priority > 0 ? priority : 0 };
+    return sched_setscheduler(0, (priority > 0 ? SCHED_RR : SCHED_OTHER) | SCHED_RESET_ON_FORK, &param);
+}
+
 /// The calling thread's ID (gettid(2)), as /proc/self/task and setpriority(2) know it.
 static inline pid_t netboot_gettid(void) {
     return (pid_t)syscall(SYS_gettid);

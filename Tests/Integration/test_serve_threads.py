@@ -2,23 +2,34 @@
 and a lease-store thread of its own, shared with no other service, and the HTTP event loops that
 carry the image traffic run `ProcessPriority.bulkOffset` (5) nicer than the rest, so a machine
 that reboots mid-deployment does not wait for a CPU behind the downloads. The timing itself is
-measured by scripts/bench/dhcp-while-imaging, never asserted here."""
+measured by scripts/bench/dhcp-while-imaging, never asserted here. With `dhcp.realtime-priority`
+(default 1) DHCP's threads run in the real-time round-robin class (SCHED_RR), every other thread
+in the normal one."""
 import pathlib
 import time
 
 from test_serve_lifecycle import config, log_text, serve, stop, wait_for
 
 
+SCHED_OTHER, SCHED_RR = 0, 2
+
+
 def threads(pid):
     """(name, nice) of every thread of `pid` (comm, and field 19 of /proc/PID/task/TID/stat)."""
+    return [(name, nice) for name, nice, _ in thread_details(pid)]
+
+
+def thread_details(pid):
+    """(name, nice, scheduling policy) of every thread of `pid` (comm, and fields 19 and 41 of
+    /proc/PID/task/TID/stat)."""
     found = []
     for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            stat = (task / "stat").read_text()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        found.append((name, int(stat.rsplit(")", 1)[1].split()[16])))
+        found.append((name, int(fields[16]), int(fields[38])))
     return found
 
 
@@ -45,8 +56,8 @@ def check(found, base, offset):
             and set(others) == {base})
 
 
-def run_and_check(netns, tmp_path, nice, offset=5, http=""):
-    path = config(netns, tmp_path, http=http)
+def run_and_check(netns, tmp_path, nice, offset=5, http="", dhcp="", realtime=True):
+    path = config(netns, tmp_path, http=http, dhcp=dhcp)
     text = open(path).read().replace("nice: 0", f"nice: {nice}")
     open(path, "w").write(text)
     process = serve(netns, path)  # `ip netns exec` execs netboot: the same process
@@ -55,6 +66,10 @@ def run_and_check(netns, tmp_path, nice, offset=5, http=""):
                         and "dhcp (proxy) listening on" in log_text(tmp_path)), log_text(tmp_path)
         found = settled(process.pid, lambda found: check(found, nice, offset))
         assert check(found, nice, offset), found
+        policies = {(name, policy) for name, _, policy in thread_details(process.pid)}
+        dhcp_policy = SCHED_RR if realtime else SCHED_OTHER
+        assert {p for name, p in policies if name in ("dhcp-loop", "dhcp-store")} == {dhcp_policy}, policies
+        assert {p for name, p in policies if name not in ("dhcp-loop", "dhcp-store")} == {SCHED_OTHER}, policies
     finally:
         code, stderr = stop(process)
     assert code == 0, stderr
@@ -71,3 +86,7 @@ def test_at_nice_zero_only_the_http_loops_are_moved(netns, tmp_path):
 
 def test_nice_offset_zero_keeps_one_priority_for_every_thread(netns, tmp_path):
     run_and_check(netns, tmp_path, -10, offset=0, http="nice-offset: 0")
+
+
+def test_realtime_priority_zero_keeps_dhcp_in_the_normal_class(netns, tmp_path):
+    run_and_check(netns, tmp_path, -10, dhcp="realtime-priority: 0", realtime=False)

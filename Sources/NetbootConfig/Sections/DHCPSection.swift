@@ -13,6 +13,11 @@ extension NetbootConfiguration {
         public var enabled: Bool = true
         public var mode: Mode = .proxy
         public var port: Int = 67
+        /// SCHED_RR priority (1–99) of DHCP's event loop and lease-store threads, so DHCP, BSDP
+        /// and PXE answer at once while the appliance serves images (issue 21); 0 leaves them in
+        /// the normal class at the appliance's `nice`. Needs root or `CAP_SYS_NICE`; without, the
+        /// appliance says so once and goes on.
+        public var realtimePriority: Int = 1
         public var subnets: [Subnet] = []
         public var reservations: [Reservation] = []
         /// Global `option-data` (the least specific level; `DHCPOptionData.swift`).
@@ -77,6 +82,7 @@ extension NetbootConfiguration {
             s.enabled = r.bool("enabled", default: d.enabled)
             s.mode = r.word("mode", default: d.mode)
             s.port = r.int("port", default: d.port, in: 1...65535)
+            s.realtimePriority = r.int("realtime-priority", default: d.realtimePriority, in: 0...99)
             let subnets = r.list("subnets", default: []) { node, name in
                 readSubnet(node, name, r.log).map { Located(value: $0, mark: node.mark, name: name) }
             }

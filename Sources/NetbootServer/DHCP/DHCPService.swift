@@ -40,25 +40,32 @@ public struct DHCPService: Service {
                               pxe: PXEResponder(configuration: PXEResponder.Configuration(configuration.pxe)), bsdp: bsdp)
     }
 
-    /// Names each of the pool's `count` threads: every naming task waits until all have
-    /// started, so each runs on a thread of its own.
-    static func nameThreads(of pool: NIOThreadPool, count: Int, _ name: String) async {
+    /// Names each of the pool's `count` threads, and puts each in the real-time class at
+    /// `realtime` (`ProcessPriority.realtime`, 0: not): every task waits until all have
+    /// started, so each runs on a thread of its own. The first refusal, if any.
+    static func nameThreads(of pool: NIOThreadPool, count: Int, _ name: String, realtime: Int = 0) async -> String? {
         let barrier = NSCondition()
         nonisolated(unsafe) var arrived = 0
-        await withTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: String?.self) { group in
             for _ in 0..<count {
                 group.addTask {
-                    _ = try? await pool.runIfActive {
+                    let refused = try? await pool.runIfActive { () -> String? in
                         ProcessPriority.name(name)
+                        let refused = ProcessPriority.realtime(priority: realtime)
                         let deadline = Date() + 2  // a pool shutting down meanwhile does not hang the start
                         barrier.withLock {
                             arrived += 1
                             barrier.broadcast()
                             while arrived < count && barrier.wait(until: deadline) {}
                         }
+                        return refused
                     }
+                    return refused ?? nil
                 }
             }
+            var first: String?
+            for await refused in group where first == nil { first = refused }
+            return first
         }
     }
 
@@ -129,13 +136,22 @@ public struct DHCPService: Service {
         // DHCP's own event loop and lease-store thread, shared with no other service: they sleep
         // until a request comes, and run at the appliance's priority, ahead of the HTTP loops'
         // image traffic (`ProcessPriority`, issue 21). Named so that `top -H` tells them apart.
+        // With `dhcp.realtime-priority` (default 1) both run in the real-time round-robin class,
+        // ahead of every normal thread of the machine (docs/performance.md, "DHCP while imaging").
+        let realtime = configuration.dhcp.realtimePriority
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        try? await group.next().submit { ProcessPriority.name("dhcp-loop") }.get()
+        let loopRefused = try? await group.next().submit { () -> String? in
+            ProcessPriority.name("dhcp-loop")
+            return ProcessPriority.realtime(priority: realtime)
+        }.get()
         // One store thread per commit in flight: one with SQLite, `store.pool` − 1 with PostgreSQL.
         let storeThreads = max(1, store.concurrentCommits)
         let threadPool = NIOThreadPool(numberOfThreads: storeThreads)
         threadPool.start()
-        await Self.nameThreads(of: threadPool, count: storeThreads, "dhcp-store")
+        let storeRefused = await Self.nameThreads(of: threadPool, count: storeThreads, "dhcp-store", realtime: realtime)
+        if let refused = (loopRefused ?? nil) ?? storeRefused {
+            logger.notice("dhcp: threads stay in the normal scheduling class: real-time priority \(realtime) was refused (\(refused)); it needs root or CAP_SYS_NICE (dhcp.realtime-priority: 0 turns it off)")
+        }
         var channels: [any Channel] = []
         do {
             var ports = [UInt16(clamping: configuration.dhcp.port)]

@@ -76,6 +76,19 @@ public enum ProcessPriority {
         state.withLock { _ = $0.bulk.removeValue(forKey: thread) }
     }
 
+    /// Puts the calling thread in the real-time round-robin class at `priority` (1–99;
+    /// `dhcp.realtime-priority`): it then runs as soon as it is woken, ahead of every thread of
+    /// the normal class, whatever their nice values — a DHCP exchange needs three wake-ups (loop,
+    /// store, loop) and each waited a time slice behind the image traffic and the machine's other
+    /// work (issue 21, docs/performance.md "DHCP while imaging"). The kernel's RT throttling
+    /// (`sched_rt_runtime_us`, 95 % by default) bounds what such threads can take. 0 does
+    /// nothing. nil when done, else why not (lowering needs root or `CAP_SYS_NICE`).
+    public static func realtime(priority: Int) -> String? {
+        guard priority > 0 else { return nil }
+        guard netboot_set_thread_realtime(Int32(min(99, priority))) == 0 else { return String(cString: strerror(errno)) }
+        return nil
+    }
+
     /// Names the calling thread `name` (at most 15 bytes show).
     public static func name(_ name: String) {
         _ = netboot_set_thread_name(name)
