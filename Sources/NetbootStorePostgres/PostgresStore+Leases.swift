@@ -117,17 +117,11 @@ extension PostgresStore: LeaseStore {
     }
 
     public func lease(at address: IPv4Address) throws -> DHCPLease? {
-        try read { connection in try fetchLease(at: address, lock: false, on: connection) }
-    }
-
-    func fetchLease(at address: IPv4Address, lock: Bool, on connection: PostgresConnection) throws -> DHCPLease? {
         let key = Int64(address.rawValue)
-        let rows = lock
-            ? try run("SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease WHERE address = \(key) FOR UPDATE",
-                      on: connection)
-            : try run("SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease WHERE address = \(key)",
-                      on: connection)
-        return try rows.first.flatMap(Self.lease(from:))
+        return try read { connection in
+            try run("SELECT address, client_id, mac, hostname, state, expires FROM dhcp_lease WHERE address = \(key)",
+                    on: connection).first.flatMap(Self.lease(from:))
+        }
     }
 
     /// A row as a lease; nil for a row this version cannot read (an unknown state), which is

@@ -140,16 +140,16 @@ public struct DHCPService: Service {
         // ahead of every normal thread of the machine (docs/performance.md, "DHCP while imaging").
         let realtime = configuration.dhcp.realtimePriority
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loopRefused = try? await group.next().submit { () -> String? in
+        let loopRefused = (try? await group.next().submit { () -> String? in
             ProcessPriority.name("dhcp-loop")
             return ProcessPriority.realtime(priority: realtime)
-        }.get()
+        }.get()) ?? nil
         // One store thread per commit in flight: one with SQLite, `store.pool` − 1 with PostgreSQL.
         let storeThreads = max(1, store.concurrentCommits)
         let threadPool = NIOThreadPool(numberOfThreads: storeThreads)
         threadPool.start()
         let storeRefused = await Self.nameThreads(of: threadPool, count: storeThreads, "dhcp-store", realtime: realtime)
-        if let refused = (loopRefused ?? nil) ?? storeRefused {
+        if let refused = loopRefused ?? storeRefused {
             logger.notice("dhcp: threads stay in the normal scheduling class: real-time priority \(realtime) was refused (\(refused)); it needs root or CAP_SYS_NICE (dhcp.realtime-priority: 0 turns it off)")
         }
         var channels: [any Channel] = []
