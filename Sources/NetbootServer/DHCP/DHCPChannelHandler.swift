@@ -127,6 +127,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         if case .reply(let reply) = exchange.outcome { outgoing.append(reply) }
         outgoing += exchange.additional
         if exchange.writes.isEmpty && exchange.bindingChange == nil {
+            // Written now, flushed with the rest of the read burst (`channelReadComplete`).
             for reply in outgoing { send(reply, context: context) }
         } else {
             let mac: MACAddress? = switch exchange.bindingChange {
@@ -139,6 +140,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // The burst's replies leave together: NIO sends pending datagrams with one `sendmmsg`.
+        context.flush()
         flush(context: context)
     }
 
@@ -184,6 +187,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
                 let settled = pending.settle(outcomes)
                 for waiting in settled.ready { waiting.replies.forEach { send($0, context: context) } }
+                context.flush()
                 for (waiting, holders) in settled.refused {
                     let outgoing = waiting.replies
                     core.adopt(holders)
@@ -268,10 +272,20 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// Queues one datagram; the caller flushes (after a read burst or a commit's replies).
     private func sendDatagram(_ bytes: [UInt8], to address: IPv4Address, port: UInt16, context: ChannelHandlerContext) {
-        guard let remote = try? SocketAddress(ipAddress: address.description, port: Int(port)) else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: buffer)), promise: nil)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: Self.socketAddress(address, port: port), data: buffer)),
+                      promise: nil)
+    }
+
+    /// `address:port` as a socket address, without the text round trip of `SocketAddress(ipAddress:port:)`.
+    static func socketAddress(_ address: IPv4Address, port: UInt16) -> SocketAddress {
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = port.bigEndian
+        sin.sin_addr.s_addr = address.rawValue.bigEndian
+        return SocketAddress(sin, host: "")
     }
 }
