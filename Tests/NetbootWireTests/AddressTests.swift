@@ -20,4 +20,20 @@ import Testing
             #expect(MACAddress(bad) == nil, "\(bad)")
         }
     }
+
+    @Test func descriptionsMatchTheTextFormsForEveryByte() {
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let ipv4 = IPv4Address(byte, 255 - byte, byte / 10, 0)
+            #expect(ipv4.description == "\(byte).\(255 - byte).\(byte / 10).0")
+            #expect(IPv4Address(ipv4.description) == ipv4)
+            let mac = MACAddress(rawValue: UInt64(byte) << 40 | UInt64(255 - byte) << 8 | 0x0a)
+            let hex = String(byte, radix: 16), low = String(255 - byte, radix: 16)
+            #expect(mac.description == "\(byte < 16 ? "0" : "")\(hex):00:00:00:\(255 - byte < 16 ? "0" : "")\(low):0a")
+            #expect(MACAddress(mac.description) == mac)
+        }
+        #expect(IPv4Address.broadcast.description == "255.255.255.255")
+        #expect(IPv4Address.any.description == "0.0.0.0")
+        #expect(MACAddress.broadcast.description == "ff:ff:ff:ff:ff:ff")
+    }
 }

@@ -18,7 +18,37 @@ public final class FlightRecorder: Sendable {
         public var time: PacketTime
         public var direction: Direction
         public var interface: String
-        public var frame: [UInt8]
+        var content: Content
+
+        /// The frame; a datagram's is built when it is read, not on the service's hot path.
+        public var frame: [UInt8] {
+            switch content {
+            case .frame(let frame): frame
+            case .datagram(let d): d.frame(direction) ?? []
+            }
+        }
+    }
+
+    enum Content: Hashable, Sendable {
+        case frame([UInt8])
+        case datagram(Datagram)
+    }
+
+    /// A UDP datagram and its addresses, as the socket saw them.
+    struct Datagram: Hashable, Sendable {
+        var payload: [UInt8]
+        var source: IPv4Address, sourcePort: UInt16
+        var destination: IPv4Address, destinationPort: UInt16
+
+        /// Ethernet/IPv4/UDP around the payload (MACs 02:00:00:00:00:01 for the server side,
+        /// 02:00:00:00:00:02 for the peer); nil when it does not fit one IPv4 packet.
+        func frame(_ direction: Direction) -> [UInt8]? {
+            let server = MACAddress(rawValue: 0x0200_0000_0001), peer = MACAddress(rawValue: 0x0200_0000_0002)
+            return try? UDPFrame.encode(sourceMAC: direction == .sent ? server : peer,
+                                        destinationMAC: direction == .sent ? peer : server,
+                                        source: source, destination: destination, sourcePort: sourcePort,
+                                        destinationPort: destinationPort, payload: payload)
+        }
     }
 
     public let capacity: Int
@@ -39,8 +69,12 @@ public final class FlightRecorder: Sendable {
 
     /// Records a whole Ethernet frame (the raw link-layer path).
     public func record(frame: [UInt8], direction: Direction, interface: String, time: PacketTime = .now) {
+        record(.frame(frame), direction: direction, interface: interface, time: time)
+    }
+
+    private func record(_ content: Content, direction: Direction, interface: String, time: PacketTime) {
         guard capacity > 0 else { return }
-        let entry = Entry(time: time, direction: direction, interface: interface, frame: frame)
+        let entry = Entry(time: time, direction: direction, interface: interface, content: content)
         ring.withLock { ring in
             if ring.entries.count < capacity {
                 ring.entries.append(entry)
@@ -58,13 +92,11 @@ public final class FlightRecorder: Sendable {
     public func record(datagram payload: [UInt8], source: IPv4Address, sourcePort: UInt16,
                        destination: IPv4Address, destinationPort: UInt16, direction: Direction,
                        interface: String, time: PacketTime = .now) {
-        guard capacity > 0 else { return }
-        let server = MACAddress(rawValue: 0x0200_0000_0001), peer = MACAddress(rawValue: 0x0200_0000_0002)
-        guard let frame = try? UDPFrame.encode(sourceMAC: direction == .sent ? server : peer,
-                                               destinationMAC: direction == .sent ? peer : server,
-                                               source: source, destination: destination, sourcePort: sourcePort,
-                                               destinationPort: destinationPort, payload: payload) else { return }
-        record(frame: frame, direction: direction, interface: interface, time: time)
+        // The largest payload one IPv4 packet carries (65 535 − 20 − 8); the frame is built on read.
+        guard capacity > 0, payload.count <= 65_507 else { return }
+        record(.datagram(Datagram(payload: payload, source: source, sourcePort: sourcePort, destination: destination,
+                                  destinationPort: destinationPort)),
+               direction: direction, interface: interface, time: time)
     }
 
     /// The packets held, oldest first, and how many were recorded in all.

@@ -43,7 +43,30 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
          UInt8(truncatingIfNeeded: rawValue >> 8), UInt8(truncatingIfNeeded: rawValue)]
     }
 
-    public var description: String { bytes.map(String.init).joined(separator: ".") }
+    /// `a.b.c.d`, written into one string of at most 15 bytes.
+    public var description: String {
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for index in 0..<4 {
+                if index > 0 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                let octet = UInt8(truncatingIfNeeded: rawValue >> UInt32(24 - 8 * index))
+                if octet >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 100
+                    count += 1
+                }
+                if octet >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
+            }
+            return count
+        }
+    }
 
     public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.rawValue < rhs.rawValue }
 

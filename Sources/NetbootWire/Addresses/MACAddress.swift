@@ -48,11 +48,19 @@ public struct MACAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         (0..<6).map { UInt8(truncatingIfNeeded: rawValue >> UInt64(40 - 8 * $0)) }
     }
 
+    /// `aa:bb:cc:dd:ee:ff`, lower case: written into one 17-byte string (every DHCP log line
+    /// and boot event names a client's MAC, so this runs several times per exchange).
     public var description: String {
-        bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined(separator: ":")
+        String(unsafeUninitializedCapacity: 17) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<6 {
+                let byte = Int(truncatingIfNeeded: rawValue >> UInt64(40 - 8 * index)) & 0xFF
+                if index > 0 { buffer[3 * index - 1] = UInt8(ascii: ":") }
+                buffer[3 * index] = digits.utf8Start[byte >> 4]
+                buffer[3 * index + 1] = digits.utf8Start[byte & 0xF]
+            }
+            return 17
+        }
     }
 
     public static func < (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.rawValue < rhs.rawValue }
