@@ -83,4 +83,53 @@ import Testing
         #expect(queue.start()?.batch.waiting == ["select B"])
         #expect(LeaseCommitQueue<String>(limit: 0).limit == 1)
     }
+
+    // MARK: The commit delay (group commit while commits run back to back)
+
+    @Test func backToBackCommitsWaitForTheDelay() throws {
+        var queue = LeaseCommitQueue<String>(limit: 1, delay: 1_000)
+        queue.append([lease(100, client: 1)], for: "a")
+        let firstStarted = queue.start(at: 5_000)
+        let first = try #require(firstStarted, "a store that never committed starts at once")
+        queue.finished(first.id, at: 10_000)
+        queue.append([lease(101, client: 2)], for: "b")
+        #expect(queue.start(at: 10_500) == nil, "the last commit finished 500 ns ago")
+        #expect(queue.heldUntil(at: 10_500) == 11_000)
+        queue.append([lease(102, client: 3)], for: "c")
+        #expect(queue.start(at: 11_000)?.batch.waiting == ["b", "c"], "one batch for everything that came meanwhile")
+    }
+
+    @Test func anIdleStoreStartsAtOnce() throws {
+        var queue = LeaseCommitQueue<String>(limit: 1, delay: 1_000)
+        queue.append([lease(100, client: 1)], for: "a")
+        let firstStarted = queue.start(at: 0)
+        queue.finished(try #require(firstStarted).id, at: 10_000)
+        queue.append([lease(101, client: 2)], for: "b")
+        #expect(queue.heldUntil(at: 11_000) == nil)
+        #expect(queue.start(at: 11_000)?.batch.waiting == ["b"])
+        #expect(queue.heldUntil(at: 11_000) == nil, "nothing waits")
+    }
+
+    @Test func aFullBurstStartsWithoutWaiting() throws {
+        var queue = LeaseCommitQueue<Int>(limit: 1, delay: 1_000_000)
+        queue.append([lease(1, client: 1)], for: 0)
+        let firstStarted = queue.start(at: 0)
+        queue.finished(try #require(firstStarted).id, at: 10_000)
+        for n in 1..<LeaseCommitQueue<Int>.fillToStart {
+            queue.append([lease(UInt8(n % 250 + 2), client: UInt8(n % 250 + 2))], for: n)
+        }
+        #expect(queue.start(at: 10_001) == nil, "one short of a full burst")
+        queue.append([], for: 999)
+        #expect(queue.start(at: 10_001)?.batch.count == LeaseCommitQueue<Int>.fillToStart)
+    }
+
+    @Test func noDelayNeverHolds() throws {
+        var queue = LeaseCommitQueue<String>(limit: 1)
+        queue.append([lease(100, client: 1)], for: "a")
+        let firstStarted = queue.start(at: 10)
+        queue.finished(try #require(firstStarted).id, at: 10)
+        queue.append([lease(101, client: 2)], for: "b")
+        #expect(queue.heldUntil(at: 10) == nil)
+        #expect(queue.start(at: 10)?.batch.waiting == ["b"])
+    }
 }

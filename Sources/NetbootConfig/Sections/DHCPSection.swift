@@ -18,6 +18,11 @@ extension NetbootConfiguration {
         /// the normal class at the appliance's `nice`. Needs root or `CAP_SYS_NICE`; without, the
         /// appliance says so once and goes on.
         public var realtimePriority: Int = 1
+        /// Group commit's delay in microseconds (PostgreSQL's `commit_delay`): while lease
+        /// commits run back to back, the next waits this long after the last one finished (or
+        /// until 64 decisions wait), so one transaction and one sync carry a whole burst; a
+        /// store idle that long commits at once. 0: every commit starts as soon as it may.
+        public var commitDelayMicroseconds: Int = 500
         public var subnets: [Subnet] = []
         public var reservations: [Reservation] = []
         /// Global `option-data` (the least specific level; `DHCPOptionData.swift`).
@@ -83,6 +88,7 @@ extension NetbootConfiguration {
             s.mode = r.word("mode", default: d.mode)
             s.port = r.int("port", default: d.port, in: 1...65535)
             s.realtimePriority = r.int("realtime-priority", default: d.realtimePriority, in: 0...99)
+            s.commitDelayMicroseconds = r.int("commit-delay-us", default: d.commitDelayMicroseconds, in: 0...100_000)
             let subnets = r.list("subnets", default: []) { node, name in
                 readSubnet(node, name, r.log).map { Located(value: $0, mark: node.mark, name: name) }
             }

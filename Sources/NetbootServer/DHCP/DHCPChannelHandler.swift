@@ -90,6 +90,8 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     /// connections (`LeaseStore.concurrentCommits`) runs that many batches at once, on disjoint
     /// addresses and Macs (`LeaseCommitQueue`).
     private var queue: LeaseCommitQueue<Waiting>
+    /// A flush is scheduled for when the commit delay lets the waiting decisions start.
+    private var heldFlush: Scheduled<Void>?
 
     /// One decision's replies and the BSDP binding change saved before they leave.
     private struct Waiting {
@@ -99,7 +101,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(core: DHCPCoreBox, endpoint: DHCPEndpoint, localPort: UInt16, store: (any LeaseStore & BSDPBindingStore)?,
          threadPool: NIOThreadPool, linkSender: RawLinkSender?, logger: Logger, metrics: DHCPMetrics,
-         outage: StoreOutageBox = StoreOutageBox(), flightRecorder: FlightRecorder? = nil) {
+         outage: StoreOutageBox = StoreOutageBox(), flightRecorder: FlightRecorder? = nil, commitDelay: TimeAmount = .zero) {
         self.core = core
         self.endpoint = endpoint
         self.localPort = localPort
@@ -110,7 +112,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         self.metrics = metrics
         self.flightRecorder = flightRecorder
         self.outage = outage
-        queue = LeaseCommitQueue(limit: store?.concurrentCommits ?? 1)
+        queue = LeaseCommitQueue(limit: store?.concurrentCommits ?? 1, delay: UInt64(max(0, commitDelay.nanoseconds)))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -146,13 +148,22 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func flush(context: ChannelHandlerContext) {
-        while case let (id, batch)? = queue.start() {
+        let now = NIODeadline.now().uptimeNanoseconds
+        while case let (id, batch)? = queue.start(at: now) {
             guard let store else {
-                queue.finished(id)
+                queue.finished(id, at: now)
                 logger.error("lease writes without a lease store: \(batch.count) replies withheld")
                 continue
             }
             commit(batch, id: id, store: store, context: context)
+        }
+        // Held back by the commit delay: come back when it lets the batch start.
+        if heldFlush == nil, let wake = queue.heldUntil(at: now) {
+            let contextBox = NIOLoopBound(context, eventLoop: context.eventLoop)
+            heldFlush = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(wake)) { [self] in
+                heldFlush = nil
+                flush(context: contextBox.value)
+            }
         }
     }
 
@@ -178,7 +189,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         let contextBox = NIOLoopBound(context, eventLoop: loop)
         commit.whenComplete { [self] result in
             let context = contextBox.value
-            queue.finished(id)
+            queue.finished(id, at: NIODeadline.now().uptimeNanoseconds)
             defer { flush(context: context) }
             switch result {
             case .success(let outcomes):
@@ -207,6 +218,11 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        heldFlush?.cancel()
+        heldFlush = nil
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A socket error (ICMP unreachable on a unicast reply, …) must not close the listener.
         logger.debug("socket error on \(endpoint.name): \(error)")
@@ -227,7 +243,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             if case .linkLayer = outgoing.destination { decision += " (link-layer)" }
         }
         let line: Logger.Message = "\(endpoint.name) \(mac) \(received) \(exchange.core): \(decision) (\(exchange.reason))"
-        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .dhcp, mac: exchange.client.map { "\($0)" }, client: source,
+        BootEventFeed.shared.publish(BootEvent(at: Date(), service: .dhcp, mac: exchange.client == nil ? nil : mac, client: source,
                                                summary: "\(received) \(exchange.core): \(decision)", detail: "\(exchange.reason)"))
         switch exchange.outcome {
         case .drop(.malformed):

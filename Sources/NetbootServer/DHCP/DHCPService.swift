@@ -176,7 +176,8 @@ public struct DHCPService: Service {
                     let handler = DHCPChannelHandler(
                         core: core, endpoint: endpoint, localPort: port, store: store, threadPool: threadPool,
                         linkSender: linkSender, logger: logger, metrics: metrics, outage: outage,
-                        flightRecorder: flightRecorder?.isEnabled == true ? flightRecorder : nil)
+                        flightRecorder: flightRecorder?.isEnabled == true ? flightRecorder : nil,
+                        commitDelay: .microseconds(Int64(configuration.dhcp.commitDelayMicroseconds)))
                     let channel = try await DatagramBootstrap(group: group)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
                         // The flight recorder records a broadcast as sent to 255.255.255.255.
