@@ -23,10 +23,10 @@ public struct LeaseBatch<Pending> {
     public var isEmpty: Bool { entries.isEmpty }
     /// Each decision's writes as a range of `leases`: what `LeaseStore.commit` applies whole or
     /// not at all.
-    public var exchanges: [Range<Int>] { entries.map(\.range) }
+    public var exchanges: [Range<Int>] { entries.map { $0.range } }
     public var count: Int { entries.count }
     /// What waits on each decision, in order.
-    public var waiting: [Pending] { entries.map(\.pending) }
+    public var waiting: [Pending] { entries.map { $0.pending } }
 
     /// Adds one decision's writes (possibly none) and what waits on them.
     public mutating func append(_ writes: [DHCPLease], for pending: Pending) {
@@ -51,7 +51,7 @@ public struct LeaseBatch<Pending> {
                 if case .refused(let holder) = outcome { return holder }
                 return nil
             }
-            if holders.isEmpty && outcomes[entry.range].allSatisfy(\.isApplied) {
+            if holders.isEmpty && outcomes[entry.range].allSatisfy { $0.isApplied } {
                 ready.append(entry.pending)
             } else {
                 refused.append((entry.pending, holders))

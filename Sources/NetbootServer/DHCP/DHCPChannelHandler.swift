@@ -169,7 +169,7 @@ final class DHCPChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func commit(_ pending: LeaseBatch<Waiting>, id: Int, store: any LeaseStore & BSDPBindingStore,
                         context: ChannelHandlerContext) {
-        let changes = pending.waiting.compactMap(\.bindingChange)
+        let changes = pending.waiting.compactMap { $0.bindingChange }
         let leases = pending.leases
         let exchanges = pending.exchanges
         let now = Date()

@@ -12,19 +12,29 @@ extension DHCPMessage {
     /// The data of each instance of `code`, separately, in interpretation order. BSDP reads
     /// its option-43 instances this way (each one is a self-contained sub-option list).
     public func instances(of code: DHCPOptionCode) -> [[UInt8]] {
-        allOptions.compactMap { $0.code == code ? $0.data : nil }
+        var found: [[UInt8]] = []
+        forEachInstance(of: code) { found.append($0) }
+        return found
+    }
+
+    /// Calls `body` with the data of each instance of `code` in interpretation order, without
+    /// building `allOptions` (option lookups run many times per message).
+    @inline(__always)
+    private func forEachInstance(of code: DHCPOptionCode, _ body: ([UInt8]) -> Void) {
+        for option in options where option.code == code { body(option.data) }
+        for option in fileOptions where option.code == code { body(option.data) }
+        for option in snameOptions where option.code == code { body(option.data) }
     }
 
     /// The value of `code` as RFC 3396 defines it: all instances concatenated in
     /// interpretation order; nil when the option is absent.
     public func data(for code: DHCPOptionCode) -> [UInt8]? {
-        var found = false
-        var data: [UInt8] = []
-        for option in allOptions where option.code == code {
-            found = true
-            data.append(contentsOf: option.data)
+        var data: [UInt8]?
+        forEachInstance(of: code) { instance in
+            // One instance (the usual case) is returned as it is, without a copy.
+            if data == nil { data = instance } else { data?.append(contentsOf: instance) }
         }
-        return found ? data : nil
+        return data
     }
 
     /// Appends one entry to the options field (after everything already there). Data longer
@@ -54,9 +64,10 @@ extension DHCPMessage {
 
     /// Removes every instance of `code` from every area.
     public mutating func remove(_ code: DHCPOptionCode) {
-        options.removeAll { $0.code == code }
-        fileOptions.removeAll { $0.code == code }
-        snameOptions.removeAll { $0.code == code }
+        // Looked for first: a removal rewrites (and may copy) the array; most calls find nothing.
+        if options.contains(where: { $0.code == code }) { options.removeAll { $0.code == code } }
+        if fileOptions.contains(where: { $0.code == code }) { fileOptions.removeAll { $0.code == code } }
+        if snameOptions.contains(where: { $0.code == code }) { snameOptions.removeAll { $0.code == code } }
     }
 
     /// The typed value of an option (all instances concatenated, RFC 3396), nil when absent;
