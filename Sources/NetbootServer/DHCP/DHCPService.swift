@@ -180,6 +180,7 @@ public struct DHCPService: Service {
                         commitDelay: .microseconds(Int64(configuration.dhcp.commitDelayMicroseconds)))
                     let channel = try await DatagramBootstrap(group: group)
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
+                        .channelOption(.maxMessagesPerRead, value: 1)
                         // The flight recorder records a broadcast as sent to 255.255.255.255.
                         .channelOption(.receivePacketInfo, value: flightRecorder?.isEnabled == true)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
