@@ -356,44 +356,46 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         head(exchange, status: plan.status).write(plan, into: &output)
         let status = plan.status
         let length = plan.bodyLength
-        let fd: CInt
+        let file: HTTPOpenFile
         switch body {
         case let .bytes(bytes):
             output.writeImmutableBuffer(bytes)
             return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         case .none:
             return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
-        case let .descriptor(descriptor):
-            fd = descriptor
+        case let .descriptor(opened):
+            file = opened
         }
         switch plan.body {
         case let .file(range) where FileResponse.length(range) <= UInt64(shared.options.inlineBodyLimit):
-            let complete = HTTPFileLookup.read(fd, range: range, into: &output)
-            Glibc.close(fd)
+            let complete = HTTPFileLookup.read(file.descriptor, range: range, into: &output)
             guard complete else {  // the file shrank under us: never send less than Content-Length
                 return writeText(context: context, exchange, status: 500, contentType: "text/plain; charset=utf-8",
                                  fields: [], body: nil)
             }
             send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         case let .file(range):
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-            send(context: context, exchange, status: status, bodyBytes: length, file: (handle, [(nil, range)], nil))
+            send(context: context, exchange, status: status, bodyBytes: length, file: (file, [(nil, range)], nil))
         case let .multipart(parts, trailer):
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
             send(context: context, exchange, status: status, bodyBytes: length,
-                 file: (handle, parts.map { ($0.header, $0.range) }, trailer))
+                 file: (file, parts.map { ($0.header, $0.range) }, trailer))
         case .none:
-            Glibc.close(fd)
             send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         }
     }
 
     /// Hands `output` (and the file parts, each an optional text prefix and a `sendfile`
     /// range) to the channel; flushing waits for the end of ``drain(context:)``. When the
-    /// write completes: the file is closed, the answer counted and logged, and a `close`
-    /// answer closes the connection.
+    /// write completes: the file is let go of (closed unless the opener still holds it), the
+    /// answer counted and logged, and a `close` answer closes the connection.
     private func send(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, bodyBytes: UInt64,
-                      file: (handle: NIOFileHandle, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
+                      file opened: (file: HTTPOpenFile, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
+        // NIO's handle over the shared descriptor: its ownership is taken back (not closed)
+        // when the write completes; `opened.file` closes the descriptor when all let go.
+        let file = opened.map {
+            (handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: $0.file.descriptor), parts: $0.parts,
+             trailer: $0.trailer)
+        }
         needsFlush = true
         // A promise only when something waits for the write: a file to close, a connection to
         // close, or an access-log line (which reports aborted writes). Otherwise the answer is
@@ -437,9 +439,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         let handle = file?.handle
+        let held = opened?.file
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             if corked, let context = self.context { _ = setCork(false, context: context) }
-            try? handle?.close()
+            _ = try? handle?.takeDescriptorOwnership()
+            withExtendedLifetime(held) {}
             if streamed { connection.lookupFinished() }
             completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
             if streamed, let context = self.context { drain(context: context) }  // the next request, held reads

@@ -134,7 +134,7 @@ import Testing
         #expect(Self.statuses(text) == ["200", "206"])
         #expect(regions.map(\.readableBytes) == [100_000, 2, 2])
         #expect(text.contains("multipart/byteranges") && text.hasSuffix("--\r\n"))
-        #expect(regions.allSatisfy { !$0.fileHandle.isOpen })  // closed once written
+        #expect(regions.allSatisfy { !$0.fileHandle.isOpen })  // released once written (HTTPOpenFile closes)
     }
 }
 
