@@ -505,14 +505,35 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func logAccess(_ exchange: Exchange, status: Int, bytes: UInt64, nanoseconds: Int64, failed: Bool) {
         let range = exchange.range.map { "\"" + String($0.prefix(64)) + "\"" } ?? "-"
         let target = shared.options.redactQueries ? RequestTarget.redactingQueryValues(exchange.target) : exchange.target
-        let path = target.count > 256 ? String(target.prefix(256)) + "…" : target
-        let millis = Double(nanoseconds / 1000) / 1000
+        // At most 256 characters; no more bytes than that is the common case, counted cheaply.
+        let path = target.utf8.count <= 256 || target.count <= 256 ? target : String(target.prefix(256)) + "…"
+        let millis = Self.milliseconds(nanoseconds)
         let aborted = failed ? " aborted" : ""
-        let line: Logger.Message = "\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)"
+        let statusText = String(status)
+        let bytesText = String(bytes)
+        var text = ""
+        text.reserveCapacity(client.utf8.count + exchange.method.utf8.count + path.utf8.count + range.utf8.count
+                             + statusText.utf8.count + bytesText.utf8.count + millis.utf8.count + 16)
+        text += client
+        text += " "
+        text += exchange.method
+        text += " "
+        text += path
+        text += " "
+        text += range
+        text += " "
+        text += statusText
+        text += " "
+        text += bytesText
+        text += " "
+        text += millis
+        text += "ms"
+        text += aborted
+        let line = Logger.Message(stringLiteral: text)
         let rate = nanoseconds > 0 ? Int(Double(bytes) * 1e9 / Double(nanoseconds)) : 0
         BootEventFeed.shared.publish(BootEvent(at: Date(), service: .http, mac: nil, client: client,
-                                               summary: "\(exchange.method) \(path) \(status)\(aborted)",
-                                               detail: "bytes=\(bytes) rate=\(rate)B/s \(millis)ms"))
+                                               summary: "\(exchange.method) \(path) \(statusText)\(aborted)",
+                                               detail: "bytes=\(bytesText) rate=\(rate)B/s \(millis)ms"))
         guard status >= 400 else {
             shared.logger.info(line)
             return
@@ -522,6 +543,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // start-up lines out of the log.
         shared.logger.info(line, metadata: [RepeatedLineFilter.kindKey: "HTTP \(status) answers",
                                             RepeatedLineFilter.sourceKey: "\(client)"])
+    }
+
+    /// `nanoseconds` in milliseconds with up to three decimals, as the access log has always
+    /// written them (`Double(nanoseconds / 1000) / 1000`: `0.123`, `1.5`, `12.0`), formatted
+    /// from integers.
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let micros = nanoseconds / 1000
+        guard micros >= 0, micros < 1_000_000_000_000 else { return "\(Double(micros) / 1000)" }
+        let fraction = Int(micros % 1000)
+        guard fraction > 0 else { return String(micros / 1000) + ".0" }
+        var digits = fraction
+        var width = 3
+        while digits % 10 == 0 {
+            digits /= 10
+            width -= 1
+        }
+        let text = String(digits)
+        return String(micros / 1000) + "." + String(repeating: "0", count: width - text.utf8.count) + text
     }
 
     // MARK: deadlines
