@@ -551,16 +551,39 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     static func milliseconds(_ nanoseconds: Int64) -> String {
         let micros = nanoseconds / 1000
         guard micros >= 0, micros < 1_000_000_000_000 else { return "\(Double(micros) / 1000)" }
-        let fraction = Int(micros % 1000)
-        guard fraction > 0 else { return String(micros / 1000) + ".0" }
-        var digits = fraction
+        var fraction = micros % 1000
         var width = 3
-        while digits % 10 == 0 {
-            digits /= 10
+        while width > 1, fraction % 10 == 0 {  // no trailing zeros, but one digit at least
+            fraction /= 10
             width -= 1
         }
-        let text = String(digits)
-        return String(micros / 1000) + "." + String(repeating: "0", count: width - text.utf8.count) + text
+        var wholeDigits = 1
+        var rest = micros / 1000
+        while rest >= 10 {
+            rest /= 10
+            wholeDigits += 1
+        }
+        let count = wholeDigits + 1 + width  // at most 9 + 1 + 3
+        // Written from the end into the string's own storage.
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = count
+            func put(_ digit: Int64) {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: digit)
+            }
+            for _ in 0..<width {
+                put(fraction % 10)
+                fraction /= 10
+            }
+            index -= 1
+            buffer[index] = UInt8(ascii: ".")
+            var whole = micros / 1000
+            for _ in 0..<wholeDigits {
+                put(whole % 10)
+                whole /= 10
+            }
+            return count
+        }
     }
 
     // MARK: deadlines
