@@ -160,7 +160,7 @@ let package = Package(
         // MARK: faces
         .executableTarget(name: "netboot", dependencies: [
             "NetbootServer", "NetbootConfig", "PacketCapture", "TaskSequence", "BootImages",
-            "BootServices", "NetbootStore", "TaskSequenceDrivers", "ControlProtocol", "ProxyBridge", "BridgeCore",
+            "BootServices", "BootEvents", "NetbootStore", "TaskSequenceDrivers", "ControlProtocol", "ProxyBridge", "BridgeCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -40,11 +40,13 @@ public struct BootEvent: Sendable, Hashable {
 /// and a non-blocking `yield` to each subscriber, whose own buffer also drops its oldest.
 public final class BootEventFeed: Sendable {
     /// The process's feed: the services publish here, the console reads here. Nothing is kept
-    /// until a service publishes, and with no subscriber a publish is an append to the ring.
+    /// until a service publishes, and with no subscriber a publish is an append to the ring;
+    /// without a console in the process (``keep(_:)`` false) a publish makes no event at all.
     public static let shared = BootEventFeed(capacity: 200)
 
     public let capacity: Int
     private let state: Mutex<State>
+    private let kept = Atomic<Bool>(true)
 
     private struct State {
         var ring: [BootEvent] = []
@@ -59,8 +61,21 @@ public final class BootEventFeed: Sendable {
         state = Mutex(State())
     }
 
-    /// Adds an event (its `id` is assigned here) and hands it to every subscriber.
-    public func publish(_ event: BootEvent) {
+    /// Whether published events are kept and handed to subscribers (from the start: yes).
+    public var isKept: Bool { kept.load(ordering: .relaxed) }
+
+    /// Keeps published events or not. `netboot serve` turns keeping off when no console runs in
+    /// the process (the bridge is disabled): nobody could ever read them, and each event costs
+    /// the service a clock read, its strings and a lock per answer (for HTTP, per request).
+    public func keep(_ on: Bool) {
+        kept.store(on, ordering: .relaxed)
+    }
+
+    /// Adds an event (its `id` is assigned here) and hands it to every subscriber. The event is
+    /// only made when it is kept (``keep(_:)``).
+    public func publish(_ make: @autoclosure () -> BootEvent) {
+        guard kept.load(ordering: .relaxed) else { return }
+        let event = make()
         let capacity = capacity
         let (numbered, subscribers) = state.withLock { state -> (BootEvent, [AsyncStream<BootEvent>.Continuation]) in
             state.lastID += 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import BootEvents
 import BootServices
 import Logging
 import NetbootConfig
@@ -63,6 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
         var additional: [ServiceAssembly.Entry] = []
         var discovery = IPXEDiscovery()
         var bootSessions: BootSessions?
+        // The boot events feed the bridge's web console only; without it nobody reads them.
+        BootEventFeed.shared.keep(configuration.bridge.enabled)
         if configuration.bridge.enabled {
             do {
                 let bridgeLogger = Logger(label: "netboot.bridge")

@@ -421,6 +421,42 @@ def test_large_bodies_are_written_a_slice_per_turn(server):
     assert max(counts) <= 1 << 20, counts
 
 
+def test_a_hot_small_file_is_opened_once_and_never_served_stale(server):
+    """Issue 21, small files: a small file asked for again and again keeps its descriptor for
+    up to a second (nginx's open_file_cache), so 100 requests cost one `open`, not 100; a file
+    replaced by a rename or deleted is answered anew at once all the same."""
+    strace = require_tool("strace")
+    (server.root / "hot.bin").write_bytes(b"A" * 20000)
+    pid = server_pid(server)
+    trace = server.root.parent / "open.trace"
+    tracer = subprocess.Popen([strace, "-f", "-qq", "-e", "trace=openat,open", "-o", str(trace), "-p", str(pid)],
+                              stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)  # strace attaches to every thread
+        sock = server.connect()
+        sock.settimeout(20)
+        sock.sendall(b"GET /hot.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 99
+                     + b"GET /hot.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = b""
+        while chunk := sock.recv(1 << 20):
+            out += chunk
+        sock.close()
+    finally:
+        tracer.terminate()
+        tracer.wait(timeout=10)
+    responses = parse_responses(out)
+    assert [r[0] for r in responses] == [200] * 100
+    assert all(r[2] == b"A" * 20000 for r in responses)
+    opens = [line for line in trace.read_text().splitlines() if "hot.bin" in line]
+    assert 1 <= len(opens) <= 3, opens  # one per second of the window at most
+    (server.root / "hot.new").write_bytes(b"B" * 30000)
+    os.rename(server.root / "hot.new", server.root / "hot.bin")
+    status, fields, body = server.fetch("/hot.bin")
+    assert status == 200 and body == b"B" * 30000 and fields["content-length"] == "30000"
+    (server.root / "hot.bin").unlink()
+    assert server.fetch("/hot.bin")[0] == 404
+
+
 def test_a_client_leaving_mid_slice_releases_the_file(server):
     """A client that goes away while a large body is being written slice by slice: the server
     notices at the next slice, closes the file and the connection (no descriptor left behind),

@@ -38,6 +38,16 @@ import Testing
         #expect(line == "1970-01-01T00:00:00.000Z info [netboot.tftp] RRQ a\\nfake line\\r file=x\\u{1b}[2Jy\\t\n")
     }
 
+    @Test func linesKeepTheirFormat() {
+        let date = Date(timeIntervalSince1970: 1_795_551_867.5)
+        #expect(LogLineFormat.line(date: date, level: .warning, label: "netboot.http", message: "GET /ä.bin 200",
+                                   metadata: [:]) == "2026-11-24T20:24:27.500Z warning [netboot.http] GET /ä.bin 200\n")
+        #expect(LogLineFormat.line(date: date, level: .info, label: "l", message: "a\u{7f}b",
+                                   metadata: ["z": "1", "a": "ü\u{7f}", "m": "3"])
+                    == "2026-11-24T20:24:27.500Z info [l] a\\u{7f}b a=ü\\u{7f} m=3 z=1\n")
+        #expect(LogLineFormat.escaped("ünïcödé ok") == "ünïcödé ok")
+    }
+
     @Test func timestampsAreRFC3339UTCWithMilliseconds() {
         #expect(LogLineFormat.timestamp(Date(timeIntervalSince1970: 1_795_551_867.123_9)) == "2026-11-24T20:24:27.123Z")
     }

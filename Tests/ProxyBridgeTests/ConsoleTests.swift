@@ -305,6 +305,28 @@ import Testing
         #expect(feed.total == 5)
     }
 
+    /// `netboot serve` without the bridge keeps no events: nobody could read them, and making
+    /// one per HTTP request costs the server a share of its CPU.
+    @Test func aFeedThatKeepsNothingMakesNoEvent() async {
+        let feed = BootEventFeed(capacity: 10)
+        #expect(feed.isKept)
+        feed.keep(false)
+        var made = 0
+        let stream = feed.subscribe(buffer: 4)
+        feed.publish({
+            made += 1
+            return event("dropped")
+        }())
+        #expect(made == 0 && feed.recent().isEmpty && feed.total == 0)
+        feed.keep(true)
+        feed.publish(event("kept"))
+        #expect(feed.recent().map(\.summary) == ["kept"])
+        for await event in stream {
+            #expect(event.summary == "kept")
+            break
+        }
+    }
+
     @Test func aSubscriberGetsNewEventsAndASlowOneLosesTheOldest() async {
         let feed = BootEventFeed(capacity: 10)
         feed.publish(event("before"))

@@ -356,44 +356,46 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         head(exchange, status: plan.status).write(plan, into: &output)
         let status = plan.status
         let length = plan.bodyLength
-        let fd: CInt
+        let file: HTTPOpenFile
         switch body {
         case let .bytes(bytes):
             output.writeImmutableBuffer(bytes)
             return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         case .none:
             return send(context: context, exchange, status: status, bodyBytes: length, file: nil)
-        case let .descriptor(descriptor):
-            fd = descriptor
+        case let .descriptor(opened):
+            file = opened
         }
         switch plan.body {
         case let .file(range) where FileResponse.length(range) <= UInt64(shared.options.inlineBodyLimit):
-            let complete = HTTPFileLookup.read(fd, range: range, into: &output)
-            Glibc.close(fd)
+            let complete = HTTPFileLookup.read(file.descriptor, range: range, into: &output)
             guard complete else {  // the file shrank under us: never send less than Content-Length
                 return writeText(context: context, exchange, status: 500, contentType: "text/plain; charset=utf-8",
                                  fields: [], body: nil)
             }
             send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         case let .file(range):
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-            send(context: context, exchange, status: status, bodyBytes: length, file: (handle, [(nil, range)], nil))
+            send(context: context, exchange, status: status, bodyBytes: length, file: (file, [(nil, range)], nil))
         case let .multipart(parts, trailer):
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
             send(context: context, exchange, status: status, bodyBytes: length,
-                 file: (handle, parts.map { ($0.header, $0.range) }, trailer))
+                 file: (file, parts.map { ($0.header, $0.range) }, trailer))
         case .none:
-            Glibc.close(fd)
             send(context: context, exchange, status: status, bodyBytes: length, file: nil)
         }
     }
 
     /// Hands `output` (and the file parts, each an optional text prefix and a `sendfile`
     /// range) to the channel; flushing waits for the end of ``drain(context:)``. When the
-    /// write completes: the file is closed, the answer counted and logged, and a `close`
-    /// answer closes the connection.
+    /// write completes: the file is let go of (closed unless the opener still holds it), the
+    /// answer counted and logged, and a `close` answer closes the connection.
     private func send(context: ChannelHandlerContext, _ exchange: Exchange, status: Int, bodyBytes: UInt64,
-                      file: (handle: NIOFileHandle, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
+                      file opened: (file: HTTPOpenFile, parts: [(String?, ClosedRange<UInt64>)], trailer: String?)?) {
+        // NIO's handle over the shared descriptor: its ownership is taken back (not closed)
+        // when the write completes; `opened.file` closes the descriptor when all let go.
+        let file = opened.map {
+            (handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: $0.file.descriptor), parts: $0.parts,
+             trailer: $0.trailer)
+        }
         needsFlush = true
         // A promise only when something waits for the write: a file to close, a connection to
         // close, or an access-log line (which reports aborted writes). Otherwise the answer is
@@ -437,9 +439,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         let handle = file?.handle
+        let held = opened?.file
         promise.futureResult.assumeIsolated().whenComplete { [self] result in
             if corked, let context = self.context { _ = setCork(false, context: context) }
-            try? handle?.close()
+            _ = try? handle?.takeDescriptorOwnership()
+            withExtendedLifetime(held) {}
             if streamed { connection.lookupFinished() }
             completed(exchange, status: status, bytes: bodyBytes, failed: result.isFailure)
             if streamed, let context = self.context { drain(context: context) }  // the next request, held reads
@@ -501,14 +505,35 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func logAccess(_ exchange: Exchange, status: Int, bytes: UInt64, nanoseconds: Int64, failed: Bool) {
         let range = exchange.range.map { "\"" + String($0.prefix(64)) + "\"" } ?? "-"
         let target = shared.options.redactQueries ? RequestTarget.redactingQueryValues(exchange.target) : exchange.target
-        let path = target.count > 256 ? String(target.prefix(256)) + "…" : target
-        let millis = Double(nanoseconds / 1000) / 1000
+        // At most 256 characters; no more bytes than that is the common case, counted cheaply.
+        let path = target.utf8.count <= 256 || target.count <= 256 ? target : String(target.prefix(256)) + "…"
+        let millis = Self.milliseconds(nanoseconds)
         let aborted = failed ? " aborted" : ""
-        let line: Logger.Message = "\(client) \(exchange.method) \(path) \(range) \(status) \(bytes) \(millis)ms\(aborted)"
+        let statusText = String(status)
+        let bytesText = String(bytes)
+        var text = ""
+        text.reserveCapacity(client.utf8.count + exchange.method.utf8.count + path.utf8.count + range.utf8.count
+                             + statusText.utf8.count + bytesText.utf8.count + millis.utf8.count + 16)
+        text += client
+        text += " "
+        text += exchange.method
+        text += " "
+        text += path
+        text += " "
+        text += range
+        text += " "
+        text += statusText
+        text += " "
+        text += bytesText
+        text += " "
+        text += millis
+        text += "ms"
+        text += aborted
+        let line = Logger.Message(stringLiteral: text)
         let rate = nanoseconds > 0 ? Int(Double(bytes) * 1e9 / Double(nanoseconds)) : 0
         BootEventFeed.shared.publish(BootEvent(at: Date(), service: .http, mac: nil, client: client,
-                                               summary: "\(exchange.method) \(path) \(status)\(aborted)",
-                                               detail: "bytes=\(bytes) rate=\(rate)B/s \(millis)ms"))
+                                               summary: "\(exchange.method) \(path) \(statusText)\(aborted)",
+                                               detail: "bytes=\(bytesText) rate=\(rate)B/s \(millis)ms"))
         guard status >= 400 else {
             shared.logger.info(line)
             return
@@ -518,6 +543,47 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // start-up lines out of the log.
         shared.logger.info(line, metadata: [RepeatedLineFilter.kindKey: "HTTP \(status) answers",
                                             RepeatedLineFilter.sourceKey: "\(client)"])
+    }
+
+    /// `nanoseconds` in milliseconds with up to three decimals, as the access log has always
+    /// written them (`Double(nanoseconds / 1000) / 1000`: `0.123`, `1.5`, `12.0`), formatted
+    /// from integers.
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let micros = nanoseconds / 1000
+        guard micros >= 0, micros < 1_000_000_000_000 else { return "\(Double(micros) / 1000)" }
+        var fraction = micros % 1000
+        var width = 3
+        while width > 1, fraction % 10 == 0 {  // no trailing zeros, but one digit at least
+            fraction /= 10
+            width -= 1
+        }
+        var wholeDigits = 1
+        var rest = micros / 1000
+        while rest >= 10 {
+            rest /= 10
+            wholeDigits += 1
+        }
+        let count = wholeDigits + 1 + width  // at most 9 + 1 + 3
+        // Written from the end into the string's own storage.
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = count
+            func put(_ digit: Int64) {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: digit)
+            }
+            for _ in 0..<width {
+                put(fraction % 10)
+                fraction /= 10
+            }
+            index -= 1
+            buffer[index] = UInt8(ascii: ".")
+            var whole = micros / 1000
+            for _ in 0..<wholeDigits {
+                put(whole % 10)
+                whole /= 10
+            }
+            return count
+        }
     }
 
     // MARK: deadlines

@@ -18,8 +18,8 @@ enum HTTPFileLookup: Sendable {
     enum Body: Sendable {
         case none
         case bytes(ByteBuffer)
-        /// The open file; the receiver closes it.
-        case descriptor(CInt)
+        /// The open file (shared with the opener's cache; closed when the last holder lets go).
+        case descriptor(HTTPOpenFile)
     }
 
     case response(FileResponse, Body)
@@ -31,13 +31,10 @@ enum HTTPFileLookup: Sendable {
                         directoryListing: Bool, maxRanges: Int, inlineLimit: UInt64,
                         readSmallBodies: Bool = true) -> HTTPFileLookup {
         switch opener.open(segments: target.segments) {
-        case let .file(fd, attributes):
+        case let .file(file, attributes):
             // `/file/` names a directory that is not there (POSIX: ENOTDIR; nginx answers 404).
-            guard !target.isDirectory else {
-                close(fd)
-                return .status(404)
-            }
-            return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+            guard !target.isDirectory else { return .status(404) }
+            return respond(file: file, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
                            inlineLimit: readSmallBodies ? inlineLimit : nil)
         case .notFound: return .status(404)
         case .forbidden: return .status(403)
@@ -45,8 +42,8 @@ enum HTTPFileLookup: Sendable {
         case let .directory(realPath):
             guard target.isDirectory else { return .redirect }
             switch opener.open(segments: target.segments + ["index.html"]) {
-            case let .file(fd, attributes):
-                return respond(fd: fd, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
+            case let .file(file, attributes):
+                return respond(file: file, attributes: attributes, conditions: conditions, maxRanges: maxRanges,
                                inlineLimit: readSmallBodies ? inlineLimit : nil)
             case .directory, .forbidden:
                 return .status(403)
@@ -57,7 +54,7 @@ enum HTTPFileLookup: Sendable {
         }
     }
 
-    private static func respond(fd: CInt, attributes: FileResponse.Attributes, conditions: FileResponse.Conditions,
+    private static func respond(file: HTTPOpenFile, attributes: FileResponse.Attributes, conditions: FileResponse.Conditions,
                                 maxRanges: Int, inlineLimit: UInt64?) -> HTTPFileLookup {
         // A boundary only when several ranges may be answered (getrandom is not free).
         let boundary = conditions.range?.utf8.contains(UInt8(ascii: ",")) == true
@@ -65,16 +62,14 @@ enum HTTPFileLookup: Sendable {
         let plan = FileResponse(attributes: attributes, conditions: conditions, maxRanges: maxRanges, boundary: boundary)
         switch plan.body {
         case .none:
-            close(fd)
             return .response(plan, .none)
         case let .file(range) where inlineLimit.map({ FileResponse.length(range) <= $0 }) ?? false:
             var buffer = ByteBufferAllocator().buffer(capacity: Int(FileResponse.length(range)))
-            let complete = read(fd, range: range, into: &buffer)
-            close(fd)
+            let complete = read(file.descriptor, range: range, into: &buffer)
             // The file shrank under us: fail rather than send fewer bytes than Content-Length.
             return complete ? .response(plan, .bytes(buffer)) : .status(500)
         case .file, .multipart:
-            return .response(plan, .descriptor(fd))
+            return .response(plan, .descriptor(file))
         }
     }
 

@@ -16,11 +16,41 @@ import Darwin
 /// refused even if it was swapped in between checks. A file (device + inode) found inside the
 /// root is remembered for ``verifiedLifetime`` so hot files skip the `readlink`; a swapped
 /// symlink leads to another inode, which is checked afresh.
+///
+/// **Open descriptors of small files** (nginx's `open_file_cache`, on here by default): a
+/// regular file of at most ``cachedFileSizeLimit`` bytes that passed those checks keeps its
+/// descriptor for ``descriptorLifetime`` (1 s from its `open`), keyed by the request's path
+/// segments, at most `descriptorEntries` of them. A request for it within that time costs one
+/// `fstat` of the held descriptor instead of `open` + `fstat` + `close`, and is served only if
+/// the file is still linked (`st_nlink > 0`) with the same size and modification time — so a
+/// file deleted, replaced by a rename, truncated or rewritten is served anew at once. What the
+/// window can still hide (at most 1 s): a path that now leads to another file while the old
+/// one stays linked elsewhere (a directory on the path renamed away, a symlink re-pointed, a
+/// hard link). Containment is never bypassed: only descriptors that passed the checks above
+/// are held. The descriptor is shared (``HTTPOpenFile``), read with `pread`/`sendfile` at
+/// explicit offsets, and closed when the cache and every response using it have let go.
 final class HTTPFileOpener: Sendable {
     /// The root's real path, without a trailing slash.
     let rootRealPath: String
     /// How long an inode's "inside the root" verdict is trusted, nanoseconds (1 s).
     static let verifiedLifetime: Int64 = 1_000_000_000
+    /// How long an open descriptor is reused from its `open`, nanoseconds (1 s): the longest a
+    /// path that now leads elsewhere can still be answered with the file it led to before.
+    static let descriptorLifetime: Int64 = 1_000_000_000
+    /// Files up to this size keep their descriptors; larger ones are opened per request (their
+    /// transfer dwarfs the `open`, and a held descriptor would keep a deleted image's blocks).
+    static let cachedFileSizeLimit: UInt64 = 1 << 20
+    /// How many descriptors are held at most (0: none).
+    let descriptorEntries: Int
+    /// A held descriptor and what it was served with.
+    private struct Held {
+        var file: HTTPOpenFile
+        var expiry: Int64
+        var size: UInt64
+        var modificationNanoseconds: Int64
+        var attributes: FileResponse.Attributes
+    }
+    private let held = Mutex<[[String]: Held]>([:])
     private struct FileID: Hashable { var device: UInt64; var inode: UInt64 }
     /// A verified inode and its formatted validators (reused while size and mtime hold).
     private struct Verified {
@@ -33,7 +63,7 @@ final class HTTPFileOpener: Sendable {
     private let verified = Mutex<[FileID: Verified]>([:])
 
     enum Outcome: Sendable {
-        case file(descriptor: CInt, attributes: FileResponse.Attributes)
+        case file(HTTPOpenFile, attributes: FileResponse.Attributes)
         case directory(realPath: String)
         case notFound
         case forbidden
@@ -44,7 +74,9 @@ final class HTTPFileOpener: Sendable {
     /// (the path is kept absolute, so files appear as soon as the directory does).
     let rootExisted: Bool
 
-    init(root: String) throws(HTTPServiceError) {
+    /// - Parameter descriptorEntries: how many small files' descriptors are held (0: none).
+    init(root: String, descriptorEntries: Int = 256) throws(HTTPServiceError) {
+        self.descriptorEntries = max(0, descriptorEntries)
         var path: String
         if let resolved = realpath(root, nil) {
             path = String(cString: resolved)
@@ -64,8 +96,10 @@ final class HTTPFileOpener: Sendable {
         rootRealPath = path
     }
 
-    /// Opens `segments` under the root. The caller owns the returned descriptor.
-    func open(segments: [String]) -> Outcome {
+    /// Opens `segments` under the root, or reuses the descriptor held for them (see the type's
+    /// documentation). `now`: monotonic nanoseconds, for tests.
+    func open(segments: [String], now: Int64 = HTTPFileOpener.monotonicNanoseconds()) -> Outcome {
+        if descriptorEntries > 0, let reused = reuse(segments, now: now) { return reused }
         let fd = openPath(segments)
         guard fd >= 0 else {
             let code = errno
@@ -82,7 +116,6 @@ final class HTTPFileOpener: Sendable {
             return .failed(errno: code)
         }
         let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-        let now = Self.monotonicNanoseconds()
         let isRegular = (info.st_mode & S_IFMT) == S_IFREG
         let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         let size = UInt64(max(0, info.st_size))
@@ -114,7 +147,12 @@ final class HTTPFileOpener: Sendable {
                 size: size, modificationSeconds: Int64(info.st_mtim.tv_sec), etag: entry.etag,
                 contentType: MediaType.forFileName(segments.last ?? ""), lastModified: entry.lastModified
             )
-            return .file(descriptor: fd, attributes: attributes)
+            let file = HTTPOpenFile(descriptor: fd)
+            if descriptorEntries > 0, size <= Self.cachedFileSizeLimit {
+                hold(segments, Held(file: file, expiry: now + Self.descriptorLifetime, size: size,
+                                    modificationNanoseconds: nanoseconds, attributes: attributes), now: now)
+            }
+            return .file(file, attributes: attributes)
         case S_IFDIR:
             close(fd)
             return .directory(realPath: real)
@@ -123,6 +161,43 @@ final class HTTPFileOpener: Sendable {
             return .forbidden
         }
     }
+
+    /// The held descriptor for `segments` if it is younger than ``descriptorLifetime`` and its
+    /// file is still linked, with the size and modification time it was opened with; one
+    /// `fstat`. A held descriptor that fails this is dropped.
+    private func reuse(_ segments: [String], now: Int64) -> Outcome? {
+        guard let entry = held.withLock({ $0[segments] }) else { return nil }
+        var info = stat()
+        if entry.expiry > now, fstat(entry.file.descriptor, &info) == 0, info.st_nlink > 0,
+            (info.st_mode & S_IFMT) == S_IFREG, UInt64(max(0, info.st_size)) == entry.size,
+            Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) == entry.modificationNanoseconds
+        {
+            return .file(entry.file, attributes: entry.attributes)
+        }
+        let dropped = held.withLock { table in table[segments]?.file === entry.file ? table.removeValue(forKey: segments) : nil }
+        _ = dropped  // released (and closed, unless a response still sends it) outside the lock
+        return nil
+    }
+
+    /// Holds `entry` for `segments`; when the table is full, first drops the expired entries,
+    /// then all of them. The dropped descriptors are released outside the lock.
+    private func hold(_ segments: [String], _ entry: Held, now: Int64) {
+        let capacity = descriptorEntries
+        let dropped = held.withLock { table -> [[String]: Held]? in
+            var dropped: [[String]: Held]? = nil
+            if table.count >= capacity, table[segments] == nil {
+                dropped = table
+                table = table.filter { $0.value.expiry > now }
+                if table.count >= capacity { table.removeAll() }
+            }
+            table[segments] = entry
+            return dropped
+        }
+        _ = dropped
+    }
+
+    /// How many descriptors are held now (for tests).
+    var heldDescriptors: Int { held.withLock { $0.count } }
 
     /// `open(2)` of root + `/` + segments, the path assembled on the stack. O_NONBLOCK so a
     /// FIFO cannot block the opening thread; it is refused after `fstat` anyway.
@@ -169,7 +244,7 @@ final class HTTPFileOpener: Sendable {
         return names.sorted()
     }
 
-    private static func monotonicNanoseconds() -> Int64 {
+    static func monotonicNanoseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC_COARSE, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
@@ -181,4 +256,15 @@ final class HTTPFileOpener: Sendable {
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// An open regular file under the served root, shared by the opener's cache and the responses
+/// that read or send it (`pread` and `sendfile` with explicit offsets: the file offset is never
+/// used); closed when the last of them lets go.
+final class HTTPOpenFile: Sendable {
+    let descriptor: CInt
+
+    init(descriptor: CInt) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
 }

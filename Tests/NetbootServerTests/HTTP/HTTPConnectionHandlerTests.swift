@@ -134,7 +134,23 @@ import Testing
         #expect(Self.statuses(text) == ["200", "206"])
         #expect(regions.map(\.readableBytes) == [100_000, 2, 2])
         #expect(text.contains("multipart/byteranges") && text.hasSuffix("--\r\n"))
-        #expect(regions.allSatisfy { !$0.fileHandle.isOpen })  // closed once written
+        #expect(regions.allSatisfy { !$0.fileHandle.isOpen })  // released once written (HTTPOpenFile closes)
+    }
+
+    /// The access log's milliseconds, formatted from integers, are the text the log always
+    /// had (`Double(nanoseconds / 1000) / 1000`).
+    @Test func accessLogMillisecondsKeepTheirText() {
+        var samples: [Int64] = [0, 999, 1000, 1500, 10_000, 50_000, 100_000, 123_456, 1_000_000, 1_234_567,
+                                12_000_000, 999_999_999, 1_000_000_000, 86_400_000_000_000, -5000]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { samples.append(Int64.random(in: 0...100_000_000_000, using: &generator)) }
+        for nanoseconds in samples {
+            #expect(HTTPConnectionHandler.milliseconds(nanoseconds) == "\(Double(nanoseconds / 1000) / 1000)",
+                    "\(nanoseconds)")
+        }
+        #expect(HTTPConnectionHandler.milliseconds(1_500_000) == "1.5")
+        #expect(HTTPConnectionHandler.milliseconds(50_000) == "0.05")
+        #expect(HTTPConnectionHandler.milliseconds(12_000_000) == "12.0")
     }
 }
 
