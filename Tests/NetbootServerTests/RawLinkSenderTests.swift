@@ -66,6 +66,22 @@ import NetbootWire
         #expect(throws: SocketError.self) { try InterfaceUDPSocket.open(interface: "no-such-if0", port: 0) }
     }
 
+    /// The DHCP socket's receive buffer holds a burst (`InterfaceUDPSocket.defaultReceiveBuffer`;
+    /// Linux reports twice what was set, its bookkeeping included).
+    @Test(.enabled(if: RawLinkSenderTests.isRoot, "SO_BINDTODEVICE and SO_RCVBUFFORCE need root"))
+    func interfaceSocketReceivesIntoALargeBuffer() throws {
+        let fd = try InterfaceUDPSocket.open(interface: "lo", port: 0)
+        defer { close(fd) }
+        var bytes: CInt = 0
+        var size = socklen_t(MemoryLayout<CInt>.size)
+        #expect(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &size) == 0)
+        #expect(Int(bytes) >= InterfaceUDPSocket.defaultReceiveBuffer)
+        let small = try InterfaceUDPSocket.open(interface: "lo", port: 0, receiveBuffer: 0)
+        defer { close(small) }
+        #expect(getsockopt(small, SOL_SOCKET, SO_RCVBUF, &bytes, &size) == 0)
+        #expect(Int(bytes) < InterfaceUDPSocket.defaultReceiveBuffer, "0 keeps the system default")
+    }
+
     @Test func shortFramesAreRefused() throws {
         guard Self.isRoot else { return }
         let sender = try RawLinkSender(interfaceName: "lo")
