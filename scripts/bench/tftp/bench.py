@@ -125,7 +125,7 @@ class Server:
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, binary, "tftp-serve", "--root", self.root,
                                                       "--address", self.ip, "--port", "69", "--max-transfers",
                                                       "1000", "--max-transfers-per-client", "1000",
-                                                      "--log-level", "warning", "--nice", str(NETBOOT_NICE)),
+                                                      "--log-level", "warning", f"--nice={NETBOOT_NICE}"),
                                          stdout=log, stderr=log)
         elif self.kind == "atftpd":
             self.proc = subprocess.Popen(self.ns.exec(self.ns.server, self.binary, "--daemon", "--no-fork",
