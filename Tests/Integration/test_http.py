@@ -383,33 +383,46 @@ def test_pipelined_answers_stay_in_order_under_back_pressure(server):
     assert responses[-1][0] == 200 and responses[-1][1]["connection"] == "close"
 
 
+@contextlib.contextmanager
+def traced(server, syscalls):
+    """strace of `syscalls` in every thread of the server while the block runs; yields the
+    trace file's path."""
+    strace = require_tool("strace")
+    trace = server.root.parent / f"{syscalls.replace(',', '-')}.trace"
+    tracer = subprocess.Popen([strace, "-f", "-qq", "-e", f"trace={syscalls}", "-o", str(trace),
+                               "-p", str(server_pid(server))], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)  # strace attaches to every thread
+        yield trace
+    finally:
+        tracer.terminate()
+        tracer.wait(timeout=10)
+
+
+def pipelined(server, requests):
+    """Sends `requests` on one connection and reads until the server closes it."""
+    sock = server.connect()
+    sock.settimeout(20)
+    sock.sendall(requests)
+    out = b""
+    while chunk := sock.recv(1 << 20):
+        out += chunk
+    sock.close()
+    return out
+
+
 def test_large_bodies_are_written_a_slice_per_turn(server):
     """Issue 21, fairness between many downloads: a body larger than the per-turn write budget
     (1 MiB, nginx's `sendfile_max_chunk` is 2 MiB) goes out in `sendfile` calls of at most
     that many bytes, so one fast reader cannot hold its event loop; the bytes, a range across
     slice boundaries, and a request pipelined behind the large answer are all intact and in
     order."""
-    strace = require_tool("strace")
     data = os.urandom(5 * (1 << 20) + 12345)
     (server.root / "large.bin").write_bytes(data)
-    pid = server_pid(server)
-    trace = server.root.parent / "sendfile.trace"
-    tracer = subprocess.Popen([strace, "-f", "-qq", "-e", "trace=sendfile", "-o", str(trace), "-p", str(pid)],
-                              stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1)  # strace attaches to every thread
-        sock = server.connect()
-        sock.settimeout(20)
-        sock.sendall(b"GET /large.bin HTTP/1.1\r\nHost: x\r\n\r\n"
-                     b"GET /large.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-3146727\r\n\r\n"
-                     b"GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        out = b""
-        while chunk := sock.recv(1 << 20):
-            out += chunk
-        sock.close()
-    finally:
-        tracer.terminate()
-        tracer.wait(timeout=10)
+    with traced(server, "sendfile") as trace:
+        out = pipelined(server, b"GET /large.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+                        b"GET /large.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-3146727\r\n\r\n"
+                        b"GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     responses = parse_responses(out)
     assert [r[0] for r in responses] == [200, 206, 200]
     assert responses[0][2] == data
@@ -425,25 +438,10 @@ def test_a_hot_small_file_is_opened_once_and_never_served_stale(server):
     """Issue 21, small files: a small file asked for again and again keeps its descriptor for
     up to a second (nginx's open_file_cache), so 100 requests cost one `open`, not 100; a file
     replaced by a rename or deleted is answered anew at once all the same."""
-    strace = require_tool("strace")
     (server.root / "hot.bin").write_bytes(b"A" * 20000)
-    pid = server_pid(server)
-    trace = server.root.parent / "open.trace"
-    tracer = subprocess.Popen([strace, "-f", "-qq", "-e", "trace=openat,open", "-o", str(trace), "-p", str(pid)],
-                              stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1)  # strace attaches to every thread
-        sock = server.connect()
-        sock.settimeout(20)
-        sock.sendall(b"GET /hot.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 99
-                     + b"GET /hot.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        out = b""
-        while chunk := sock.recv(1 << 20):
-            out += chunk
-        sock.close()
-    finally:
-        tracer.terminate()
-        tracer.wait(timeout=10)
+    with traced(server, "openat,open") as trace:
+        out = pipelined(server, b"GET /hot.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 99
+                        + b"GET /hot.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     responses = parse_responses(out)
     assert [r[0] for r in responses] == [200] * 100
     assert all(r[2] == b"A" * 20000 for r in responses)
