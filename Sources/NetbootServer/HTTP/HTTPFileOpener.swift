@@ -117,7 +117,7 @@ final class HTTPFileOpener: Sendable {
         }
         let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         let isRegular = (info.st_mode & S_IFMT) == S_IFREG
-        let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let nanoseconds = Self.modificationNanoseconds(info)
         let size = UInt64(max(0, info.st_size))
         var known = isRegular ? verified.withLock { table in table[id].flatMap { $0.expiry > now ? $0 : nil } } : nil
         if let entry = known, entry.size != size || entry.modificationNanoseconds != nanoseconds { known = nil }
@@ -170,7 +170,7 @@ final class HTTPFileOpener: Sendable {
         var info = stat()
         if entry.expiry > now, fstat(entry.file.descriptor, &info) == 0, info.st_nlink > 0,
             (info.st_mode & S_IFMT) == S_IFREG, UInt64(max(0, info.st_size)) == entry.size,
-            Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) == entry.modificationNanoseconds
+            Self.modificationNanoseconds(info) == entry.modificationNanoseconds
         {
             return .file(entry.file, attributes: entry.attributes)
         }
@@ -242,6 +242,11 @@ final class HTTPFileOpener: Sendable {
             names.append(entry.pointee.d_type == DT_DIR ? name + "/" : name)
         }
         return names.sorted()
+    }
+
+    /// A `stat`'s modification time in nanoseconds: what a held descriptor is checked against.
+    private static func modificationNanoseconds(_ info: stat) -> Int64 {
+        Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
     }
 
     static func monotonicNanoseconds() -> Int64 {
